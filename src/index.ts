@@ -1,0 +1,9 @@
+// xsml: the engine-neutral runtime. Load a model, plan it into a fixed arena, run it.
+export { XsmlError } from './errors.js';
+export { loadModel, DType, dtypeName, dtypeBytes, TFLITE_IDENTIFIER, CIRCLE_IDENTIFIER } from './model/model.js';
+export type { Model, Tensor, Operator, OperatorCode, Quantization } from './model/model.js';
+export { planModel, checkSupport, ARENA_ALIGNMENT } from './planner.js';
+export type { Plan, PlannedOp, OpSupport } from './planner.js';
+export { Interpreter } from './interpreter.js';
+export type { TensorView, TensorData, InterpreterOptions } from './interpreter.js';
+export { OPERATORS } from './ops/index.js';

@@ -1,0 +1,28 @@
+// Kernel ids: the first word of every op record in a plan. The C executor switches on the same
+// numbers (native/ mirrors this table), so an id never changes meaning once assigned.
+export const KernelId = {
+  FULLY_CONNECTED_F32: 1,
+  FULLY_CONNECTED_S8: 2,
+  CONV_2D_F32: 3,
+  CONV_2D_S8: 4,
+  DEPTHWISE_CONV_2D_F32: 5,
+  DEPTHWISE_CONV_2D_S8: 6,
+  AVERAGE_POOL_2D_F32: 7,
+  AVERAGE_POOL_2D_S8: 8,
+  MAX_POOL_2D_F32: 9,
+  MAX_POOL_2D_S8: 10,
+  ADD_F32: 11,
+  ADD_S8: 12,
+  MUL_F32: 13,
+  MUL_S8: 14,
+  CONCATENATION: 15, // inputs share the output's type and quantization: byte copies
+  CONCATENATION_S8: 16, // int8 inputs with other scales: requantized
+  COPY: 17, // RESHAPE
+  SOFTMAX_F32: 18,
+  SOFTMAX_S8: 19,
+  QUANTIZE_F32: 20, // float32 -> int8
+  QUANTIZE_S8: 21, // int8 -> int8 with another scale / zero point
+  DEQUANTIZE_S8: 22, // int8 -> float32
+} as const;
+
+export const KERNEL_COUNT = 64;

@@ -1,0 +1,143 @@
+// From a loaded model to a Plan: prepare every op (all checks and constants, once), work out each
+// tensor's lifetime, place the tensors in one arena greedily by size (as TFLM's greedy planner
+// does), and encode the ops as records in one Int32Array. Nothing after this allocates.
+
+import { XsmlError } from './errors.js';
+import { dtypeName, type Model, type Tensor } from './model/model.js';
+import { OPERATORS } from './ops/index.js';
+import { NO_TENSOR, OpContext, POOL_ARENA, POOL_MODEL, RECORD_HEADER, type OpDefinition, type PreparedOp } from './ops/op.js';
+
+export const ARENA_ALIGNMENT = 16;
+
+export interface PlannedOp {
+  index: number; // operator index in the model
+  name: string; // builtin name
+  kernel: number;
+  recordStart: number; // position of its record in program
+}
+
+export interface Plan {
+  model: Model;
+  program: Int32Array; // op records, in execution order
+  ops: PlannedOp[];
+  arenaBytes: number; // exact bytes the arena needs (tensors and scratch)
+  tensorOffsets: Int32Array; // arena byte offset of each tensor, -1 for constants and unused tensors
+}
+
+export interface OpSupport {
+  index: number;
+  name: string;
+  version: number;
+  supported: boolean;
+  reason?: string;
+}
+
+/** Which of a model's ops xsml can run (by name and version), without preparing them. */
+export function checkSupport(model: Model): OpSupport[] {
+  return model.operators.map((op) => {
+    const { name, version, code, custom } = op.opcode;
+    const def = custom ? undefined : OPERATORS.get(code);
+    let reason: string | undefined;
+    if (!def) reason = custom ? 'custom operator' : 'operator not implemented';
+    else if (version > def.maxVersion) reason = `version ${version} not supported (up to ${def.maxVersion})`;
+    return { index: op.index, name, version, supported: !reason, ...(reason ? { reason } : {}) };
+  });
+}
+
+interface Buffer {
+  bytes: number;
+  first: number; // first op (index in execution order) that uses it; -1: before the first op
+  last: number; // last op that uses it
+  offset: number;
+  tensor: number; // tensor index, or -1 for an op's scratch
+}
+
+export function planModel(model: Model): Plan {
+  const unsupported = checkSupport(model).filter((s) => !s.supported);
+  if (unsupported.length > 0) {
+    const list = unsupported.map((s) => `op #${s.index} ${s.name} (version ${s.version}): ${s.reason}`).join('; ');
+    throw new XsmlError(`${model.name}: ${unsupported.length} unsupported operator${unsupported.length > 1 ? 's' : ''}: ${list}`);
+  }
+  if (model.inputs.length === 0) throw new XsmlError(`${model.name}: the model declares no inputs`);
+  if (model.outputs.length === 0) throw new XsmlError(`${model.name}: the model declares no outputs`);
+
+  const prepared: PreparedOp[] = model.operators.map((op) => {
+    const def = OPERATORS.get(op.opcode.code) as OpDefinition;
+    return def.prepare(new OpContext(model, op));
+  });
+
+  // Lifetimes of the tensors that live in the arena.
+  const nOps = prepared.length;
+  const buffers: Buffer[] = [];
+  const bufferOf = new Map<number, Buffer>();
+  const touch = (t: Tensor, at: number) => {
+    if (t.data) return; // constant: stays in the model
+    if (t.bytes === 0 && t.elements > 0) {
+      throw new XsmlError(`${model.name}: tensor #${t.index} ${JSON.stringify(t.name)} has type ${dtypeName(t.type)}, which xsml cannot store`);
+    }
+    let b = bufferOf.get(t.index);
+    if (!b) {
+      b = { bytes: t.bytes, first: at, last: at, offset: -1, tensor: t.index };
+      bufferOf.set(t.index, b);
+      buffers.push(b);
+    }
+    b.first = Math.min(b.first, at);
+    b.last = Math.max(b.last, at);
+  };
+  for (const i of model.inputs) touch(model.tensors[i], -1);
+  const scratch: (Buffer | null)[] = prepared.map((p, i) => {
+    for (const t of p.tensors) if (t) touch(t, i);
+    if (!p.scratchBytes) return null;
+    const b: Buffer = { bytes: p.scratchBytes, first: i, last: i, offset: -1, tensor: -1 };
+    buffers.push(b);
+    return b;
+  });
+  for (const i of model.outputs) touch(model.tensors[i], nOps);
+
+  const arenaBytes = placeGreedy(buffers);
+
+  const tensorOffsets = new Int32Array(model.tensors.length).fill(-1);
+  for (const b of buffers) if (b.tensor >= 0) tensorOffsets[b.tensor] = b.offset;
+
+  // Encode the op records.
+  const words: number[] = [];
+  const ops: PlannedOp[] = [];
+  prepared.forEach((p, i) => {
+    const start = words.length;
+    const refs = p.tensors.length + (scratch[i] ? 1 : 0);
+    words.push(p.kernel, refs, 0);
+    for (const t of p.tensors) {
+      if (!t) words.push(NO_TENSOR, 0);
+      else if (t.data) words.push(POOL_MODEL, t.data.byteOffset - model.bytes.byteOffset);
+      else words.push(POOL_ARENA, tensorOffsets[t.index]);
+    }
+    if (scratch[i]) words.push(POOL_ARENA, scratch[i]!.offset);
+    for (const v of p.params) words.push(v | 0);
+    words[start + 2] = words.length - start;
+    ops.push({ index: model.operators[i].index, name: model.operators[i].opcode.name, kernel: p.kernel, recordStart: start });
+  });
+  void RECORD_HEADER;
+  return { model, program: Int32Array.from(words), ops, arenaBytes, tensorOffsets };
+}
+
+const align = (n: number) => Math.ceil(n / ARENA_ALIGNMENT) * ARENA_ALIGNMENT;
+
+/** Places buffers largest first at the lowest offset free for their whole lifetime; returns the arena size. */
+function placeGreedy(buffers: Buffer[]): number {
+  const order = buffers.map((_, i) => i).sort((a, b) => buffers[b].bytes - buffers[a].bytes || buffers[a].first - buffers[b].first || a - b);
+  const placed: Buffer[] = [];
+  let arenaBytes = 0;
+  for (const i of order) {
+    const b = buffers[i];
+    const live = placed.filter((p) => p.first <= b.last && b.first <= p.last).sort((x, y) => x.offset - y.offset);
+    let offset = 0;
+    for (const p of live) {
+      if (offset + b.bytes <= p.offset) break;
+      offset = Math.max(offset, align(p.offset + p.bytes));
+    }
+    b.offset = offset;
+    placed.push(b);
+    arenaBytes = Math.max(arenaBytes, align(offset + b.bytes));
+  }
+  return arenaBytes;
+}
