@@ -5,7 +5,8 @@ import { XsmlError } from './errors.js';
 import { DType, dtypeName, type Model, type Tensor } from './model/model.js';
 import { KERNELS } from './ops/index.js';
 import { RECORD_HEADER, type Memory } from './ops/op.js';
-import { ARENA_ALIGNMENT, planModel, type Plan } from './planner.js';
+import { requantizerFor } from './ops/quant.js';
+import { ARENA_ALIGNMENT, planModel, type Plan, type PlanOptions } from './planner.js';
 
 export type TensorData = Float32Array | Int8Array | Uint8Array | Int16Array | Int32Array;
 
@@ -18,7 +19,7 @@ export interface TensorView {
   quant: { scale: number; zeroPoint: number } | null;
 }
 
-export interface InterpreterOptions {
+export interface InterpreterOptions extends PlanOptions {
   /** The arena: all activations live here. Default: a new one of exactly plan.arenaBytes. */
   arena?: Uint8Array;
 }
@@ -33,7 +34,7 @@ export class Interpreter {
 
   constructor(model: Model, options: InterpreterOptions = {}) {
     this.model = model;
-    this.plan = planModel(model);
+    this.plan = planModel(model, options);
     const need = this.plan.arenaBytes;
     const arena = options.arena ?? new Uint8Array(need);
     if (arena.byteLength < need) {
@@ -46,7 +47,7 @@ export class Interpreter {
       throw new XsmlError(`${model.name}: model bytes must start on a 4-byte boundary (byteOffset is ${model.bytes.byteOffset})`);
     }
     this.arena = arena;
-    this.memory = memoryOf([arena, model.bytes], this.plan.program);
+    this.memory = memoryOf([arena, model.bytes], this.plan);
     this.inputs = model.inputs.map((i) => this.view(model.tensors[i]));
     this.outputs = model.outputs.map((i) => this.view(model.tensors[i]));
   }
@@ -97,7 +98,8 @@ function typedView(bytes: Uint8Array, t: Tensor): TensorData {
   }
 }
 
-function memoryOf(pools: Uint8Array[], program: Int32Array): Memory {
+function memoryOf(pools: Uint8Array[], plan: Plan): Memory {
+  const program = plan.program;
   const whole = (n: number, p: Uint8Array) => [p.buffer, p.byteOffset, Math.floor(p.byteLength / n)] as const;
   return {
     i8: pools.map((p) => new Int8Array(p.buffer, p.byteOffset, p.byteLength)),
@@ -106,6 +108,7 @@ function memoryOf(pools: Uint8Array[], program: Int32Array): Memory {
     i32: pools.map((p) => new Int32Array(...whole(4, p))),
     f32: pools.map((p) => new Float32Array(...whole(4, p))),
     planF32: new Float32Array(program.buffer, program.byteOffset, program.length),
+    requantize: requantizerFor(plan.rounding),
   };
 }
 

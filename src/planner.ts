@@ -5,7 +5,8 @@
 import { XsmlError } from './errors.js';
 import { dtypeName, type Model, type Tensor } from './model/model.js';
 import { OPERATORS } from './ops/index.js';
-import { NO_TENSOR, OpContext, POOL_ARENA, POOL_MODEL, RECORD_HEADER, type OpDefinition, type PreparedOp } from './ops/op.js';
+import { NO_TENSOR, OpContext, POOL_ARENA, POOL_MODEL, type OpDefinition, type PreparedOp } from './ops/op.js';
+import type { Rounding } from './ops/quant.js';
 
 export const ARENA_ALIGNMENT = 16;
 
@@ -16,8 +17,14 @@ export interface PlannedOp {
   recordStart: number; // position of its record in program
 }
 
+export interface PlanOptions {
+  /** Fixed-point rounding: 'single' as TFLite 2.20+ (default), 'double' as TFLM and CMSIS-NN. */
+  rounding?: Rounding;
+}
+
 export interface Plan {
   model: Model;
+  rounding: Rounding;
   program: Int32Array; // op records, in execution order
   ops: PlannedOp[];
   arenaBytes: number; // exact bytes the arena needs (tensors and scratch)
@@ -52,7 +59,9 @@ interface Buffer {
   tensor: number; // tensor index, or -1 for an op's scratch
 }
 
-export function planModel(model: Model): Plan {
+export function planModel(model: Model, options: PlanOptions = {}): Plan {
+  const rounding = options.rounding ?? 'single';
+  if (rounding !== 'single' && rounding !== 'double') throw new XsmlError(`rounding must be 'single' or 'double', got ${JSON.stringify(rounding)}`);
   const unsupported = checkSupport(model).filter((s) => !s.supported);
   if (unsupported.length > 0) {
     const list = unsupported.map((s) => `op #${s.index} ${s.name} (version ${s.version}): ${s.reason}`).join('; ');
@@ -63,7 +72,7 @@ export function planModel(model: Model): Plan {
 
   const prepared: PreparedOp[] = model.operators.map((op) => {
     const def = OPERATORS.get(op.opcode.code) as OpDefinition;
-    return def.prepare(new OpContext(model, op));
+    return def.prepare(new OpContext(model, op, rounding));
   });
 
   // Lifetimes of the tensors that live in the arena.
@@ -116,8 +125,7 @@ export function planModel(model: Model): Plan {
     words[start + 2] = words.length - start;
     ops.push({ index: model.operators[i].index, name: model.operators[i].opcode.name, kernel: p.kernel, recordStart: start });
   });
-  void RECORD_HEADER;
-  return { model, program: Int32Array.from(words), ops, arenaBytes, tensorOffsets };
+  return { model, rounding, program: Int32Array.from(words), ops, arenaBytes, tensorOffsets };
 }
 
 const align = (n: number) => Math.ceil(n / ARENA_ALIGNMENT) * ARENA_ALIGNMENT;

@@ -17,7 +17,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD="$HERE/build"
 STAMP="$BUILD/moddable/xs/.extracted-xsnap-0.15.0"
 
-if [ -f "$STAMP" ]; then
+if [ -f "$STAMP" ] && [ -f "$BUILD/moddable/xs/sources/xsAll.c" ]; then
 	exit 0
 fi
 mkdir -p "$BUILD"

@@ -96,7 +96,8 @@ int main(int argc, char* argv[])
 		1993,          /* parserTableModulo */
 		0,             /* staticSize: 0 = allocate with malloc */
 	};
-	int script = 0, memory = 0, arg = 1, status = 0;
+	/* volatile: xsTry is setjmp-based, and status is written in xsCatch */
+	volatile int script = 0, memory = 0, arg = 1, status = 0;
 	xsMachine* the;
 
 	for (; (arg < argc) && (argv[arg][0] == '-') && argv[arg][1]; arg++) {

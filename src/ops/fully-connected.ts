@@ -4,7 +4,7 @@
 import { DType } from '../model/model.js';
 import { KernelId } from './kernel-ids.js';
 import { NO_TENSOR, RECORD_HEADER, type Kernel, type OpContext, type OpDefinition } from './op.js';
-import { ACTIVATION_NAMES, floatActivationRange, floatBits, multiplyByQuantizedMultiplier, quantizeMultiplier, quantizedActivationRange } from './quant.js';
+import { ACTIVATION_NAMES, floatActivationRange, floatBits, quantizedActivationRange } from './quant.js';
 
 // Tensor refs: 0 input, 1 filter, 2 bias (or NO_TENSOR), 3 output.
 // Params, both kernels:
@@ -79,7 +79,7 @@ export const fullyConnected: OpDefinition = {
       const real = perChannel
         ? inQ.scale * fq.scale[o] / outQ.scale
         : Math.fround(inQ.scale * fq.scale[0]) / outQ.scale;
-      const { multiplier, shift } = quantizeMultiplier(real);
+      const { multiplier, shift } = ctx.quantizeMultiplier(real);
       multipliers.push(multiplier);
       shifts.push(shift);
     }
@@ -133,7 +133,7 @@ const evalS8: Kernel = (plan, at, m) => {
       let acc = 0;
       for (let d = 0; d < depth; d++) acc = (acc + (filter[w + d] + fOff) * (input[row + d] + inOff)) | 0;
       if (hasBias) acc = (acc + bias[bBase + o]) | 0;
-      let v = multiplyByQuantizedMultiplier(acc, plan[mults + o], plan[shifts + o]) + outOff;
+      let v = m.requantize(acc, plan[mults + o], plan[shifts + o]) + outOff;
       v = v < lo ? lo : v > hi ? hi : v;
       output[oBase + b * outC + o] = v;
     }

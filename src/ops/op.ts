@@ -9,6 +9,7 @@
 import { XsmlError } from '../errors.js';
 import type { Table } from '../model/flatbuffer.js';
 import { dtypeName, type Model, type Operator, type Tensor } from '../model/model.js';
+import { quantizeMultiplier, type Requantize, type Rounding } from './quant.js';
 
 export const RECORD_HEADER = 3;
 export const POOL_ARENA = 0;
@@ -24,6 +25,8 @@ export interface Memory {
   f32: Float32Array[];
   /** The plan itself seen as float32, for float parameters stored as bits. */
   planF32: Float32Array;
+  /** MultiplyByQuantizedMultiplier in the plan's rounding mode. */
+  requantize: Requantize;
 }
 
 /** Runs one op record starting at plan[at]. Must not allocate. */
@@ -45,7 +48,12 @@ export interface OpDefinition {
 
 /** Everything prepare may look at, with errors that name the model, op and tensor. */
 export class OpContext {
-  constructor(readonly model: Model, readonly op: Operator) {}
+  constructor(readonly model: Model, readonly op: Operator, readonly rounding: Rounding) {}
+
+  /** QuantizeMultiplier in the plan's rounding mode. */
+  quantizeMultiplier(real: number): { multiplier: number; shift: number } {
+    return quantizeMultiplier(real, this.rounding);
+  }
 
   get where(): string {
     const op = this.op;

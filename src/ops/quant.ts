@@ -1,6 +1,11 @@
 // TFLite's fixed-point arithmetic, exactly: the same integers as tensorflow/lite/kernels/internal
-// (quantization_util.cc, common.h) built without TFLITE_SINGLE_ROUNDING, which is how both the
-// TFLite reference kernels and TFLM are built by default. No BigInt: eval must not allocate.
+// (quantization_util.cc, common.h). Two rounding modes exist there and both are in use:
+//   'single' (TFLITE_SINGLE_ROUNDING=1): TFLite 2.20+ and its reference kernels, the golden reference;
+//   'double' (gemmlowp's two roundings): TFLM and CMSIS-NN as built by default.
+// They differ by one in rare results, so a plan is made for one of them.
+// No BigInt: eval must not allocate.
+
+export type Rounding = 'single' | 'double';
 
 const TWO_31 = 2147483648;
 const TWO_30 = 1073741824;
@@ -23,7 +28,7 @@ export function roundHalfAway(x: number): number {
 }
 
 /** QuantizeMultiplier: a real multiplier as (int32 multiplier in Q31, shift). */
-export function quantizeMultiplier(m: number): { multiplier: number; shift: number } {
+export function quantizeMultiplier(m: number, rounding: Rounding): { multiplier: number; shift: number } {
   if (m === 0) return { multiplier: 0, shift: 0 };
   const fe = [0, 0];
   frexp(m, fe);
@@ -31,6 +36,8 @@ export function quantizeMultiplier(m: number): { multiplier: number; shift: numb
   let q = roundHalfAway(fe[0] * TWO_31);
   if (q === TWO_31) { q /= 2; shift += 1; }
   if (shift < -31) { shift = 0; q = 0; }
+  // Single rounding cannot shift left by more than 30: saturate.
+  if (rounding === 'single' && shift > 30) { shift = 30; q = 2147483647; }
   return { multiplier: q, shift };
 }
 
@@ -62,11 +69,34 @@ export function roundingDivideByPOT(x: number, exponent: number): number {
   return (x >> exponent) + (remainder > threshold ? 1 : 0);
 }
 
-/** MultiplyByQuantizedMultiplier(int32 x, multiplier, shift), double rounding. */
-export function multiplyByQuantizedMultiplier(x: number, multiplier: number, shift: number): number {
+/** A MultiplyByQuantizedMultiplier: round(x * multiplier * 2^(shift - 31)) in one rounding mode. */
+export type Requantize = (x: number, multiplier: number, shift: number) => number;
+
+/** MultiplyByQuantizedMultiplier with double rounding (gemmlowp; TFLM). */
+export const multiplyByQuantizedMultiplierDouble: Requantize = (x, multiplier, shift) => {
   const left = shift > 0 ? shift : 0;
   const right = shift > 0 ? 0 : -shift;
   return roundingDivideByPOT(srdhm(Math.imul(x, 1 << left), multiplier), right);
+};
+
+/**
+ * MultiplyByQuantizedMultiplier with single rounding (TFLite 2.20+):
+ * (x * multiplier + 2^(s-1)) >> s with s = 31 - shift, in 64 bits, computed exactly in doubles.
+ */
+export const multiplyByQuantizedMultiplierSingle: Requantize = (x, multiplier, shift) => {
+  const s = 31 - shift; // 1 ..= 62
+  const p = x * (multiplier >>> 16); // |p| < 2^47
+  const q = x * (multiplier & 0xffff); // |q| < 2^47
+  const qh = Math.floor(q / 65536);
+  const ql = q - qh * 65536;
+  const sum = p + qh; // x * multiplier = sum * 2^16 + ql, exactly
+  if (s >= 17) return Math.floor((sum + Math.pow(2, s - 17)) / Math.pow(2, s - 16));
+  const k = Math.pow(2, s);
+  return sum * Math.pow(2, 16 - s) + Math.floor((ql + k / 2) / k);
+};
+
+export function requantizerFor(rounding: Rounding): Requantize {
+  return rounding === 'single' ? multiplyByQuantizedMultiplierSingle : multiplyByQuantizedMultiplierDouble;
 }
 
 /** Activation codes of the schema (ActivationFunctionType). */

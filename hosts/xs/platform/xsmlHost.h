@@ -6,7 +6,8 @@
 
 #include "xs.h"
 
-/* Runs PATH as an ES module (imports resolved relative to it); throws on failure. */
+/* Queues PATH to run as an ES module (imports resolved relative to it) when xsmlRunJobs runs
+   the promise jobs; a failure there is reported and exits 1. */
 void xsmlRunModule(xsMachine* the, const char* path);
 /* Runs PATH as a classic script (sloppy unless "use strict"), globals shared with the host. */
 void xsmlRunProgram(xsMachine* the, const char* path);

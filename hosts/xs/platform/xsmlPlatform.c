@@ -103,7 +103,7 @@ static txScript* xsmlLoadScript(txMachine* the, txString path, txUnsigned flags)
 	txParser _parser;
 	txParser* parser = &_parser;
 	txParserJump jump;
-	txScript* script = C_NULL;
+	txScript* volatile script = C_NULL; /* set between setjmp and a possible longjmp */
 	FILE* file = fopen(path, "rb");
 	if (!file)
 		return C_NULL;
@@ -169,11 +169,27 @@ void fxLoadModule(txMachine* the, txSlot* module, txID moduleID)
 	fxResolveModule(the, module, moduleID, script, C_NULL, C_NULL);
 }
 
-/* Imports the module synchronously (fxRunImportNow: load, link, evaluate); a throw during
-   evaluation propagates to the caller's xsTry. */
+/* An entry module that fails to load, link or evaluate is fatal, as in Node. */
+static void xsmlModuleRejected(txMachine* the)
+{
+	xsmlReportException(the, mxArgv(0));
+	exit(1);
+}
+
+/* Imports the entry module asynchronously (what import() does) so that top-level await
+   works: loading, linking and evaluation happen in promise jobs, run by xsmlRunJobs. */
 void xsmlRunModule(txMachine* the, const char* path)
 {
-	xsAwaitImport(path, XS_IMPORT_NAMESPACE);
+	txSlot* realm = mxModuleInstanceInternal(mxProgram.value.reference)->value.module.realm;
+	mxPushStringC((txString)path);
+	fxRunImport(the, realm, XS_NO_ID); /* replaces the specifier with a promise */
+	mxDub();
+	fxGetID(the, mxID(_then));
+	mxCall();
+	mxPushUndefined();
+	fxNewHostFunction(the, xsmlModuleRejected, 1, XS_NO_ID, XS_NO_ID);
+	mxRunCount(2);
+	mxPop();
 }
 
 void xsmlRunProgram(txMachine* the, const char* path)
@@ -183,7 +199,7 @@ void xsmlRunProgram(txMachine* the, const char* path)
 	if (!script)
 		mxUnknownError("cannot read %s: %s", path, strerror(errno));
 	/* so that import() in the script resolves relative to it */
-	mxModuleInstanceInternal(mxProgram.value.reference)->value.module.id = fxID(the, path);
+	mxModuleInstanceInternal(mxProgram.value.reference)->value.module.id = fxID(the, (txString)path);
 	fxRunScript(the, script, mxRealmGlobal(realm), C_NULL, mxRealmClosures(realm)->value.reference, C_NULL, mxProgram.value.reference);
 	mxPop();
 }
@@ -191,7 +207,7 @@ void xsmlRunProgram(txMachine* the, const char* path)
 void xsmlReportException(txMachine* the, txSlot* exception)
 {
 	/* String(e) may itself throw (a hostile toString); fall back to a fixed text. */
-	txString text = "uncaught exception (not printable)";
+	txString volatile text = "uncaught exception (not printable)";
 	mxPushSlot(exception);
 	mxTry(the) {
 		text = fxToString(the, the->stack);
