@@ -93,7 +93,8 @@ export function planModel(model: Model, options: PlanOptions = {}): Plan {
     b.first = Math.min(b.first, at);
     b.last = Math.max(b.last, at);
   };
-  for (const i of model.inputs) touch(model.tensors[i], -1);
+  // Model inputs stay intact for the whole run: a repeated invoke sees the same input.
+  for (const i of model.inputs) { touch(model.tensors[i], -1); touch(model.tensors[i], nOps); }
   const scratch: (Buffer | null)[] = prepared.map((p, i) => {
     for (const t of p.tensors) if (t) touch(t, i);
     if (!p.scratchBytes) return null;

@@ -1,29 +1,33 @@
-// Before any test: write every per-op case as a model file and run them all through the reference.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+// Before any test: write every per-op case and every whole-model input as files, and run them all
+// through the reference interpreters.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { buildModel } from './support/builder.js';
-import { CASES_DIR, runReference, type GoldenCase } from './support/golden.js';
+import { referenceCopy } from './support/fixups.js';
+import { caseFiles, runReferences, type CaseFiles } from './support/golden.js';
+import { MODEL_CASES, MODELS_DIR, modelCaseName } from './support/model-cases.js';
 import { allCases } from './cases/index.js';
 
-export function caseFiles(op: string, i: number, inputs: number, outputs: number) {
-  const base = join(CASES_DIR, 'ops', op, String(i));
-  return {
-    model: `${base}.tflite`,
-    inputs: Array.from({ length: inputs }, (_, k) => `${base}.in${k}.bin`),
-    outputs: Array.from({ length: outputs }, (_, k) => `${base}.out${k}.bin`),
-  };
-}
-
 export default function setup() {
-  const manifest: GoldenCase[] = [];
+  const all: CaseFiles[] = [];
   for (const [op, cases] of allCases()) {
-    mkdirSync(join(CASES_DIR, 'ops', op), { recursive: true });
     cases.forEach((c, i) => {
-      const files = caseFiles(op, i, c.inputs.length, c.spec.outputs.length);
+      const files = caseFiles(`ops/${op}`, String(i), c.inputs.length, c.spec.outputs.length);
+      mkdirSync(dirname(files.model), { recursive: true });
       writeFileSync(files.model, buildModel(c.spec));
       c.inputs.forEach((bytes, k) => writeFileSync(files.inputs[k], bytes));
-      manifest.push(files);
+      all.push(files);
     });
   }
-  runReference('ops', manifest);
+  for (const m of MODEL_CASES) {
+    m.inputs.forEach((input, k) => {
+      const inputs = input.bytes();
+      const files = caseFiles('models', modelCaseName(m.file, k), inputs.length, 1);
+      mkdirSync(dirname(files.model), { recursive: true });
+      writeFileSync(files.model, referenceCopy(new Uint8Array(readFileSync(join(MODELS_DIR, m.file)))));
+      inputs.forEach((bytes, i) => writeFileSync(files.inputs[i], bytes));
+      all.push(files);
+    });
+  }
+  runReferences('all', all);
 }

@@ -1,7 +1,10 @@
-"""Runs models through the TFLite reference interpreter (ai-edge-litert, BUILTIN_REF kernels) and
-writes their outputs: the golden data of xsml's tests.
+"""Runs models through a reference interpreter and writes their outputs: the golden data of xsml's
+tests. Two references:
+  litert: TFLite's own interpreter (ai-edge-litert) with its reference kernels (BUILTIN_REF);
+          fixed-point results use single rounding (TFLite 2.20+).
+  tflm:   TensorFlow Lite for Microcontrollers' interpreter (tflite-micro); double rounding.
 
-usage: golden.py MANIFEST.json
+usage: golden.py litert|tflm MANIFEST.json
 The manifest is a list of {"model": path, "inputs": [raw input files], "outputs": [files to write]};
 inputs are raw little-endian bytes in each input tensor's dtype. A case the reference rejects gets
 an "<first output>.error" file with the reference's message instead.
@@ -10,12 +13,11 @@ import json
 import sys
 
 import numpy as np
-from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
 
-def run(case):
-    with open(case["model"], "rb") as f:
-        model = f.read()
+def run_litert(case, model):
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
     it = Interpreter(model_content=model, experimental_op_resolver_type=OpResolverType.BUILTIN_REF)
     it.allocate_tensors()
     inputs = it.get_input_details()
@@ -29,18 +31,32 @@ def run(case):
         it.get_tensor(detail["index"]).tofile(path)
 
 
+def run_tflm(case, model):
+    from tflite_micro.python.tflite_micro import runtime
+
+    it = runtime.Interpreter.from_bytes(model, arena_size=4 << 20)
+    for k, path in enumerate(case["inputs"]):
+        detail = it.get_input_details(k)
+        it.set_input(np.fromfile(path, dtype=detail["dtype"]).reshape(detail["shape"]), k)
+    it.invoke()
+    for k, path in enumerate(case["outputs"]):
+        it.get_output(k).tofile(path)
+
+
 def main():
-    with open(sys.argv[1]) as f:
+    engine = {"litert": run_litert, "tflm": run_tflm}[sys.argv[1]]
+    with open(sys.argv[2]) as f:
         cases = json.load(f)
     failed = 0
     for case in cases:
         try:
-            run(case)
+            with open(case["model"], "rb") as f:
+                engine(case, f.read())
         except Exception as e:  # the test reports it against the case
             failed += 1
             with open(case["outputs"][0] + ".error", "w") as f:
                 f.write(f"{type(e).__name__}: {e}")
-    print(f"golden.py: {len(cases)} cases through the TFLite reference, {failed} rejected")
+    print(f"golden.py: {len(cases)} cases through {sys.argv[1]}, {failed} rejected")
 
 
 if __name__ == "__main__":

@@ -211,12 +211,15 @@ function readTensor(fb: FlatBuffer, t: Table, index: number, buffers: BufferSpan
   if (q) {
     const scale = q.numbers(2, 'scale', 'f32');
     const zeroPoint = q.numbers(3, 'zero_point', 'i64');
-    const axis = q.i32(6, 'quantized_dimension');
+    let axis = q.i32(6, 'quantized_dimension');
     if (scale && scale.length > 0) {
       const zp = zeroPoint && zeroPoint.length > 0 ? zeroPoint : scale.map(() => 0);
       if (zp.length !== scale.length) {
         fb.fail(`${q.path}`, `${scale.length} scales but ${zp.length} zero points`);
       }
+      // Some converters leave the filter's axis on 1-D bias tensors (person_detect: axis 3 on
+      // shape [8]); TFLM accepts that, and so does xsml, reading it as axis 0.
+      if (scale.length > 1 && shape.length === 1 && axis >= 1 && shape[0] === scale.length) axis = 0;
       if (scale.length > 1 && (axis < 0 || axis >= shape.length || shape[axis] !== scale.length)) {
         fb.fail(`${q.path}`, `${scale.length} per-channel scales do not match dimension ${axis} of shape [${shape.join(',')}]`);
       }

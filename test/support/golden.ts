@@ -1,28 +1,45 @@
-// Golden data: cases are written to test/.cases and run once through the TFLite reference
-// interpreter (tools/golden.py); tests read the outputs it wrote.
+// Golden data: cases are written to test/.cases and run once through the reference interpreters
+// (tools/golden.py); tests read the outputs they wrote.
+//   litert: TFLite's reference kernels, single rounding -> compared with xsml's default plans;
+//   tflm:   TFLM, double rounding -> compared with xsml's plans made with rounding 'double'.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const CASES_DIR = join(ROOT, 'test/.cases');
+export type Engine = 'litert' | 'tflm';
+export const ENGINES: Engine[] = ['litert', 'tflm'];
+export const ROUNDING_OF = { litert: 'single', tflm: 'double' } as const;
 
-export interface GoldenCase {
+export interface CaseFiles {
   model: string;
   inputs: string[];
-  outputs: string[];
+  outputs: Record<Engine, string[]>;
 }
 
-/** Runs the reference over the cases (in one Python process). */
-export function runReference(manifestName: string, cases: GoldenCase[]): void {
-  mkdirSync(CASES_DIR, { recursive: true });
-  const manifest = join(CASES_DIR, `${manifestName}.json`);
-  writeFileSync(manifest, JSON.stringify(cases));
-  for (const c of cases) for (const o of c.outputs) { rmSync(o, { force: true }); rmSync(`${o}.error`, { force: true }); }
+/** File names of a case under test/.cases/<group>/. */
+export function caseFiles(group: string, name: string, inputs: number, outputs: number): CaseFiles {
+  const base = join(CASES_DIR, group, name);
+  const outs = (engine: Engine) => Array.from({ length: outputs }, (_, k) => `${base}.${engine}.out${k}.bin`);
+  return {
+    model: `${base}.tflite`,
+    inputs: Array.from({ length: inputs }, (_, k) => `${base}.in${k}.bin`),
+    outputs: { litert: outs('litert'), tflm: outs('tflm') },
+  };
+}
+
+/** Runs every engine over the cases (one Python process per engine). */
+export function runReferences(name: string, cases: CaseFiles[]): void {
   const python = join(ROOT, '.venv/bin/python');
   if (!existsSync(python)) throw new Error('no .venv: run tools/setup-python.sh (npm test does)');
-  const out = execFileSync(python, [join(ROOT, 'tools/golden.py'), manifest], { encoding: 'utf8' });
-  process.stdout.write(out);
+  mkdirSync(CASES_DIR, { recursive: true });
+  for (const engine of ENGINES) {
+    const manifest = join(CASES_DIR, `${name}.${engine}.json`);
+    writeFileSync(manifest, JSON.stringify(cases.map((c) => ({ model: c.model, inputs: c.inputs, outputs: c.outputs[engine] }))));
+    for (const c of cases) for (const o of c.outputs[engine]) { rmSync(o, { force: true }); rmSync(`${o}.error`, { force: true }); }
+    process.stdout.write(execFileSync(python, [join(ROOT, 'tools/golden.py'), engine, manifest], { encoding: 'utf8' }));
+  }
 }
 
 /** The reference's output bytes, or its error message. */

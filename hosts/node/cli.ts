@@ -1,0 +1,244 @@
+// The xsml command line on Node: inspect, run and convert models.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+import {
+  CIRCLE_IDENTIFIER, Interpreter, TFLITE_IDENTIFIER, XsmlError, checkSupport, dtypeName, loadModel, planModel,
+  type Model, type Rounding, type TensorView,
+} from '../../src/index.js';
+import { fillInput } from './inputs.js';
+
+const USAGE = `usage:
+  xsml inspect MODEL [--json] [--rounding single|double]
+  xsml run MODEL [--input FILE]... [--host node] [--repeat N] [--arena-bytes N]
+                 [--rounding single|double] [--profile] [--json]
+  xsml convert MODEL --to circle|tflite [-o OUT]
+options:
+  --input FILE      one per model input, in order: .json (flat array), .npy, .csv, or raw bytes
+                    in the tensor's dtype (.bin, .raw, .s8, ...); none given means zeros
+  --repeat N        run N inferences and report the mean time of one
+  --arena-bytes N   use an arena of exactly N bytes (fails with the bytes needed if too small)
+  --rounding MODE   fixed-point rounding: single (TFLite 2.20+, default) or double (TFLM, CMSIS-NN)
+  --profile         print the time of every op
+  --verbose         print stack traces with errors`;
+
+const HOSTS = ['node'];
+
+interface Args {
+  command: string;
+  model: string;
+  inputs: string[];
+  host: string;
+  repeat: number;
+  arenaBytes: number | null;
+  rounding: Rounding;
+  json: boolean;
+  profile: boolean;
+  to: string | null;
+  out: string | null;
+  verbose: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = {
+    command: '', model: '', inputs: [], host: 'node', repeat: 1, arenaBytes: null, rounding: 'single',
+    json: false, profile: false, to: null, out: null, verbose: false,
+  };
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) throw new XsmlError(`${a} needs a value`);
+      return argv[++i];
+    };
+    const count = (what: string, min: number) => {
+      const s = value();
+      const n = Number(s);
+      if (!/^\d+$/.test(s) || n < min) throw new XsmlError(`${what} must be an integer >= ${min}, got ${JSON.stringify(s)}`);
+      return n;
+    };
+    switch (a) {
+      case '--input': args.inputs.push(value()); break;
+      case '--host': args.host = value(); break;
+      case '--repeat': args.repeat = count('--repeat', 1); break;
+      case '--arena-bytes': args.arenaBytes = count('--arena-bytes', 0); break;
+      case '--rounding': {
+        const r = value();
+        if (r !== 'single' && r !== 'double') throw new XsmlError(`--rounding must be single or double, got ${JSON.stringify(r)}`);
+        args.rounding = r;
+        break;
+      }
+      case '--json': args.json = true; break;
+      case '--profile': args.profile = true; break;
+      case '--to': args.to = value(); break;
+      case '-o': case '--output': args.out = value(); break;
+      case '--verbose': args.verbose = true; break;
+      case '-h': case '--help': args.command = 'help'; break;
+      default:
+        if (a.startsWith('-')) throw new XsmlError(`unknown option ${a} (see xsml --help)`);
+        positional.push(a);
+    }
+  }
+  if (args.command !== 'help') {
+    if (positional.length === 0) throw new XsmlError('no command (see xsml --help)');
+    args.command = positional[0];
+    if (positional.length < 2) throw new XsmlError(`${args.command}: no MODEL given (see xsml --help)`);
+    if (positional.length > 2) throw new XsmlError(`unexpected argument ${JSON.stringify(positional[2])}`);
+    args.model = positional[1];
+  }
+  return args;
+}
+
+function readModel(path: string): Model {
+  let file: Buffer;
+  try {
+    file = readFileSync(path);
+  } catch (e) {
+    throw new XsmlError(`cannot read model ${path}: ${(e as Error).message}`);
+  }
+  // A buffer of its own, so the weights are aligned as the file aligns them.
+  return loadModel(new Uint8Array(file), basename(path));
+}
+
+function quantOf(t: { quant: { scale: number[]; zeroPoint: number[] } | null }): string {
+  if (!t.quant) return '';
+  const q = t.quant;
+  return q.scale.length === 1 ? ` scale ${q.scale[0]} zero point ${q.zeroPoint[0]}` : ` per-channel (${q.scale.length} scales)`;
+}
+
+function inspect(args: Args): void {
+  const model = readModel(args.model);
+  const support = checkSupport(model);
+  let arenaBytes: number | null = null;
+  let planError: string | null = null;
+  try {
+    arenaBytes = planModel(model, { rounding: args.rounding }).arenaBytes;
+  } catch (e) {
+    if (!(e instanceof XsmlError)) throw e;
+    planError = e.message;
+  }
+  const tensorInfo = (i: number) => {
+    const t = model.tensors[i];
+    return { index: i, name: t.name, dtype: dtypeName(t.type), shape: t.shape, ...(t.quant ? { quantization: t.quant } : {}) };
+  };
+  if (args.json) {
+    console.log(JSON.stringify({
+      model: args.model, format: model.format, bytes: model.bytes.length, version: model.version,
+      subgraphs: model.subgraphCount, tensors: model.tensors.length,
+      inputs: model.inputs.map(tensorInfo), outputs: model.outputs.map(tensorInfo),
+      ops: support, arenaBytes, ...(planError ? { error: planError } : {}),
+    }));
+    return;
+  }
+  const lines: string[] = [];
+  lines.push(`${args.model}: ${model.format === 'tflite' ? 'TFLite' : 'Circle'} model, ${model.bytes.length} bytes, schema version ${model.version}, ${model.subgraphCount} subgraph${model.subgraphCount > 1 ? 's' : ''}, ${model.tensors.length} tensors`);
+  if (model.description) lines.push(`description: ${model.description}`);
+  for (const [label, list] of [['inputs', model.inputs], ['outputs', model.outputs]] as const) {
+    lines.push(`${label}:`);
+    for (const i of list) {
+      const t = model.tensors[i];
+      lines.push(`  #${i} ${JSON.stringify(t.name)} ${dtypeName(t.type)}[${t.shape.join(',')}]${quantOf(t)}`);
+    }
+  }
+  const counts = new Map<string, number>();
+  for (const s of support) counts.set(s.name, (counts.get(s.name) ?? 0) + 1);
+  lines.push(`ops: ${support.length} (${[...counts].map(([n, c]) => `${n} x${c}`).join(', ')})`);
+  for (const s of support) {
+    lines.push(`  #${s.index} ${s.name} v${s.version}${s.supported ? '' : `  UNSUPPORTED: ${s.reason}`}`);
+  }
+  const unsupported = support.filter((s) => !s.supported);
+  if (unsupported.length > 0) {
+    lines.push(`unsupported: ${[...new Set(unsupported.map((s) => s.name))].join(', ')}`);
+  } else if (planError) {
+    lines.push(`cannot be planned: ${planError}`);
+  } else {
+    lines.push(`arena: ${arenaBytes} bytes`);
+  }
+  console.log(lines.join('\n'));
+}
+
+function run(args: Args): void {
+  if (!HOSTS.includes(args.host)) throw new XsmlError(`unknown host ${JSON.stringify(args.host)}: available hosts are ${HOSTS.join(', ')}`);
+  const model = readModel(args.model);
+  const plan = planModel(model, { rounding: args.rounding });
+  const arena = args.arenaBytes === null ? undefined : new Uint8Array(args.arenaBytes);
+  const interp = new Interpreter(model, { arena, rounding: args.rounding });
+  if (args.inputs.length > interp.inputs.length) {
+    throw new XsmlError(`${model.name} has ${interp.inputs.length} input${interp.inputs.length > 1 ? 's' : ''}, got ${args.inputs.length} --input files`);
+  }
+  if (args.inputs.length > 0 && args.inputs.length < interp.inputs.length) {
+    throw new XsmlError(`${model.name} has ${interp.inputs.length} inputs, got ${args.inputs.length} --input files (give all or none)`);
+  }
+  args.inputs.forEach((path, k) => fillInput(interp.inputs[k], k, path));
+
+  const start = process.hrtime.bigint();
+  for (let r = 0; r < args.repeat; r++) interp.invoke();
+  const microseconds = Number(process.hrtime.bigint() - start) / 1000 / args.repeat;
+
+  const profile = args.profile ? profileOps(interp, args.repeat) : null;
+  const outputs = interp.outputs.map(outputJson);
+  if (args.json) {
+    console.log(JSON.stringify({
+      model: args.model, host: args.host, outputs, arenaBytes: plan.arenaBytes,
+      invoke: { repeat: args.repeat, microseconds },
+      ...(profile ? { profile } : {}),
+    }));
+    return;
+  }
+  for (const o of outputs) {
+    console.log(`${JSON.stringify(o.name)} ${o.dtype}[${o.shape.join(',')}]${o.quantization ? ` scale ${o.quantization.scale} zero point ${o.quantization.zeroPoint}` : ''}: ${o.data.join(' ')}`);
+  }
+  if (profile) {
+    for (const p of profile) console.log(`  op #${p.op} ${p.name.padEnd(20)} ${p.microseconds.toFixed(1).padStart(10)} us`);
+  }
+  console.log(`Finished in ${microseconds.toFixed(1)}us (mean of ${args.repeat}, host ${args.host}), arena ${plan.arenaBytes} bytes`);
+}
+
+function outputJson(v: TensorView) {
+  return {
+    name: v.name, dtype: v.dtype, shape: v.shape, data: Array.from(v.data),
+    ...(v.quant ? { quantization: v.quant } : {}),
+  };
+}
+
+/** Time of each op, the mean over `repeat` runs. Reruns the ops one by one on the current arena. */
+function profileOps(interp: Interpreter, repeat: number) {
+  return interp.plan.ops.map((op, i) => {
+    const start = process.hrtime.bigint();
+    for (let r = 0; r < repeat; r++) interp.invokeOps(i, i + 1);
+    return { op: op.index, name: op.name, microseconds: Number(process.hrtime.bigint() - start) / 1000 / repeat };
+  });
+}
+
+function convert(args: Args): void {
+  const ids: Record<string, string> = { circle: CIRCLE_IDENTIFIER, tflite: TFLITE_IDENTIFIER };
+  if (!args.to || !ids[args.to]) throw new XsmlError(`convert: --to must be circle or tflite`);
+  const model = readModel(args.model); // verifies it before anything is written
+  const out = args.out ?? args.model.slice(0, args.model.length - extname(args.model).length) + `.${args.to}`;
+  if (out === args.model) throw new XsmlError(`convert: the output would overwrite the input ${args.model}; pass -o`);
+  if (!args.out && existsSync(out)) throw new XsmlError(`convert: ${out} exists; pass -o to choose the output`);
+  const bytes = model.bytes.slice();
+  const id = ids[args.to];
+  for (let i = 0; i < 4; i++) bytes[4 + i] = id.charCodeAt(i);
+  writeFileSync(out, bytes);
+  console.log(`${out}: ${args.to} model, ${bytes.length} bytes`);
+}
+
+export function main(argv: string[]): number {
+  let verbose = argv.includes('--verbose');
+  try {
+    const args = parseArgs(argv);
+    verbose = args.verbose;
+    switch (args.command) {
+      case 'help': console.log(USAGE); return 0;
+      case 'inspect': inspect(args); return 0;
+      case 'run': run(args); return 0;
+      case 'convert': convert(args); return 0;
+      default: throw new XsmlError(`unknown command ${JSON.stringify(args.command)} (see xsml --help)`);
+    }
+  } catch (e) {
+    const message = (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ');
+    process.stderr.write(`xsml: error: ${message}\n`);
+    if (verbose && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+    return 1;
+  }
+}
