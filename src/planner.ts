@@ -20,6 +20,11 @@ export interface PlannedOp {
 export interface PlanOptions {
   /** Fixed-point rounding: 'single' as TFLite 2.20+ (default), 'double' as TFLM and CMSIS-NN. */
   rounding?: Rounding;
+  /**
+   * Keep the model's inputs intact through invoke (their arena bytes are not reused by later
+   * tensors). Off by default: like TFLM, the arena then only holds what is live at each op.
+   */
+  preserveInputs?: boolean;
 }
 
 export interface Plan {
@@ -93,8 +98,10 @@ export function planModel(model: Model, options: PlanOptions = {}): Plan {
     b.first = Math.min(b.first, at);
     b.last = Math.max(b.last, at);
   };
-  // Model inputs stay intact for the whole run: a repeated invoke sees the same input.
-  for (const i of model.inputs) { touch(model.tensors[i], -1); touch(model.tensors[i], nOps); }
+  for (const i of model.inputs) {
+    touch(model.tensors[i], -1);
+    if (options.preserveInputs) touch(model.tensors[i], nOps);
+  }
   const scratch: (Buffer | null)[] = prepared.map((p, i) => {
     for (const t of p.tensors) if (t) touch(t, i);
     if (!p.scratchBytes) return null;

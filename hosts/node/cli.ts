@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import {
   CIRCLE_IDENTIFIER, Interpreter, TFLITE_IDENTIFIER, XsmlError, checkSupport, dtypeName, loadModel, planModel,
-  type Model, type Rounding, type TensorView,
+  type Model, type Rounding, type TensorData, type TensorView,
 } from '../../src/index.js';
 import { fillInput } from './inputs.js';
 
@@ -109,9 +109,12 @@ function inspect(args: Args): void {
   const model = readModel(args.model);
   const support = checkSupport(model);
   let arenaBytes: number | null = null;
+  let planBytes: number | null = null;
   let planError: string | null = null;
   try {
-    arenaBytes = planModel(model, { rounding: args.rounding }).arenaBytes;
+    const plan = planModel(model, { rounding: args.rounding });
+    arenaBytes = plan.arenaBytes;
+    planBytes = plan.program.byteLength;
   } catch (e) {
     if (!(e instanceof XsmlError)) throw e;
     planError = e.message;
@@ -125,7 +128,7 @@ function inspect(args: Args): void {
       model: args.model, format: model.format, bytes: model.bytes.length, version: model.version,
       subgraphs: model.subgraphCount, tensors: model.tensors.length,
       inputs: model.inputs.map(tensorInfo), outputs: model.outputs.map(tensorInfo),
-      ops: support, arenaBytes, ...(planError ? { error: planError } : {}),
+      ops: support, arenaBytes, planBytes, ...(planError ? { error: planError } : {}),
     }));
     return;
   }
@@ -151,7 +154,7 @@ function inspect(args: Args): void {
   } else if (planError) {
     lines.push(`cannot be planned: ${planError}`);
   } else {
-    lines.push(`arena: ${arenaBytes} bytes`);
+    lines.push(`arena: ${arenaBytes} bytes (activations and scratch); plan: ${planBytes} bytes (op records and per-channel constants)`);
   }
   console.log(lines.join('\n'));
 }
@@ -170,11 +173,18 @@ function run(args: Args): void {
   }
   args.inputs.forEach((path, k) => fillInput(interp.inputs[k], k, path));
 
-  const start = process.hrtime.bigint();
-  for (let r = 0; r < args.repeat; r++) interp.invoke();
-  const microseconds = Number(process.hrtime.bigint() - start) / 1000 / args.repeat;
+  // The arena may reuse the inputs' bytes during invoke: each repetition gets them back first.
+  const saved = interp.inputs.map((v) => v.data.slice());
+  let nanoseconds = 0n;
+  for (let r = 0; r < args.repeat; r++) {
+    interp.inputs.forEach((v, k) => v.data.set(saved[k] as never));
+    const start = process.hrtime.bigint();
+    interp.invoke();
+    nanoseconds += process.hrtime.bigint() - start;
+  }
+  const microseconds = Number(nanoseconds) / 1000 / args.repeat;
 
-  const profile = args.profile ? profileOps(interp, args.repeat) : null;
+  const profile = args.profile ? profileOps(interp, saved, args.repeat) : null;
   const outputs = interp.outputs.map(outputJson);
   if (args.json) {
     console.log(JSON.stringify({
@@ -200,13 +210,18 @@ function outputJson(v: TensorView) {
   };
 }
 
-/** Time of each op, the mean over `repeat` runs. Reruns the ops one by one on the current arena. */
-function profileOps(interp: Interpreter, repeat: number) {
-  return interp.plan.ops.map((op, i) => {
-    const start = process.hrtime.bigint();
-    for (let r = 0; r < repeat; r++) interp.invokeOps(i, i + 1);
-    return { op: op.index, name: op.name, microseconds: Number(process.hrtime.bigint() - start) / 1000 / repeat };
-  });
+/** Time of each op, the mean over `repeat` runs of the whole model. */
+function profileOps(interp: Interpreter, inputs: TensorData[], repeat: number) {
+  const nanoseconds = interp.plan.ops.map(() => 0n);
+  for (let r = 0; r < repeat; r++) {
+    interp.inputs.forEach((v, k) => v.data.set(inputs[k] as never));
+    for (let i = 0; i < nanoseconds.length; i++) {
+      const start = process.hrtime.bigint();
+      interp.invokeOps(i, i + 1);
+      nanoseconds[i] += process.hrtime.bigint() - start;
+    }
+  }
+  return interp.plan.ops.map((op, i) => ({ op: op.index, name: op.name, microseconds: Number(nanoseconds[i]) / 1000 / repeat }));
 }
 
 function convert(args: Args): void {

@@ -79,6 +79,9 @@ export const multiplyByQuantizedMultiplierDouble: Requantize = (x, multiplier, s
   return roundingDivideByPOT(srdhm(Math.imul(x, 1 << left), multiplier), right);
 };
 
+/** 2^k for k in 0..63, exact. */
+const POW2 = new Float64Array(64).map((_, k) => Math.pow(2, k));
+
 /**
  * MultiplyByQuantizedMultiplier with single rounding (TFLite 2.20+):
  * (x * multiplier + 2^(s-1)) >> s with s = 31 - shift, in 64 bits, computed exactly in doubles.
@@ -90,9 +93,8 @@ export const multiplyByQuantizedMultiplierSingle: Requantize = (x, multiplier, s
   const qh = Math.floor(q / 65536);
   const ql = q - qh * 65536;
   const sum = p + qh; // x * multiplier = sum * 2^16 + ql, exactly
-  if (s >= 17) return Math.floor((sum + Math.pow(2, s - 17)) / Math.pow(2, s - 16));
-  const k = Math.pow(2, s);
-  return sum * Math.pow(2, 16 - s) + Math.floor((ql + k / 2) / k);
+  if (s >= 17) return Math.floor((sum + POW2[s - 17]) / POW2[s - 16]);
+  return sum * POW2[16 - s] + Math.floor((ql + POW2[s - 1]) / POW2[s]);
 };
 
 export function requantizerFor(rounding: Rounding): Requantize {

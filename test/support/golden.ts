@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
-export const CASES_DIR = join(ROOT, 'test/.cases');
+export const CASES_DIR = process.env.XSML_CASES_DIR ?? join(ROOT, 'test/.cases');
 export type Engine = 'litert' | 'tflm';
 export const ENGINES: Engine[] = ['litert', 'tflm'];
 export const ROUNDING_OF = { litert: 'single', tflm: 'double' } as const;

@@ -1,0 +1,46 @@
+// invoke allocates nothing: every kernel, measured on the real V8 heap (test/support/alloc-probe.mjs)
+// after the JIT has settled. One allocation per invoke would show as >= 12 bytes per invoke; the
+// probe's own noise is a constant ~150 bytes, so the bound is one byte per invoke.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CASES_DIR, ROOT } from './support/golden.js';
+
+const INVOKES = 500;
+
+function probe(model: string, rounding: string, control = false): number {
+  const out = execFileSync(process.execPath, [
+    '--expose-gc', '--max-semi-space-size=256', join(ROOT, 'test/support/alloc-probe.mjs'), model, rounding, ...(control ? ['control'] : []),
+  ], { encoding: 'utf8', env: { ...process.env, WARMUP: '2000', INVOKES: String(INVOKES) } });
+  const result = JSON.parse(out);
+  if (result.error) throw new Error(result.error);
+  return result.bytes;
+}
+
+// Together these run every kernel: whole models, and one-op cases for the ops they lack.
+const MODELS = [
+  'models/tflm/hello_world_int8.tflite', 'models/tflm/hello_world_float.tflite', 'models/tflm/magic_wand.tflite',
+  'models/tflm/micro_speech_quantized.tflite', 'models/tflm/simple_add_model.tflite',
+];
+const OP_CASES = ['mul', 'concatenation', 'quantize', 'dequantize', 'average_pool_2d', 'add'];
+
+describe('invoke allocates nothing', () => {
+  it('the probe sees one small array per invoke', () => {
+    expect(probe(join(ROOT, MODELS[0]), 'single', true)).toBeGreaterThan(12 * INVOKES);
+  });
+  for (const model of MODELS) {
+    for (const rounding of ['single', 'double']) {
+      it(`${model} (${rounding} rounding)`, () => expect(probe(join(ROOT, model), rounding)).toBeLessThan(INVOKES));
+    }
+  }
+  for (const op of OP_CASES) {
+    it(`${op}: the first cases`, () => {
+      for (let i = 0; i < 4; i++) {
+        const model = join(CASES_DIR, 'ops', op, `${i}.tflite`);
+        if (!existsSync(model)) throw new Error(`${model} is missing: the global setup writes it`);
+        expect(probe(model, 'single')).toBeLessThan(INVOKES);
+      }
+    });
+  }
+});
