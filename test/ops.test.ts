@@ -13,7 +13,9 @@ for (const [op, cases] of allCases()) {
     cases.forEach((c, i) => {
       const files = caseFiles(`ops/${op}`, String(i), c.inputs.length, c.spec.outputs.length);
       for (const engine of ENGINES) {
-        it(`#${i} ${c.name} (${engine})`, () => {
+        it(`#${i} ${c.name} (${engine})`, (ctx) => {
+          // TFLM refuses hybrid models (float activations, int8 weights): nothing to compare with.
+          if (engine === 'tflm' && c.name.startsWith('hybrid') && typeof readGolden(files.outputs.tflm[0]) === 'string') { ctx.skip(); return; }
           const model = loadModel(new Uint8Array(readFileSync(files.model)), `${op}#${i}`);
           const interp = new Interpreter(model, { rounding: ROUNDING_OF[engine] });
           c.inputs.forEach((bytes, k) => new Uint8Array(interp.inputs[k].data.buffer, interp.inputs[k].data.byteOffset, bytes.length).set(bytes));

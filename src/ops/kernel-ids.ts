@@ -23,6 +23,8 @@ export const KernelId = {
   QUANTIZE_F32: 20, // float32 -> int8
   QUANTIZE_S8: 21, // int8 -> int8 with another scale / zero point
   DEQUANTIZE_S8: 22, // int8 -> float32
+  CONV_2D_HYBRID: 30, // float32 input and output, int8 filter (quantized on the fly per batch)
+  DEQUANTIZE_F16: 60, // float16 -> float32
 } as const;
 
 export const KERNEL_COUNT = 64;

@@ -105,11 +105,14 @@ export function requantizerFor(rounding: Rounding): Requantize {
 export const Activation = { NONE: 0, RELU: 1, RELU_N1_TO_1: 2, RELU6: 3, TANH: 4, SIGN_BIT: 5 } as const;
 export const ACTIVATION_NAMES = ['NONE', 'RELU', 'RELU_N1_TO_1', 'RELU6', 'TANH', 'SIGN_BIT'];
 
+/** The largest float32: TFLite clamps to it, so an overflowing float result is never infinite. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
 /** CalculateActivationRange for float: [min, max], or null if the activation cannot be fused. */
 export function floatActivationRange(activation: number): [number, number] | null {
   switch (activation) {
-    case Activation.NONE: return [-Infinity, Infinity];
-    case Activation.RELU: return [0, Infinity];
+    case Activation.NONE: return [-FLOAT32_MAX, FLOAT32_MAX];
+    case Activation.RELU: return [0, FLOAT32_MAX];
     case Activation.RELU_N1_TO_1: return [-1, 1];
     case Activation.RELU6: return [0, 6];
     default: return null;

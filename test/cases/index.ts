@@ -3,9 +3,33 @@
 import { Rng } from '../support/rng.js';
 import type { OpCase } from './common.js';
 import { fullyConnectedCases } from './fully-connected.js';
+import { softmaxCases } from './softmax.js';
+import { quantizeCases } from './quantize.js';
+import { dequantizeCases } from './dequantize.js';
+import { averagePool2dCases } from './average-pool-2d.js';
+import { maxPool2dCases } from './max-pool-2d.js';
+import { reshapeCases } from './reshape.js';
+import { concatenationCases } from './concatenation.js';
+import { addCases } from './add.js';
+import { mulCases } from './mul.js';
+import { conv2dCases } from './conv-2d.js';
+import { depthwiseConv2dCases } from './depthwise-conv-2d.js';
+import { conv2dHybridCases } from './conv-2d-hybrid.js';
 
 const generators: Record<string, (rng: Rng) => OpCase[]> = {
   fully_connected: fullyConnectedCases,
+  softmax: softmaxCases,
+  quantize: quantizeCases,
+  dequantize: dequantizeCases,
+  average_pool_2d: averagePool2dCases,
+  max_pool_2d: maxPool2dCases,
+  reshape: reshapeCases,
+  concatenation: concatenationCases,
+  add: addCases,
+  mul: mulCases,
+  conv_2d: conv2dCases,
+  depthwise_conv_2d: depthwiseConv2dCases,
+  conv_2d_hybrid: conv2dHybridCases,
 };
 
 function seedOf(name: string): number {

@@ -1,0 +1,173 @@
+// DEPTHWISE_CONV_2D: output[b, y, x, c*M + m] = act(sum over (ky, kx) of
+//   input[b, y*sh - ph + ky*dh, x*sw - pw + kx*dw, c] * filter[0, ky, kx, c*M + m] + bias[c*M + m]),
+// with the depth multiplier M = filter.shape[3] / input.shape[3].
+// Semantics of tensorflow/lite/kernels/depthwise_conv.cc with the reference kernels
+// (reference_ops::DepthwiseConv for float, reference_integer_ops::DepthwiseConvPerChannel for int8).
+// M comes from the shapes (as TFLite computes it); the options' depth_multiplier must agree (TFLM uses it).
+
+import { KernelId } from './kernel-ids.js';
+import { NO_TENSOR, RECORD_HEADER, type Kernel, type OpContext, type OpDefinition } from './op.js';
+import { CONV_REQUANTIZE, convWindow, expectConvTypes, floatRange, quantizedConvParams } from './conv-2d.js';
+
+// Tensor refs: 0 input, 1 filter, 2 bias (or NO_TENSOR), 3 output.
+// Params, both kernels:
+const P_BATCHES = 0; // input.shape[0] = output.shape[0]
+const P_IN_H = 1; // input.shape[1]
+const P_IN_W = 2; // input.shape[2]
+const P_IN_C = 3; // input.shape[3]
+const P_OUT_H = 4; // output.shape[1]
+const P_OUT_W = 5; // output.shape[2]
+const P_OUT_C = 6; // output.shape[3] = filter.shape[3] = IN_C * DEPTH_MULTIPLIER
+const P_FILTER_H = 7; // filter.shape[1]
+const P_FILTER_W = 8; // filter.shape[2]
+const P_DEPTH_MULTIPLIER = 9; // output channels per input channel
+const P_STRIDE_H = 10;
+const P_STRIDE_W = 11;
+const P_DILATION_H = 12;
+const P_DILATION_W = 13;
+const P_PAD_H = 14; // rows of zero padding above the input (TFLite's padding_values.height)
+const P_PAD_W = 15; // columns of zero padding left of the input (padding_values.width)
+const P_ACT_MIN = 16; // float32 bits (F32) or int32 (S8)
+const P_ACT_MAX = 17;
+// S8 only:
+const P_INPUT_OFFSET = 18; // -input zero point
+const P_OUTPUT_OFFSET = 19; // output zero point
+const P_PER_CHANNEL = 20; // multipliers then shifts, one per output channel, from here
+
+export const depthwiseConv2d: OpDefinition = {
+  code: 4,
+  name: 'DEPTHWISE_CONV_2D',
+  maxVersion: 7,
+  prepare(ctx: OpContext) {
+    ctx.expectArity(2, 3, 1);
+    const input = ctx.input(0);
+    const filter = ctx.input(1);
+    const bias = ctx.optionalInput(2);
+    const output = ctx.output(0);
+    const options = ctx.options(2, 'DepthwiseConv2DOptions');
+    if (!options) ctx.fail('has no DepthwiseConv2DOptions (padding and strides are required)');
+    const activation = options.i8(4, 'fused_activation_function');
+
+    const float = expectConvTypes(ctx, input, filter, bias, output);
+    ctx.expectRank(input, 'input', 4);
+    ctx.expectRank(filter, 'filter', 4);
+    const [batches, inH, inW, inC] = input.shape;
+    const [one, filterH, filterW, outC] = filter.shape;
+    if (one !== 1) ctx.fail(`filter ${ctx.describe(filter)} must have shape [1, height, width, channels]`);
+    if (!(inC > 0) || !(outC > 0) || outC % inC !== 0) {
+      ctx.fail(`filter channels ${outC} (filter.shape[3]) must be a positive multiple of the input's ${inC} channels`);
+    }
+    // TFLite derives the multiplier from the shapes; TFLM takes the option: they must agree.
+    const multiplierOption = options.i32(3, 'depth_multiplier');
+    if (multiplierOption !== outC / inC) {
+      ctx.fail(`depth_multiplier ${multiplierOption} does not match the shapes: filter channels ${outC} / input channels ${inC} = ${outC / inC}`);
+    }
+    const win = convWindow(ctx, options, { padding: 0, strideW: 1, strideH: 2, dilationW: 5, dilationH: 6 }, inH, inW, filterH, filterW);
+    ctx.expectShape(output, 'output', [batches, win.outH, win.outW, outC]);
+    if (bias) ctx.expectShape(bias, 'bias', [outC]);
+
+    const geometry = [batches, inH, inW, inC, win.outH, win.outW, outC, filterH, filterW, outC / inC,
+      win.strideH, win.strideW, win.dilationH, win.dilationW, win.padH, win.padW];
+    const tensors = [input, filter, bias, output];
+    if (float) return { kernel: KernelId.DEPTHWISE_CONV_2D_F32, tensors, params: [...geometry, ...floatRange(ctx, activation)] };
+    return {
+      kernel: KernelId.DEPTHWISE_CONV_2D_S8,
+      tensors,
+      params: [...geometry, ...quantizedConvParams(ctx, input, filter, bias, output, activation, outC, 3)],
+    };
+  },
+};
+
+const evalF32: Kernel = (plan, at, m) => {
+  const t = at + RECORD_HEADER;
+  const p = t + 2 * plan[at + 1];
+  const input = m.f32[plan[t]], inBase = plan[t + 1] >> 2;
+  const filter = m.f32[plan[t + 2]], fBase = plan[t + 3] >> 2;
+  const hasBias = plan[t + 4] !== NO_TENSOR;
+  const bias = hasBias ? m.f32[plan[t + 4]] : input, bBase = plan[t + 5] >> 2;
+  const output = m.f32[plan[t + 6]];
+  let out = plan[t + 7] >> 2;
+  const batches = plan[p + P_BATCHES], inH = plan[p + P_IN_H], inW = plan[p + P_IN_W], inC = plan[p + P_IN_C];
+  const outH = plan[p + P_OUT_H], outW = plan[p + P_OUT_W], outC = plan[p + P_OUT_C];
+  const fH = plan[p + P_FILTER_H], fW = plan[p + P_FILTER_W], mult = plan[p + P_DEPTH_MULTIPLIER];
+  const sH = plan[p + P_STRIDE_H], sW = plan[p + P_STRIDE_W], dH = plan[p + P_DILATION_H], dW = plan[p + P_DILATION_W];
+  const padH = plan[p + P_PAD_H], padW = plan[p + P_PAD_W];
+  const lo = m.planF32[p + P_ACT_MIN], hi = m.planF32[p + P_ACT_MAX];
+  const fround = Math.fround;
+  for (let b = 0; b < batches; b++) {
+    const batchBase = inBase + b * inH * inW * inC;
+    for (let oy = 0; oy < outH; oy++) {
+      const y0 = oy * sH - padH;
+      for (let ox = 0; ox < outW; ox++) {
+        const x0 = ox * sW - padW;
+        // Output channels o = c * mult + k come out in order.
+        for (let o = 0; o < outC; o++) {
+          const c = (o / mult) | 0;
+          let total = 0;
+          for (let ky = 0; ky < fH; ky++) {
+            const y = y0 + dH * ky;
+            if (y < 0 || y >= inH) continue;
+            for (let kx = 0; kx < fW; kx++) {
+              const x = x0 + dW * kx;
+              if (x < 0 || x >= inW) continue;
+              total = fround(total + fround(input[batchBase + (y * inW + x) * inC + c] * filter[fBase + (ky * fW + kx) * outC + o]));
+            }
+          }
+          total = fround(total + (hasBias ? bias[bBase + o] : 0));
+          output[out++] = total < lo ? lo : total > hi ? hi : total;
+        }
+      }
+    }
+  }
+};
+
+const evalS8: Kernel = (plan, at, m) => {
+  const t = at + RECORD_HEADER;
+  const p = t + 2 * plan[at + 1];
+  const input = m.i8[plan[t]], inBase = plan[t + 1];
+  const filter = m.i8[plan[t + 2]], fBase = plan[t + 3];
+  const hasBias = plan[t + 4] !== NO_TENSOR;
+  const bias = hasBias ? m.i32[plan[t + 4]] : m.i32[0], bBase = plan[t + 5] >> 2;
+  const output = m.i8[plan[t + 6]];
+  let out = plan[t + 7];
+  const batches = plan[p + P_BATCHES], inH = plan[p + P_IN_H], inW = plan[p + P_IN_W], inC = plan[p + P_IN_C];
+  const outH = plan[p + P_OUT_H], outW = plan[p + P_OUT_W], outC = plan[p + P_OUT_C];
+  const fH = plan[p + P_FILTER_H], fW = plan[p + P_FILTER_W], mult = plan[p + P_DEPTH_MULTIPLIER];
+  const sH = plan[p + P_STRIDE_H], sW = plan[p + P_STRIDE_W], dH = plan[p + P_DILATION_H], dW = plan[p + P_DILATION_W];
+  const padH = plan[p + P_PAD_H], padW = plan[p + P_PAD_W];
+  const lo = plan[p + P_ACT_MIN], hi = plan[p + P_ACT_MAX];
+  const inOff = plan[p + P_INPUT_OFFSET], outOff = plan[p + P_OUTPUT_OFFSET];
+  const mults = p + P_PER_CHANNEL, shifts = mults + outC;
+  const requantize = CONV_REQUANTIZE;
+  for (let b = 0; b < batches; b++) {
+    const batchBase = inBase + b * inH * inW * inC;
+    for (let oy = 0; oy < outH; oy++) {
+      const y0 = oy * sH - padH;
+      for (let ox = 0; ox < outW; ox++) {
+        const x0 = ox * sW - padW;
+        for (let o = 0; o < outC; o++) {
+          const c = (o / mult) | 0;
+          let acc = 0;
+          for (let ky = 0; ky < fH; ky++) {
+            const y = y0 + dH * ky;
+            if (y < 0 || y >= inH) continue;
+            for (let kx = 0; kx < fW; kx++) {
+              const x = x0 + dW * kx;
+              if (x < 0 || x >= inW) continue;
+              acc = (acc + filter[fBase + (ky * fW + kx) * outC + o] * (input[batchBase + (y * inW + x) * inC + c] + inOff)) | 0;
+            }
+          }
+          if (hasBias) acc = (acc + bias[bBase + o]) | 0;
+          let v = requantize(acc, plan[mults + o], plan[shifts + o]) + outOff;
+          v = v < lo ? lo : v > hi ? hi : v;
+          output[out++] = v;
+        }
+      }
+    }
+  }
+};
+
+export const depthwiseConv2dKernels: Record<number, Kernel> = {
+  [KernelId.DEPTHWISE_CONV_2D_F32]: evalF32,
+  [KernelId.DEPTHWISE_CONV_2D_S8]: evalS8,
+};

@@ -1,0 +1,7 @@
+import type { Rng } from '../support/rng.js';
+import type { OpCase } from './common.js';
+import { poolCases } from './pool-2d.js';
+
+export function averagePool2dCases(rng: Rng): OpCase[] {
+  return poolCases(rng, 1);
+}

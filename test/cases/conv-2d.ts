@@ -1,0 +1,147 @@
+import type { Rng } from '../support/rng.js';
+import { ACTIVATIONS, F32, I32, I8, activation, constant, q8, randomInput, type OpCase } from './common.js';
+
+const ACT_NAMES = ['none', 'relu', 'relu_n1_to_1', 'relu6'];
+
+/** One convolution window configuration (shared by the CONV_2D and DEPTHWISE_CONV_2D cases). */
+export interface ConvShape {
+  float: boolean;
+  batches: number;
+  inH: number;
+  inW: number;
+  kH: number;
+  kW: number;
+  strideH: number;
+  strideW: number;
+  dilationH: number;
+  dilationW: number;
+  same: boolean;
+  act: number;
+  perChannel: boolean;
+}
+
+/** Output size as TFLite computes it; 0 if the window does not fit. */
+export function outSize(same: boolean, inSize: number, k: number, stride: number, dilation: number): number {
+  const eff = (k - 1) * dilation + 1;
+  return Math.max(0, same ? Math.floor((inSize + stride - 1) / stride) : Math.floor((inSize + stride - eff) / stride));
+}
+
+/** The features a case is forced to exercise, by index; later cases are random. */
+export const SCENARIOS = [
+  'stride 2', 'dilation 2', 'SAME even kernel', '1x1', 'kernel larger than input SAME', 'batch 2',
+  'act none', 'act relu', 'act relu_n1_to_1', 'act relu6', 'VALID', 'stride and dilation', 'per-tensor', 'per-channel',
+] as const;
+export type Scenario = typeof SCENARIOS[number] | 'grouped' | 'random';
+
+/** A random window, with one scenario's feature forced. */
+export function randomShape(rng: Rng, float: boolean, scenario: Scenario): ConvShape {
+  const s: ConvShape = {
+    float,
+    batches: rng.bool(0.2) ? 2 : 1,
+    inH: rng.int(1, 9),
+    inW: rng.int(1, 9),
+    kH: rng.int(1, 4),
+    kW: rng.int(1, 4),
+    strideH: rng.pick([1, 1, 2, 3]),
+    strideW: rng.pick([1, 1, 2, 3]),
+    dilationH: rng.pick([1, 1, 1, 2, 3]),
+    dilationW: rng.pick([1, 1, 1, 2, 3]),
+    same: rng.bool(),
+    act: rng.pick(ACTIVATIONS),
+    perChannel: !float && rng.bool(0.6),
+  };
+  switch (scenario) {
+    case 'stride 2': s.strideH = 2; s.strideW = 2; s.inH = rng.int(4, 9); s.inW = rng.int(4, 9); break;
+    case 'dilation 2': s.dilationH = 2; s.dilationW = 2; s.strideH = 1; s.strideW = 1; s.kH = 3; s.kW = 3; s.inH = rng.int(5, 9); s.inW = rng.int(5, 9); break;
+    case 'SAME even kernel': s.same = true; s.kH = rng.pick([2, 4]); s.kW = rng.pick([2, 4]); s.dilationH = 1; s.dilationW = 1; s.inH = rng.int(3, 8); s.inW = rng.int(3, 8); break;
+    case '1x1': s.kH = 1; s.kW = 1; break;
+    case 'kernel larger than input SAME': s.same = true; s.inH = rng.int(1, 3); s.inW = rng.int(1, 3); s.kH = rng.int(4, 5); s.kW = rng.int(4, 5); break;
+    case 'batch 2': s.batches = 2; break;
+    case 'act none': s.act = 0; break;
+    case 'act relu': s.act = 1; break;
+    case 'act relu_n1_to_1': s.act = 2; break;
+    case 'act relu6': s.act = 3; break;
+    case 'VALID': s.same = false; s.inH = rng.int(5, 9); s.inW = rng.int(5, 9); break;
+    case 'stride and dilation': s.strideH = 2; s.strideW = rng.pick([1, 2]); s.dilationH = 2; s.dilationW = rng.pick([1, 3]); s.inH = rng.int(6, 10); s.inW = rng.int(6, 10); break;
+    case 'per-tensor': s.perChannel = false; break;
+    case 'per-channel': s.perChannel = !float; break;
+    default: break;
+  }
+  // A VALID window that does not fit becomes SAME.
+  if (!s.same && (outSize(false, s.inH, s.kH, s.strideH, s.dilationH) === 0 || outSize(false, s.inW, s.kW, s.strideW, s.dilationW) === 0)) s.same = true;
+  return s;
+}
+
+export function shapeName(s: ConvShape): string {
+  const parts = [`${s.same ? 'SAME' : 'VALID'}`, `k${s.kH}x${s.kW}`];
+  if (s.strideH !== 1 || s.strideW !== 1) parts.push(`stride${s.strideH}x${s.strideW}`);
+  if (s.dilationH !== 1 || s.dilationW !== 1) parts.push(`dilation${s.dilationH}x${s.dilationW}`);
+  if (s.batches > 1) parts.push(`batch${s.batches}`);
+  if (!s.float) parts.push(s.perChannel ? 'per-channel' : 'per-tensor');
+  parts.push(ACT_NAMES[s.act]);
+  return parts.join(' ');
+}
+
+/** Filter scales and the matching int8 tensors' quantization for an int8 case. */
+export function quantizedTensors(rng: Rng, s: ConvShape, channels: number, depth: number) {
+  const inQ = q8(rng);
+  const fScales = Array.from({ length: s.perChannel ? channels : 1 }, () => Math.fround(rng.float(0.002, 0.02)));
+  // Output scale sized to the typical accumulator, so outputs spread over the int8 range.
+  const typical = inQ.scale[0] * fScales[0] * 64 * Math.sqrt(depth);
+  const outQ = { scale: [Math.fround(typical * rng.float(0.02, 0.1))], zeroPoint: [rng.int(-20, 20)] };
+  const biasQ = { scale: Array.from({ length: channels }, (_, o) => Math.fround(fScales[s.perChannel ? o : 0] * inQ.scale[0])), zeroPoint: new Array(channels).fill(0) };
+  return { inQ, fScales, outQ, biasQ };
+}
+
+export function conv2dCases(rng: Rng): OpCase[] {
+  const cases: OpCase[] = [];
+  const scenarios: Scenario[] = [...SCENARIOS, 'grouped', 'grouped'];
+  for (let i = 0; i < 80; i++) {
+    const float = i % 2 === 0;
+    const scenario: Scenario = i < 2 * scenarios.length ? scenarios[i >> 1] : 'random';
+    const s = randomShape(rng, float, scenario);
+    const grouped = scenario === 'grouped' || (scenario === 'random' && rng.bool(0.15));
+    const groups = grouped ? rng.int(2, 3) : 1;
+    const filterC = rng.int(1, grouped ? 3 : 6);
+    const inC = filterC * groups;
+    const outC = groups * rng.int(1, grouped ? 3 : 6);
+    const outH = outSize(s.same, s.inH, s.kH, s.strideH, s.dilationH);
+    const outW = outSize(s.same, s.inW, s.kW, s.strideW, s.dilationW);
+    const inShape = [s.batches, s.inH, s.inW, inC];
+    const fShape = [outC, s.kH, s.kW, filterC];
+    const outShape = [s.batches, outH, outW, outC];
+    const fCount = outC * s.kH * s.kW * filterC;
+    let input, filter, bias, output;
+    if (float) {
+      input = activation(F32, inShape);
+      filter = constant(F32, fShape, rng.floats(fCount, -1, 1));
+      bias = constant(F32, [outC], rng.floats(outC, -1, 1));
+      output = activation(F32, outShape);
+    } else {
+      const q = quantizedTensors(rng, s, outC, s.kH * s.kW * filterC);
+      input = activation(I8, inShape, q.inQ);
+      filter = constant(I8, fShape, rng.ints(fCount, -127, 127), { scale: q.fScales, zeroPoint: q.fScales.map(() => 0), axis: 0 });
+      bias = constant(I32, [outC], rng.ints(outC, -2000, 2000), q.biasQ);
+      output = activation(I8, outShape, q.outQ);
+    }
+    // TFLite's CONV_2D requires the bias input (only TFLM lets it be omitted).
+    const tensors = [input, filter, bias, output];
+    cases.push({
+      name: `${float ? 'f32' : 's8'} in[${inShape}] filter[${fShape}]${groups > 1 ? ` groups${groups}` : ''} ${shapeName(s)}`,
+      spec: {
+        tensors,
+        inputs: [0],
+        outputs: [3],
+        ops: [{
+          code: 3, version: groups > 1 ? 6 : float ? 1 : 3,
+          inputs: [0, 1, 2], outputs: [3],
+          optionsType: 1,
+          options: [[0, 'i8', s.same ? 0 : 1], [1, 'i32', s.strideW], [2, 'i32', s.strideH], [3, 'i8', s.act],
+            [4, 'i32', s.dilationW], [5, 'i32', s.dilationH]],
+        }],
+      },
+      inputs: [randomInput(rng, input)],
+    });
+  }
+  return cases;
+}

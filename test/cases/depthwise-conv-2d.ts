@@ -1,0 +1,58 @@
+import type { Rng } from '../support/rng.js';
+import { F32, I32, I8, activation, constant, randomInput, type OpCase } from './common.js';
+import { SCENARIOS, outSize, quantizedTensors, randomShape, shapeName, type Scenario } from './conv-2d.js';
+
+export function depthwiseConv2dCases(rng: Rng): OpCase[] {
+  const cases: OpCase[] = [];
+  const scenarios: Scenario[] = [...SCENARIOS, 'random', 'random'];
+  for (let i = 0; i < 80; i++) {
+    const float = i % 2 === 0;
+    const scenario: Scenario = i < 2 * scenarios.length ? scenarios[i >> 1] : 'random';
+    const s = randomShape(rng, float, scenario);
+    const inC = rng.int(1, 8);
+    // Depth multiplier 2 in every 3rd case, 3 now and then.
+    const multiplier = i % 3 === 1 ? 2 : rng.pick([1, 1, 1, 3]);
+    const outC = inC * multiplier;
+    const outH = outSize(s.same, s.inH, s.kH, s.strideH, s.dilationH);
+    const outW = outSize(s.same, s.inW, s.kW, s.strideW, s.dilationW);
+    const inShape = [s.batches, s.inH, s.inW, inC];
+    const fShape = [1, s.kH, s.kW, outC];
+    const outShape = [s.batches, outH, outW, outC];
+    const fCount = s.kH * s.kW * outC;
+    const hasBias = rng.bool(0.8);
+    let input, filter, bias, output;
+    if (float) {
+      input = activation(F32, inShape);
+      filter = constant(F32, fShape, rng.floats(fCount, -1, 1));
+      bias = constant(F32, [outC], rng.floats(outC, -1, 1));
+      output = activation(F32, outShape);
+    } else {
+      const q = quantizedTensors(rng, s, outC, s.kH * s.kW);
+      input = activation(I8, inShape, q.inQ);
+      filter = constant(I8, fShape, rng.ints(fCount, -127, 127), { scale: q.fScales, zeroPoint: q.fScales.map(() => 0), axis: 3 });
+      bias = constant(I32, [outC], rng.ints(outC, -2000, 2000), q.biasQ);
+      output = activation(I8, outShape, q.outQ);
+    }
+    // Without bias the op has two inputs (TFLite rejects an omitted third one, -1).
+    const tensors = hasBias ? [input, filter, bias, output] : [input, filter, output];
+    const out = tensors.length - 1;
+    const dilated = s.dilationH !== 1 || s.dilationW !== 1;
+    cases.push({
+      name: `${float ? 'f32' : 's8'} in[${inShape}] filter[${fShape}] multiplier${multiplier}${hasBias ? ' bias' : ''} ${shapeName(s)}`,
+      spec: {
+        tensors,
+        inputs: [0],
+        outputs: [out],
+        ops: [{
+          code: 4, version: float ? (dilated ? 2 : 1) : 3,
+          inputs: hasBias ? [0, 1, 2] : [0, 1], outputs: [out],
+          optionsType: 2,
+          options: [[0, 'i8', s.same ? 0 : 1], [1, 'i32', s.strideW], [2, 'i32', s.strideH], [3, 'i32', multiplier],
+            [4, 'i8', s.act], [5, 'i32', s.dilationW], [6, 'i32', s.dilationH]],
+        }],
+      },
+      inputs: [randomInput(rng, input)],
+    });
+  }
+  return cases;
+}
