@@ -4,7 +4,9 @@ export { loadModel, DType, dtypeName, dtypeBytes, TFLITE_IDENTIFIER, CIRCLE_IDEN
 export type { Model, Tensor, Operator, OperatorCode, Quantization } from './model/model.js';
 export { planModel, checkSupport, ARENA_ALIGNMENT } from './planner.js';
 export type { Plan, PlannedOp, OpSupport, PlanOptions } from './planner.js';
-export type { Rounding } from './ops/quant.js';
+export type { ExactWith } from './ops/quant.js';
 export { Interpreter } from './interpreter.js';
 export type { TensorView, TensorData, InterpreterOptions } from './interpreter.js';
 export { OPERATORS } from './ops/index.js';
+export { typescriptExecutor } from './executor.js';
+export type { Executor, ExecutorFactory } from './executor.js';

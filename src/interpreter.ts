@@ -3,9 +3,7 @@
 
 import { XsmlError } from './errors.js';
 import { DType, dtypeName, type Model, type Tensor } from './model/model.js';
-import { KERNELS } from './ops/index.js';
-import { RECORD_HEADER, type Memory } from './ops/op.js';
-import { requantizerFor } from './ops/quant.js';
+import { typescriptExecutor, type Executor, type ExecutorFactory } from './executor.js';
 import { ARENA_ALIGNMENT, planModel, type Plan, type PlanOptions } from './planner.js';
 
 export type TensorData = Float32Array | Int8Array | Uint8Array | Int16Array | Int32Array;
@@ -22,6 +20,8 @@ export interface TensorView {
 export interface InterpreterOptions extends PlanOptions {
   /** The arena: all activations live here. Default: a new one of exactly plan.arenaBytes. */
   arena?: Uint8Array;
+  /** What runs the plan: the TypeScript kernels by default; a host may install native ones. */
+  executor?: ExecutorFactory;
 }
 
 export class Interpreter {
@@ -30,7 +30,7 @@ export class Interpreter {
   readonly arena: Uint8Array;
   readonly inputs: TensorView[];
   readonly outputs: TensorView[];
-  private readonly memory: Memory;
+  readonly executor: Executor;
 
   constructor(model: Model, options: InterpreterOptions = {}) {
     this.model = model;
@@ -47,29 +47,19 @@ export class Interpreter {
       throw new XsmlError(`${model.name}: model bytes must start on a 4-byte boundary (byteOffset is ${model.bytes.byteOffset})`);
     }
     this.arena = arena;
-    this.memory = memoryOf([arena, model.bytes], this.plan);
+    this.executor = (options.executor ?? typescriptExecutor)(this.plan, arena, model.bytes);
     this.inputs = model.inputs.map((i) => this.view(model.tensors[i]));
     this.outputs = model.outputs.map((i) => this.view(model.tensors[i]));
   }
 
   /** Runs every op once. Allocates nothing. */
   invoke(): void {
-    const program = this.plan.program;
-    const memory = this.memory;
-    const end = program.length;
-    for (let at = 0; at < end; at += program[at + 2]) {
-      KERNELS[program[at]](program, at, memory);
-    }
+    this.executor.run(0, this.plan.ops.length);
   }
 
-  /** Runs op records [from, to) (indices into plan.ops); for per-op timing. */
+  /** Runs ops [from, to) (indices into plan.ops); for per-op timing. */
   invokeOps(from: number, to: number): void {
-    const program = this.plan.program;
-    const ops = this.plan.ops;
-    for (let i = from; i < to; i++) {
-      const at = ops[i].recordStart;
-      KERNELS[program[at]](program, at, this.memory);
-    }
+    this.executor.run(from, to);
   }
 
   private view(t: Tensor): TensorView {
@@ -97,18 +87,3 @@ function typedView(bytes: Uint8Array, t: Tensor): TensorData {
     default: throw new XsmlError(`tensor #${t.index} ${JSON.stringify(t.name)}: type ${dtypeName(t.type)} cannot be an input or output`);
   }
 }
-
-function memoryOf(pools: Uint8Array[], plan: Plan): Memory {
-  const program = plan.program;
-  const whole = (n: number, p: Uint8Array) => [p.buffer, p.byteOffset, Math.floor(p.byteLength / n)] as const;
-  return {
-    i8: pools.map((p) => new Int8Array(p.buffer, p.byteOffset, p.byteLength)),
-    u8: pools.map((p) => p),
-    i16: pools.map((p) => new Int16Array(...whole(2, p))),
-    i32: pools.map((p) => new Int32Array(...whole(4, p))),
-    f32: pools.map((p) => new Float32Array(...whole(4, p))),
-    planF32: new Float32Array(program.buffer, program.byteOffset, program.length),
-    requantize: requantizerFor(plan.rounding),
-  };
-}
-

@@ -6,7 +6,7 @@ import { XsmlError } from './errors.js';
 import { dtypeName, type Model, type Tensor } from './model/model.js';
 import { OPERATORS } from './ops/index.js';
 import { NO_TENSOR, OpContext, POOL_ARENA, POOL_MODEL, type OpDefinition, type PreparedOp } from './ops/op.js';
-import type { Rounding } from './ops/quant.js';
+import type { ExactWith, Rounding } from './ops/quant.js';
 
 export const ARENA_ALIGNMENT = 16;
 
@@ -18,8 +18,8 @@ export interface PlannedOp {
 }
 
 export interface PlanOptions {
-  /** Fixed-point rounding: 'single' as TFLite 2.20+ (default), 'double' as TFLM and CMSIS-NN. */
-  rounding?: Rounding;
+  /** The interpreter whose outputs this plan reproduces bit for bit: 'tflite' (default) or 'tflm'. */
+  exactWith?: ExactWith;
   /**
    * Keep the model's inputs intact through invoke (their arena bytes are not reused by later
    * tensors). Off by default: like TFLM, the arena then only holds what is live at each op.
@@ -29,8 +29,10 @@ export interface PlanOptions {
 
 export interface Plan {
   model: Model;
-  rounding: Rounding;
+  exactWith: ExactWith;
+  rounding: Rounding; // of Memory.requantize
   program: Int32Array; // op records, in execution order
+  refBytes: Int32Array; // byte length of every tensor ref of every record, in order: what a native executor checks
   ops: PlannedOp[];
   arenaBytes: number; // exact bytes the arena needs (tensors and scratch)
   tensorOffsets: Int32Array; // arena byte offset of each tensor, -1 for constants and unused tensors
@@ -65,8 +67,8 @@ interface Buffer {
 }
 
 export function planModel(model: Model, options: PlanOptions = {}): Plan {
-  const rounding = options.rounding ?? 'single';
-  if (rounding !== 'single' && rounding !== 'double') throw new XsmlError(`rounding must be 'single' or 'double', got ${JSON.stringify(rounding)}`);
+  const exactWith = options.exactWith ?? 'tflite';
+  if (exactWith !== 'tflite' && exactWith !== 'tflm') throw new XsmlError(`exactWith must be 'tflite' or 'tflm', got ${JSON.stringify(exactWith)}`);
   const unsupported = checkSupport(model).filter((s) => !s.supported);
   if (unsupported.length > 0) {
     const list = unsupported.map((s) => `op #${s.index} ${s.name} (version ${s.version}): ${s.reason}`).join('; ');
@@ -77,7 +79,7 @@ export function planModel(model: Model, options: PlanOptions = {}): Plan {
 
   const prepared: PreparedOp[] = model.operators.map((op) => {
     const def = OPERATORS.get(op.opcode.code) as OpDefinition;
-    return def.prepare(new OpContext(model, op, rounding));
+    return def.prepare(new OpContext(model, op, exactWith));
   });
 
   // Lifetimes of the tensors that live in the arena.
@@ -118,6 +120,7 @@ export function planModel(model: Model, options: PlanOptions = {}): Plan {
 
   // Encode the op records.
   const words: number[] = [];
+  const refBytes: number[] = [];
   const ops: PlannedOp[] = [];
   prepared.forEach((p, i) => {
     const start = words.length;
@@ -127,13 +130,18 @@ export function planModel(model: Model, options: PlanOptions = {}): Plan {
       if (!t) words.push(NO_TENSOR, 0);
       else if (t.data) words.push(POOL_MODEL, t.data.byteOffset - model.bytes.byteOffset);
       else words.push(POOL_ARENA, tensorOffsets[t.index]);
+      refBytes.push(t ? t.bytes : 0);
     }
-    if (scratch[i]) words.push(POOL_ARENA, scratch[i]!.offset);
+    if (scratch[i]) {
+      words.push(POOL_ARENA, scratch[i]!.offset);
+      refBytes.push(scratch[i]!.bytes);
+    }
     for (const v of p.params) words.push(v | 0);
     words[start + 2] = words.length - start;
     ops.push({ index: model.operators[i].index, name: model.operators[i].opcode.name, kernel: p.kernel, recordStart: start });
   });
-  return { model, rounding, program: Int32Array.from(words), ops, arenaBytes, tensorOffsets };
+  const rounding = exactWith === 'tflite' ? 'single' : 'double';
+  return { model, exactWith, rounding, program: Int32Array.from(words), refBytes: Int32Array.from(refBytes), ops, arenaBytes, tensorOffsets };
 }
 
 const align = (n: number) => Math.ceil(n / ARENA_ALIGNMENT) * ARENA_ALIGNMENT;

@@ -9,9 +9,9 @@ import { CASES_DIR, ROOT } from './support/golden.js';
 
 const INVOKES = 500;
 
-function probe(model: string, rounding: string, control = false): number {
+function probe(model: string, exactWith: string, control = false): number {
   const out = execFileSync(process.execPath, [
-    '--expose-gc', '--max-semi-space-size=256', join(ROOT, 'test/support/alloc-probe.mjs'), model, rounding, ...(control ? ['control'] : []),
+    '--expose-gc', '--max-semi-space-size=256', join(ROOT, 'test/support/alloc-probe.mjs'), model, exactWith, ...(control ? ['control'] : []),
   ], { encoding: 'utf8', env: { ...process.env, WARMUP: '2000', INVOKES: String(INVOKES) } });
   const result = JSON.parse(out);
   if (result.error) throw new Error(result.error);
@@ -27,11 +27,11 @@ const OP_CASES = ['mul', 'concatenation', 'quantize', 'dequantize', 'average_poo
 
 describe('invoke allocates nothing', () => {
   it('the probe sees one small array per invoke', () => {
-    expect(probe(join(ROOT, MODELS[0]), 'single', true)).toBeGreaterThan(12 * INVOKES);
+    expect(probe(join(ROOT, MODELS[0]), 'tflite', true)).toBeGreaterThan(12 * INVOKES);
   });
   for (const model of MODELS) {
-    for (const rounding of ['single', 'double']) {
-      it(`${model} (${rounding} rounding)`, () => expect(probe(join(ROOT, model), rounding)).toBeLessThan(INVOKES));
+    for (const exactWith of ['tflite', 'tflm']) {
+      it(`${model} (exact with ${exactWith})`, () => expect(probe(join(ROOT, model), exactWith)).toBeLessThan(INVOKES));
     }
   }
   for (const op of OP_CASES) {
@@ -39,7 +39,7 @@ describe('invoke allocates nothing', () => {
       for (let i = 0; i < 4; i++) {
         const model = join(CASES_DIR, 'ops', op, `${i}.tflite`);
         if (!existsSync(model)) throw new Error(`${model} is missing: the global setup writes it`);
-        expect(probe(model, 'single')).toBeLessThan(INVOKES);
+        expect(probe(model, 'tflite')).toBeLessThan(INVOKES);
       }
     });
   }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Interpreter, loadModel } from '../src/index.js';
 import { buildModel, bytesOf, type OptionField, type TensorSpec } from './support/builder.js';
 
-const F32 = 0, I32 = 2, I8 = 9, I16 = 7;
+const F32 = 0, I32 = 2, U8 = 3, I8 = 9, I16 = 7;
 const q = (scale: number, zeroPoint: number) => ({ scale: [scale], zeroPoint: [zeroPoint] });
 
 /** SAME padding unless told, strides, fused activation, dilation 1. */
@@ -30,9 +30,35 @@ function conv(tensors: TensorSpec[], options: OptionField[] | null = opts()) {
 }
 
 describe('CONV_2D rejects', () => {
-  it('a hybrid model (float input, int8 filter)', () => {
-    expect(conv([{ type: F32, shape: [1, 3, 3, 2] }, int8Filter([2, 1, 1, 2], q(0.1, 0)), floatBias(2), { type: F32, shape: [1, 3, 3, 2] }]))
-      .toThrow(/hybrid convolution is not supported: float32 input with filter .* of type int8/);
+  it('a hybrid model with a uint8 filter', () => {
+    const filter: TensorSpec = { type: U8, shape: [2, 1, 1, 2], data: new Uint8Array(4).fill(130), quant: q(0.1, 128) };
+    expect(conv([{ type: F32, shape: [1, 3, 3, 2] }, filter, floatBias(2), { type: F32, shape: [1, 3, 3, 2] }]))
+      .toThrow(/hybrid convolution \(float32 input\) needs a float32 or int8 filter: .* has type uint8/);
+  });
+  it('a hybrid int8 filter without quantization', () => {
+    expect(conv([{ type: F32, shape: [1, 3, 3, 2] }, int8Filter([2, 1, 1, 2], undefined), floatBias(2), { type: F32, shape: [1, 3, 3, 2] }]))
+      .toThrow(/filter .* has no quantization parameters \(a hybrid filter needs its scales\)/);
+  });
+  it('a hybrid int8 filter with a non-zero zero point', () => {
+    expect(conv([{ type: F32, shape: [1, 3, 3, 2] }, int8Filter([2, 1, 1, 2], { scale: [0.1, 0.2], zeroPoint: [0, 2] }), floatBias(2), { type: F32, shape: [1, 3, 3, 2] }]))
+      .toThrow(/zero point 2 at 1, expected 0/);
+  });
+  it('a hybrid model with an int8 output', () => {
+    expect(conv([{ type: F32, shape: [1, 3, 3, 2] }, int8Filter([2, 1, 1, 2], q(0.1, 0)), floatBias(2), { type: I8, shape: [1, 3, 3, 2], quant: q(0.1, 0) }]))
+      .toThrow(/output .* has type int8, expected float32/);
+  });
+  it('a hybrid model with an int32 bias', () => {
+    expect(conv([{ type: F32, shape: [1, 3, 3, 2] }, int8Filter([2, 1, 1, 2], q(0.1, 0)), int32Bias(2), { type: F32, shape: [1, 3, 3, 2] }]))
+      .toThrow(/bias .* has type int32, expected float32/);
+  });
+  it('a grouped hybrid convolution with one filter scale', () => {
+    expect(conv([{ type: F32, shape: [1, 3, 3, 4] }, int8Filter([2, 1, 1, 2], q(0.1, 0)), floatBias(2), { type: F32, shape: [1, 3, 3, 2] }]))
+      .toThrow(/a grouped hybrid convolution \(2 groups\) needs per-channel filter scales/);
+  });
+  it('hybrid per-channel scales that are not one per output channel', () => {
+    expect(conv([{ type: F32, shape: [1, 3, 3, 2] }, int8Filter([3, 1, 1, 2], { scale: [0.01, 0.02], zeroPoint: [0, 0], axis: 3 }),
+      floatBias(3), { type: F32, shape: [1, 3, 3, 3] }]))
+      .toThrow(/has 2 scales on axis 3, expected 1 or 3 on axis 0/);
   });
   it('int16 activations', () => {
     expect(conv([{ type: I16, shape: [1, 3, 3, 2], quant: q(0.001, 0) }, int8Filter([2, 1, 1, 2], q(0.1, 0)),
@@ -102,6 +128,17 @@ describe('CONV_2D without bias', () => {
     const b = run([{ type: F32, shape: [1, 5, 5, 2] }, f, { type: F32, shape: [1, 3, 3, 3] }], input, [0, 1, -1]);
     expect(b).toEqual(a);
     expect(a.some((v) => v !== a[0])).toBe(true);
+  });
+  it('hybrid: treated as a zero bias', () => {
+    const input = Float32Array.from({ length: 50 }, (_, i) => Math.cos(i) * 3);
+    for (const quant of [q(0.02, 0), { scale: [0.01, 0.02, 0.03], zeroPoint: [0, 0, 0] }]) {
+      const f = int8Filter([3, 3, 3, 2], quant);
+      const zero: TensorSpec = { type: F32, shape: [3], data: bytesOf(F32, [0, 0, 0]) };
+      const a = run([{ type: F32, shape: [1, 5, 5, 2] }, f, zero, { type: F32, shape: [1, 3, 3, 3] }], input);
+      const b = run([{ type: F32, shape: [1, 5, 5, 2] }, f, { type: F32, shape: [1, 3, 3, 3] }], input, [0, 1, -1]);
+      expect(b).toEqual(a);
+      expect(a.some((v) => v !== a[0])).toBe(true);
+    }
   });
   it('int8: treated as a zero bias', () => {
     const input = Int8Array.from({ length: 50 }, (_, i) => (i * 37) % 256 - 128);

@@ -4,13 +4,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Interpreter, XsmlError, loadModel, planModel, type Rounding } from '../src/index.js';
+import { Interpreter, XsmlError, loadModel, planModel, type ExactWith } from '../src/index.js';
 import { mismatch } from './support/compare.js';
-import { ENGINES, ROUNDING_OF, caseFiles, readGolden } from './support/golden.js';
+import { ENGINES, EXACT_WITH, caseFiles, readGolden } from './support/golden.js';
 import { MODEL_CASES, MODELS_DIR, UNSUPPORTED_MODELS, modelCaseName } from './support/model-cases.js';
 
-function runModel(bytes: Uint8Array, name: string, inputs: Uint8Array[], rounding: Rounding) {
-  const interp = new Interpreter(loadModel(bytes, name), { rounding });
+function runModel(bytes: Uint8Array, name: string, inputs: Uint8Array[], exactWith: ExactWith) {
+  const interp = new Interpreter(loadModel(bytes, name), { exactWith });
   expect(interp.inputs.length).toBe(inputs.length);
   inputs.forEach((b, k) => {
     const view = interp.inputs[k].data;
@@ -41,12 +41,12 @@ for (const m of MODEL_CASES) {
             if (engine === 'tflm' && m.file.includes('float32')) { ctx.skip(); return; }
             throw new Error(`${engine} rejected this model: ${golden}`);
           }
-          expect(mismatch(runModel(bytes, m.file, inputs, ROUNDING_OF[engine]).data, golden)).toBeNull();
+          expect(mismatch(runModel(bytes, m.file, inputs, EXACT_WITH[engine]).data, golden)).toBeNull();
         });
       }
       if (input.tflm) {
         it(`${input.label}: prints what TFLM printed`, () => {
-          const out = runModel(bytes, m.file, inputs, 'double');
+          const out = runModel(bytes, m.file, inputs, 'tflm');
           const want = input.tflm!;
           if (out.data instanceof Float32Array) {
             // TFLM's values are printed to 5 decimals.
@@ -58,16 +58,16 @@ for (const m of MODEL_CASES) {
       }
       if (input.winner !== undefined) {
         it(`${input.label}: class ${input.winner} wins`, () => {
-          for (const rounding of ['single', 'double'] as const) {
-            const scores = Array.from(runModel(bytes, m.file, inputs, rounding).data);
+          for (const exactWith of ['tflite', 'tflm'] as const) {
+            const scores = Array.from(runModel(bytes, m.file, inputs, exactWith).data);
             expect(scores.indexOf(Math.max(...scores))).toBe(input.winner);
           }
         });
       }
       it(`${input.label}: the .circle file gives identical outputs`, () => {
-        for (const rounding of ['single', 'double'] as const) {
-          const a = runModel(bytes, m.file, inputs, rounding);
-          const b = runModel(asCircle(bytes), m.file.replace('.tflite', '.circle'), inputs, rounding);
+        for (const exactWith of ['tflite', 'tflm'] as const) {
+          const a = runModel(bytes, m.file, inputs, exactWith);
+          const b = runModel(asCircle(bytes), m.file.replace('.tflite', '.circle'), inputs, exactWith);
           expect(loadModel(asCircle(bytes)).format).toBe('circle');
           expect(Array.from(b.data)).toEqual(Array.from(a.data));
         }

@@ -1,11 +1,11 @@
 // Every op against both references: one-op models with random shapes, options and data, compared
-// with TFLite's reference kernels (single rounding) and with TFLM (double rounding).
+// with TFLite's reference kernels and with TFLM.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Interpreter, loadModel } from '../src/index.js';
 import { allCases } from './cases/index.js';
 import { mismatch } from './support/compare.js';
-import { ENGINES, ROUNDING_OF, caseFiles, readGolden } from './support/golden.js';
+import { ENGINES, EXACT_WITH, caseFiles, readGolden } from './support/golden.js';
 
 for (const [op, cases] of allCases()) {
   describe(op, () => {
@@ -17,7 +17,7 @@ for (const [op, cases] of allCases()) {
           // TFLM refuses hybrid models (float activations, int8 weights): nothing to compare with.
           if (engine === 'tflm' && c.name.startsWith('hybrid') && typeof readGolden(files.outputs.tflm[0]) === 'string') { ctx.skip(); return; }
           const model = loadModel(new Uint8Array(readFileSync(files.model)), `${op}#${i}`);
-          const interp = new Interpreter(model, { rounding: ROUNDING_OF[engine] });
+          const interp = new Interpreter(model, { exactWith: EXACT_WITH[engine] });
           c.inputs.forEach((bytes, k) => new Uint8Array(interp.inputs[k].data.buffer, interp.inputs[k].data.byteOffset, bytes.length).set(bytes));
           interp.invoke();
           interp.outputs.forEach((out, k) => {

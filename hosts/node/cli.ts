@@ -3,21 +3,21 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import {
   CIRCLE_IDENTIFIER, Interpreter, TFLITE_IDENTIFIER, XsmlError, checkSupport, dtypeName, loadModel, planModel,
-  type Model, type Rounding, type TensorData, type TensorView,
+  type ExactWith, type Model, type TensorData, type TensorView,
 } from '../../src/index.js';
 import { fillInput } from './inputs.js';
 
 const USAGE = `usage:
-  xsml inspect MODEL [--json] [--rounding single|double]
+  xsml inspect MODEL [--json] [--exact-with tflite|tflm]
   xsml run MODEL [--input FILE]... [--host node] [--repeat N] [--arena-bytes N]
-                 [--rounding single|double] [--profile] [--json]
+                 [--exact-with tflite|tflm] [--profile] [--json]
   xsml convert MODEL --to circle|tflite [-o OUT]
 options:
   --input FILE      one per model input, in order: .json (flat array), .npy, .csv, or raw bytes
                     in the tensor's dtype (.bin, .raw, .s8, ...); none given means zeros
   --repeat N        run N inferences and report the mean time of one
   --arena-bytes N   use an arena of exactly N bytes (fails with the bytes needed if too small)
-  --rounding MODE   fixed-point rounding: single (TFLite 2.20+, default) or double (TFLM, CMSIS-NN)
+  --exact-with X    bit-exact with tflite (TFLite 2.20+ reference kernels, default) or tflm (TFLM, CMSIS-NN)
   --profile         print the time of every op
   --verbose         print stack traces with errors`;
 
@@ -30,7 +30,7 @@ interface Args {
   host: string;
   repeat: number;
   arenaBytes: number | null;
-  rounding: Rounding;
+  exactWith: ExactWith;
   json: boolean;
   profile: boolean;
   to: string | null;
@@ -40,7 +40,7 @@ interface Args {
 
 function parseArgs(argv: string[]): Args {
   const args: Args = {
-    command: '', model: '', inputs: [], host: 'node', repeat: 1, arenaBytes: null, rounding: 'single',
+    command: '', model: '', inputs: [], host: 'node', repeat: 1, arenaBytes: null, exactWith: 'tflite',
     json: false, profile: false, to: null, out: null, verbose: false,
   };
   const positional: string[] = [];
@@ -61,10 +61,10 @@ function parseArgs(argv: string[]): Args {
       case '--host': args.host = value(); break;
       case '--repeat': args.repeat = count('--repeat', 1); break;
       case '--arena-bytes': args.arenaBytes = count('--arena-bytes', 0); break;
-      case '--rounding': {
+      case '--exact-with': {
         const r = value();
-        if (r !== 'single' && r !== 'double') throw new XsmlError(`--rounding must be single or double, got ${JSON.stringify(r)}`);
-        args.rounding = r;
+        if (r !== 'tflite' && r !== 'tflm') throw new XsmlError(`--exact-with must be tflite or tflm, got ${JSON.stringify(r)}`);
+        args.exactWith = r;
         break;
       }
       case '--json': args.json = true; break;
@@ -112,7 +112,7 @@ function inspect(args: Args): void {
   let planBytes: number | null = null;
   let planError: string | null = null;
   try {
-    const plan = planModel(model, { rounding: args.rounding });
+    const plan = planModel(model, { exactWith: args.exactWith });
     arenaBytes = plan.arenaBytes;
     planBytes = plan.program.byteLength;
   } catch (e) {
@@ -162,9 +162,9 @@ function inspect(args: Args): void {
 function run(args: Args): void {
   if (!HOSTS.includes(args.host)) throw new XsmlError(`unknown host ${JSON.stringify(args.host)}: available hosts are ${HOSTS.join(', ')}`);
   const model = readModel(args.model);
-  const plan = planModel(model, { rounding: args.rounding });
+  const plan = planModel(model, { exactWith: args.exactWith });
   const arena = args.arenaBytes === null ? undefined : new Uint8Array(args.arenaBytes);
-  const interp = new Interpreter(model, { arena, rounding: args.rounding });
+  const interp = new Interpreter(model, { arena, exactWith: args.exactWith });
   if (args.inputs.length > interp.inputs.length) {
     throw new XsmlError(`${model.name} has ${interp.inputs.length} input${interp.inputs.length > 1 ? 's' : ''}, got ${args.inputs.length} --input files`);
   }

@@ -356,20 +356,33 @@ const evalS8: Kernel = (plan, at, m) => {
 };
 
 /**
- * CONV_2D_HYBRID: TFLite's hybrid convolution with the reference kernel type. Each batch of the float
- * input is quantized to int8 on its own, the convolution accumulates int8 x int8 in int32, and the sum
- * is scaled back to float:
- *  - one filter scale (EvalHybrid): SymmetricQuantizeFloats (range = max |x|, scaling factor range/127 and
- *    its inverse 127/range in float, q = round(x * inverse) clamped to +-127; an all-zero batch gets
- *    factor 1), factor *= filter scale; out = float(acc) * factor + bias. (TFLite runs this through
- *    optimized_ops::HybridConv whatever the kernel type: im2col with zero padding and an int8 matrix
- *    product, the same integer sums, then the same two float operations.)
- *  - per-channel scales (EvalHybridPerChannel -> reference_ops::HybridConvPerChannel):
- *    AsymmetricQuantizeFloats (range [min(0, min x), max(0, max x)] in doubles, scale (max - min) / 255,
- *    the zero point of the smaller error nudged into [-128, 127], factor = float(scale), inverse 1/factor
- *    in float, q = round(zp + x * inverse) clamped to [-128, 127]); acc = sum of filter * (q - zp) over
- *    the window (padding skipped); out = float(acc) * channel scale * factor + bias.
- * Rounding is half away from zero (std::round); every float operation is float32, in that order.
+ * RoundToNearest of TFLite's vectorized quantizers (tensor_utils, NEON code; on x86 through NEON_2_SSE
+ * without ARMv8's vcvta): truncate(x + 0.5 or x - 0.5), the addition in float32. It is std::round except
+ * for x = +-(0.5 - 2^-25), where the addition rounds up to 1 (checked against ai-edge-litert on x86-64).
+ * TFLite uses it for the first (n & ~7) values of each batch and std::round for the rest.
+ */
+function roundLanes(x: number): number {
+  return Math.trunc(Math.fround(x + (x < 0 ? -0.5 : 0.5)));
+}
+
+/**
+ * CONV_2D_HYBRID: TFLite's hybrid convolution (conv.cc) with the reference kernel type. Each batch of
+ * the float input is quantized to int8 on its own (TFLite's optimized tensor_utils, which its reference
+ * resolver also uses), the convolution accumulates int8 x int8 in int32, and the sum is scaled back:
+ *  - one filter scale, or several equal ones (EvalHybrid): SymmetricQuantizeFloats: range = max |x|;
+ *    factor = range / 127 and inverse = 127 / range in float32; q = round(x * inverse) clamped to
+ *    [-127, 127]; an all-zero batch gets q = 0 and factor 1. Then factor *= filter scale (float32) and
+ *    out = float(acc) * factor + bias. (EvalHybrid calls optimized_ops::HybridConv whatever the kernel
+ *    type: im2col padded with 0, an int8 matrix product, then the same two float operations.)
+ *  - differing per-channel scales (EvalHybridPerChannel -> reference_ops::HybridConvPerChannel):
+ *    AsymmetricQuantizeFloats (NEON version): rmin = min(0, min x), rmax = max(0, max x);
+ *    scale = float32(rmax - rmin) / 255 in double; the zero point (from rmin or from rmax, whichever has
+ *    the smaller error) nudged into [-128, 127] and rounded in double; factor = float32(scale),
+ *    inverse = 1 / factor; q = zp + round(x * inverse) clamped to [-128, 127]; an all-zero batch gets
+ *    q = 0, factor 1, zp 0. acc = sum of filter * (q - zp) over the window, padding skipped;
+ *    out = float(acc) * channel scale * factor + bias.
+ * round is std::round (half away from zero) but roundLanes for the vectorized values; every float
+ * operation is float32 unless said, in that order; clamping to the activation range comes last.
  */
 const evalHybrid: Kernel = (plan, at, m) => {
   const t = at + RECORD_HEADER;
@@ -391,6 +404,7 @@ const evalHybrid: Kernel = (plan, at, m) => {
   const scales = p + P_HYBRID_SCALES;
   const fround = Math.fround;
   const batchSize = inH * inW * inC;
+  const lanes = batchSize & ~7; // elements quantized 8 at a time by TFLite's vector code
   // Per-batch factors and zero points live after the quantized input, in the same scratch buffer.
   const factors = m.f32[plan[t + 8]], fcBase = (qBase + ((batches * batchSize + 3) & ~3)) >> 2;
   const offsets = m.i32[plan[t + 8]], ofBase = fcBase + batches;
@@ -413,28 +427,30 @@ const evalHybrid: Kernel = (plan, at, m) => {
         factor = fround(range / 127);
         const inverse = fround(127 / range);
         for (let i = 0; i < batchSize; i++) {
-          const q = roundHalfAway(fround(input[src + i] * inverse));
+          const x = fround(input[src + i] * inverse);
+          const q = i < lanes ? roundLanes(x) : roundHalfAway(x);
           qIn[dst + i] = q < -127 ? -127 : q > 127 ? 127 : q;
         }
       }
       factors[fcBase + b] = fround(factor * m.planF32[scales]);
       offsets[ofBase + b] = 0;
     } else {
-      const rmin = min < 0 ? min : 0, rmax = max > 0 ? max : 0;
+      const rmin = min < 0 ? min : 0, rmax = max > 0 ? max : 0; // float32 values
       if (rmin === rmax) {
         for (let i = 0; i < batchSize; i++) qIn[dst + i] = 0;
         factors[fcBase + b] = 1;
         offsets[ofBase + b] = 0;
       } else {
-        // Doubles, as AsymmetricQuantizeFloats computes the scale and zero point.
-        const scale = (rmax - rmin) / 255;
+        // The range is a float32 difference; the scale and zero point are computed in doubles.
+        const scale = fround(rmax - rmin) / 255;
         const fromMin = -128 - rmin / scale, fromMax = 127 - rmax / scale;
         const zpd = 128 + Math.abs(rmin / scale) < 127 + Math.abs(rmax / scale) ? fromMin : fromMax;
         const zp = zpd <= -128 ? -128 : zpd >= 127 ? 127 : roundHalfAway(zpd);
         const factor = fround(scale);
-        const inverse = fround(1 / factor);
+        const inverse = factor === 0 ? 0 : fround(1 / factor);
         for (let i = 0; i < batchSize; i++) {
-          const q = roundHalfAway(fround(zp + fround(input[src + i] * inverse)));
+          const x = fround(input[src + i] * inverse);
+          const q = zp + (i < lanes ? roundLanes(x) : roundHalfAway(x));
           qIn[dst + i] = q < -128 ? -128 : q > 127 ? 127 : q;
         }
         factors[fcBase + b] = factor;

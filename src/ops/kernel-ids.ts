@@ -16,13 +16,12 @@ export const KernelId = {
   MUL_F32: 13,
   MUL_S8: 14,
   CONCATENATION: 15, // inputs share the output's type and quantization: byte copies
-  CONCATENATION_S8: 16, // int8 inputs with other scales: requantized
   COPY: 17, // RESHAPE
   SOFTMAX_F32: 18,
   SOFTMAX_S8: 19,
-  QUANTIZE_F32: 20, // float32 -> int8
-  QUANTIZE_S8: 21, // int8 -> int8 with another scale / zero point
-  DEQUANTIZE_S8: 22, // int8 -> float32
+  QUANTIZE_F32: 20, // float32 -> int8, uint8 or int16, per tensor or per channel
+  QUANTIZE_S8: 21, // int8, uint8 or int16 -> another of them, or another scale / zero point
+  DEQUANTIZE_S8: 22, // int8, uint8 or int16 -> float32
   CONV_2D_HYBRID: 30, // float32 input and output, int8 filter (quantized on the fly per batch)
   DEQUANTIZE_F16: 60, // float16 -> float32
 } as const;

@@ -54,7 +54,7 @@ export const mul: OpDefinition = {
     const q2 = int8Quant(ctx, input2, 'input 2');
     const qo = int8Quant(ctx, output, 'output');
     const [lo, hi] = int8Clamp(ctx, activation, qo.scale, qo.zeroPoint);
-    const real = ctx.rounding === 'single'
+    const real = ctx.exactWith === 'tflite'
       ? Math.fround(Math.fround(q1.scale * q2.scale) / qo.scale) // TFLite: in float32, then widened
       : q1.scale * q2.scale / qo.scale; // TFLM: in double
     if (!(real > 0) || !Number.isFinite(real)) {

@@ -9,7 +9,7 @@
 import { XsmlError } from '../errors.js';
 import type { Table } from '../model/flatbuffer.js';
 import { dtypeName, type Model, type Operator, type Tensor } from '../model/model.js';
-import { quantizeMultiplier, type Requantize, type Rounding } from './quant.js';
+import { quantizeMultiplier, type ExactWith, type Requantize, type Rounding } from './quant.js';
 
 export const RECORD_HEADER = 3;
 export const POOL_ARENA = 0;
@@ -48,7 +48,12 @@ export interface OpDefinition {
 
 /** Everything prepare may look at, with errors that name the model, op and tensor. */
 export class OpContext {
-  constructor(readonly model: Model, readonly op: Operator, readonly rounding: Rounding) {}
+  constructor(readonly model: Model, readonly op: Operator, readonly exactWith: ExactWith) {}
+
+  /** The rounding of the plan's requantizer (Memory.requantize): single for 'tflite', double for 'tflm'. */
+  get rounding(): Rounding {
+    return this.exactWith === 'tflite' ? 'single' : 'double';
+  }
 
   /** QuantizeMultiplier in the plan's rounding mode. */
   quantizeMultiplier(real: number): { multiplier: number; shift: number } {

@@ -7,6 +7,13 @@
 
 export type Rounding = 'single' | 'double';
 
+/**
+ * Which interpreter a plan is bit-exact with: 'tflite' (TFLite 2.20+ reference kernels: single rounding
+ * in FULLY_CONNECTED and SOFTMAX's multiplier, double rounding elsewhere, as measured op by op against
+ * ai-edge-litert) or 'tflm' (TFLM and CMSIS-NN: double rounding everywhere).
+ */
+export type ExactWith = 'tflite' | 'tflm';
+
 const TWO_31 = 2147483648;
 const TWO_30 = 1073741824;
 const TWO_15 = 32768;

@@ -9,7 +9,7 @@ import { SCENARIOS, outSize, randomShape, shapeName, type Scenario } from './con
 
 /** How the float input is drawn; each batch is quantized with its own range. */
 const INPUT_KINDS = [
-  'uniform', 'positive', 'negative-only', 'all-zero', 'wide', 'tiny', 'skewed', 'ties', 'zero then uniform',
+  'uniform', 'positive', 'negative-only', 'all-zero', 'wide', 'tiny', 'skewed', 'ties', 'near-half', 'zero then uniform',
 ] as const;
 type InputKind = typeof INPUT_KINDS[number];
 
@@ -28,6 +28,15 @@ function inputValues(rng: Rng, kind: InputKind, batches: number, perBatch: numbe
         // Half-integers with a range that makes the quantization step exactly 1 (symmetric: max |x| = 127;
         // asymmetric: [-128, 127]): every value is a rounding tie.
         const v = Array.from({ length: perBatch }, () => rng.int(-127, 126) + 0.5);
+        v[0] = 127;
+        if (perChannel && perBatch > 1) v[perBatch - 1] = -128;
+        return v;
+      }
+      case 'near-half': {
+        // As 'ties', with +-(0.5 - 2^-25), the float just below one half, where rounding by adding 0.5
+        // in float32 and truncating differs from std::round.
+        const below = 0.5 - 2 ** -25;
+        const v = Array.from({ length: perBatch }, () => rng.pick([below, -below, 0.5, -0.5, 1.5, rng.int(-127, 126) + 0.5]));
         v[0] = 127;
         if (perChannel && perBatch > 1) v[perBatch - 1] = -128;
         return v;

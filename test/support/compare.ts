@@ -13,9 +13,9 @@ export function mismatch(actual: TensorData, expected: Uint8Array): string | nul
   const want = new Ctor(copy.buffer, 0, actual.length);
   let bad = 0, first = -1;
   for (let i = 0; i < actual.length; i++) {
-    const ok = actual instanceof Float32Array
+    const ok = Object.is(actual[i], want[i]) || (actual instanceof Float32Array
       ? Math.abs(actual[i] - want[i]) <= FLOAT_TOLERANCE * Math.max(Math.abs(want[i]), 1)
-      : actual[i] === want[i];
+      : actual[i] === want[i]);
     if (!ok) { bad++; if (first < 0) first = i; }
   }
   return bad ? `${bad} of ${actual.length} values differ; first at [${first}]: ${actual[first]}, expected ${want[first]}` : null;

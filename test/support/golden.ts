@@ -1,7 +1,7 @@
 // Golden data: cases are written to test/.cases and run once through the reference interpreters
 // (tools/golden.py); tests read the outputs they wrote.
-//   litert: TFLite's reference kernels, single rounding -> compared with xsml's default plans;
-//   tflm:   TFLM, double rounding -> compared with xsml's plans made with rounding 'double'.
+//   litert: TFLite's reference kernels -> compared with xsml's plans made exactWith 'tflite' (the default);
+//   tflm:   TFLM -> compared with xsml's plans made exactWith 'tflm'.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -10,7 +10,7 @@ export const ROOT = resolve(import.meta.dirname, '../..');
 export const CASES_DIR = process.env.XSML_CASES_DIR ?? join(ROOT, 'test/.cases');
 export type Engine = 'litert' | 'tflm';
 export const ENGINES: Engine[] = ['litert', 'tflm'];
-export const ROUNDING_OF = { litert: 'single', tflm: 'double' } as const;
+export const EXACT_WITH = { litert: 'tflite', tflm: 'tflm' } as const;
 
 export interface CaseFiles {
   model: string;

@@ -198,8 +198,10 @@ void xsmlRunProgram(txMachine* the, const char* path)
 	txScript* script = xsmlLoadScript(the, (txString)path, mxProgramFlag);
 	if (!script)
 		mxUnknownError("cannot read %s: %s", path, strerror(errno));
-	/* so that import() in the script resolves relative to it */
-	mxModuleInstanceInternal(mxProgram.value.reference)->value.module.id = fxID(the, (txString)path);
+	char real[C_PATH_MAX];
+	/* so that import("./x.js") in the script resolves relative to it */
+	if (realpath(path, real))
+		mxModuleInstanceInternal(mxProgram.value.reference)->value.module.id = fxID(the, real);
 	fxRunScript(the, script, mxRealmGlobal(realm), C_NULL, mxRealmClosures(realm)->value.reference, C_NULL, mxProgram.value.reference);
 	mxPop();
 }

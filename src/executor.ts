@@ -1,0 +1,46 @@
+// Executors run a Plan's op records over the arena and the model bytes. The TypeScript one here
+// runs anywhere; a host with native kernels (the XS hosts) installs its own through the same
+// interface, and then one invoke is one call into C.
+import { KERNELS } from './ops/index.js';
+import type { Memory } from './ops/op.js';
+import { requantizerFor } from './ops/quant.js';
+import type { Plan } from './planner.js';
+
+export interface Executor {
+  /** What runs the kernels, for reports: 'typescript', 'native', ... */
+  readonly name: string;
+  /** Runs ops [from, to) of plan.ops. Allocates nothing. */
+  run(from: number, to: number): void;
+}
+
+/** Makes the executor of one plan; checks whatever it needs to once, here. */
+export type ExecutorFactory = (plan: Plan, arena: Uint8Array, model: Uint8Array) => Executor;
+
+export const typescriptExecutor: ExecutorFactory = (plan, arena, model) => {
+  const memory = memoryOf([arena, model], plan);
+  const program = plan.program;
+  const starts = Int32Array.from(plan.ops, (op) => op.recordStart);
+  return {
+    name: 'typescript',
+    run(from: number, to: number): void {
+      for (let i = from; i < to; i++) {
+        const at = starts[i];
+        KERNELS[program[at]](program, at, memory);
+      }
+    },
+  };
+};
+
+function memoryOf(pools: Uint8Array[], plan: Plan): Memory {
+  const program = plan.program;
+  const whole = (n: number, p: Uint8Array) => [p.buffer, p.byteOffset, Math.floor(p.byteLength / n)] as const;
+  return {
+    i8: pools.map((p) => new Int8Array(p.buffer, p.byteOffset, p.byteLength)),
+    u8: pools.map((p) => p),
+    i16: pools.map((p) => new Int16Array(...whole(2, p))),
+    i32: pools.map((p) => new Int32Array(...whole(4, p))),
+    f32: pools.map((p) => new Float32Array(...whole(4, p))),
+    planF32: new Float32Array(program.buffer, program.byteOffset, program.length),
+    requantize: requantizerFor(plan.rounding),
+  };
+}
