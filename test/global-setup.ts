@@ -12,7 +12,7 @@ export default function setup() {
   const all: CaseFiles[] = [];
   for (const [op, cases] of allCases()) {
     cases.forEach((c, i) => {
-      const files = caseFiles(`ops/${op}`, String(i), c.inputs.length, c.spec.outputs.length);
+      const files = caseFiles(`ops/${op}`, String(i), c.inputs.length, c.spec.outputs.length, c.engines);
       mkdirSync(dirname(files.model), { recursive: true });
       writeFileSync(files.model, buildModel(c.spec));
       c.inputs.forEach((bytes, k) => writeFileSync(files.inputs[k], bytes));
@@ -22,7 +22,7 @@ export default function setup() {
   for (const m of MODEL_CASES) {
     m.inputs.forEach((input, k) => {
       const inputs = input.bytes();
-      const files = caseFiles('models', modelCaseName(m.file, k), inputs.length, 1);
+      const files = caseFiles('models', modelCaseName(m.file, k), inputs.length, 1, m.engines);
       mkdirSync(dirname(files.model), { recursive: true });
       writeFileSync(files.model, referenceCopy(new Uint8Array(readFileSync(join(MODELS_DIR, m.file)))));
       inputs.forEach((bytes, i) => writeFileSync(files.inputs[i], bytes));

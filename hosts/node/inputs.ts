@@ -105,6 +105,7 @@ function parseNpy(bytes: Uint8Array, path: string): ArrayLike<number> {
   const itemBytes = Number(descr[2].slice(1));
   const dataStart = start + headerLength;
   if (bytes.length - dataStart < count * itemBytes) throw new XsmlError(`${path}: .npy data is truncated (${count} values of ${itemBytes} bytes expected)`);
-  const copy = bytes.slice(dataStart, dataStart + count * itemBytes); // aligned copy of the file's data
+  // An aligned copy of the data (Buffer.slice would be a view into Node's shared pool).
+  const copy = new Uint8Array(bytes.subarray(dataStart, dataStart + count * itemBytes));
   return make(copy.buffer, 0, count);
 }

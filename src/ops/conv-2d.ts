@@ -194,7 +194,7 @@ function hybridFilterParams(ctx: OpContext, filter: Tensor, channels: number, gr
   // output channel and an input offset that it only allocates for per-channel filters.
   if (groups > 1 && !perChannel) {
     ctx.fail(`a grouped hybrid convolution (${groups} groups) needs per-channel filter scales; `
-      + `filter ${ctx.describe(filter)} has a single scale ${fq.scale[0]}`);
+      + `filter ${ctx.describe(filter)} has the one scale ${fq.scale[0]} for every channel`);
   }
   return perChannel ? [1, ...fq.scale.map(floatBits)] : [0, floatBits(fq.scale[0])];
 }

@@ -1,6 +1,7 @@
 // Shared pieces of the per-op case generators: every case is a one-op model, its inputs as raw
 // bytes, and a name that says what it exercises.
 import { bytesOf, type ModelSpec, type TensorSpec } from '../support/builder.js';
+import type { Engine } from '../support/golden.js';
 import type { Rng } from '../support/rng.js';
 
 export const F32 = 0, I32 = 2, I8 = 9;
@@ -10,6 +11,7 @@ export interface OpCase {
   name: string;
   spec: ModelSpec;
   inputs: Uint8Array[]; // raw bytes for each model input, in order
+  engines?: Engine[]; // the references that run this case (default: all); e.g. TFLM refuses hybrid models
 }
 
 export const prod = (shape: number[]) => shape.reduce((a, b) => a * b, 1);

@@ -14,6 +14,7 @@ import { addCases } from './add.js';
 import { mulCases } from './mul.js';
 import { conv2dCases } from './conv-2d.js';
 import { depthwiseConv2dCases } from './depthwise-conv-2d.js';
+import { quantizationLitertOnlyCases } from './quantization-litert-only.js';
 import { conv2dHybridCases } from './conv-2d-hybrid.js';
 
 const generators: Record<string, (rng: Rng) => OpCase[]> = {
@@ -29,6 +30,7 @@ const generators: Record<string, (rng: Rng) => OpCase[]> = {
   mul: mulCases,
   conv_2d: conv2dCases,
   depthwise_conv_2d: depthwiseConv2dCases,
+  quantization_litert_only: quantizationLitertOnlyCases,
   conv_2d_hybrid: conv2dHybridCases,
 };
 

@@ -13,16 +13,18 @@ export const ENGINES: Engine[] = ['litert', 'tflm'];
 export const EXACT_WITH = { litert: 'tflite', tflm: 'tflm' } as const;
 
 export interface CaseFiles {
+  engines: Engine[]; // the references that run the case
   model: string;
   inputs: string[];
   outputs: Record<Engine, string[]>;
 }
 
 /** File names of a case under test/.cases/<group>/. */
-export function caseFiles(group: string, name: string, inputs: number, outputs: number): CaseFiles {
+export function caseFiles(group: string, name: string, inputs: number, outputs: number, engines: Engine[] = ENGINES): CaseFiles {
   const base = join(CASES_DIR, group, name);
   const outs = (engine: Engine) => Array.from({ length: outputs }, (_, k) => `${base}.${engine}.out${k}.bin`);
   return {
+    engines,
     model: `${base}.tflite`,
     inputs: Array.from({ length: inputs }, (_, k) => `${base}.in${k}.bin`),
     outputs: { litert: outs('litert'), tflm: outs('tflm') },
@@ -36,8 +38,9 @@ export function runReferences(name: string, cases: CaseFiles[]): void {
   mkdirSync(CASES_DIR, { recursive: true });
   for (const engine of ENGINES) {
     const manifest = join(CASES_DIR, `${name}.${engine}.json`);
-    writeFileSync(manifest, JSON.stringify(cases.map((c) => ({ model: c.model, inputs: c.inputs, outputs: c.outputs[engine] }))));
-    for (const c of cases) for (const o of c.outputs[engine]) { rmSync(o, { force: true }); rmSync(`${o}.error`, { force: true }); }
+    const mine = cases.filter((c) => c.engines.includes(engine));
+    writeFileSync(manifest, JSON.stringify(mine.map((c) => ({ model: c.model, inputs: c.inputs, outputs: c.outputs[engine] }))));
+    for (const c of mine) for (const o of c.outputs[engine]) { rmSync(o, { force: true }); rmSync(`${o}.error`, { force: true }); }
     process.stdout.write(execFileSync(python, [join(ROOT, 'tools/golden.py'), engine, manifest], { encoding: 'utf8' }));
   }
 }

@@ -1,20 +1,14 @@
 // SOFTMAX, QUANTIZE and DEQUANTIZE features that TFLite's reference kernels have and TFLM does not
 // (uint8 softmax, float -> uint8 and uint8 -> uint8 quantization, per-channel quantization and
-// dequantization, float16 dequantization): golden-tested against TFLite only, since ops.test.ts
-// wants every case accepted by both references. TFLM rejects all of these but per-channel
-// DEQUANTIZE, which it runs with the first channel's scale and zero point for every channel.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { Interpreter, loadModel } from '../src/index.js';
-import { buildModel, bytesOf, type ModelSpec } from './support/builder.js';
-import { mismatch } from './support/compare.js';
-import { caseFiles, readGolden, runReferences, type CaseFiles } from './support/golden.js';
-import { Rng } from './support/rng.js';
-import { F32, I8, activation, prod, type OpCase } from './cases/common.js';
-import { softmaxSpec } from './cases/softmax.js';
-import { floatsToQuantize, quantizeSpec } from './cases/quantize.js';
-import { dequantizeSpec } from './cases/dequantize.js';
+// dequantization, float16 dequantization): golden-tested against TFLite only. TFLM rejects all of
+// these but per-channel DEQUANTIZE, which it runs with the first channel's scale and zero point for
+// every channel.
+import { bytesOf, type ModelSpec } from '../support/builder.js';
+import type { Rng } from '../support/rng.js';
+import { F32, I8, activation, prod, type OpCase } from './common.js';
+import { softmaxSpec } from './softmax.js';
+import { floatsToQuantize, quantizeSpec } from './quantize.js';
+import { dequantizeSpec } from './dequantize.js';
 
 const U8 = 3, I16 = 7, F16 = 1;
 
@@ -42,7 +36,7 @@ function halfBits(x: number): number {
   return sign | h;
 }
 
-function litertOnlyCases(rng: Rng): OpCase[] {
+export function quantizationLitertOnlyCases(rng: Rng): OpCase[] {
   const cases: OpCase[] = [];
   // uint8 softmax: output zero point 0 (uint8) or -32768 (int16).
   for (let i = 0; i < 8; i++) {
@@ -128,32 +122,6 @@ function litertOnlyCases(rng: Rng): OpCase[] {
     };
     cases.push({ name: `dequantize f16 constant [${n}]`, spec, inputs: [bytesOf(F32, [1.25, -3])] });
   }
+  for (const c of cases) c.engines = ['litert'];
   return cases;
 }
-
-const cases = litertOnlyCases(new Rng(0x51f7a3));
-const files: CaseFiles[] = cases.map((c, i) => caseFiles('litert-only/quantization', String(i), c.inputs.length, c.spec.outputs.length));
-
-beforeAll(() => {
-  cases.forEach((c, i) => {
-    mkdirSync(dirname(files[i].model), { recursive: true });
-    writeFileSync(files[i].model, buildModel(c.spec));
-    c.inputs.forEach((bytes, k) => writeFileSync(files[i].inputs[k], bytes));
-  });
-  runReferences('litert-only-quantization', files);
-});
-
-describe('softmax, quantize, dequantize: TFLite-only features', () => {
-  cases.forEach((c, i) => {
-    it(`#${i} ${c.name}`, () => {
-      const interp = new Interpreter(loadModel(new Uint8Array(readFileSync(files[i].model)), `litert-only#${i}`));
-      c.inputs.forEach((bytes, k) => new Uint8Array(interp.inputs[k].data.buffer, interp.inputs[k].data.byteOffset, bytes.length).set(bytes));
-      interp.invoke();
-      interp.outputs.forEach((out, k) => {
-        const golden = readGolden(files[i].outputs.litert[k]);
-        if (typeof golden === 'string') throw new Error(`litert rejected this case: ${golden}`);
-        expect(mismatch(out.data, golden)).toBeNull();
-      });
-    });
-  });
-});
