@@ -26,7 +26,9 @@ uint32_t xsml_plan_op_starts(const int32_t *program, uint32_t words, uint32_t *s
 
 /*
  * Runs records [from, to) given their starts. Precondition: xsml_plan_check passed for this program
- * and these pool sizes. Allocates nothing, checks nothing.
+ * and these pool sizes, and both pools start on 4-byte boundaries (float32 and int32 tensors are
+ * accessed in place; the checks verify that their offsets are multiples of 4). Allocates nothing,
+ * checks nothing.
  */
 void xsml_plan_run(const int32_t *program, const uint32_t *starts, uint32_t from, uint32_t to, const xsml_memory *mem);
 

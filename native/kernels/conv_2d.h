@@ -1,0 +1,103 @@
+/*
+ * CONV_2D: output[b, y, x, o] = act(sum over (ky, kx, c) of
+ *   input[b, y*sh - ph + ky*dh, x*sw - pw + kx*dw, g*filter_c + c] * filter[o, ky, kx, c] + bias[o]),
+ * g = o / filters_per_group. NHWC input and output, OHWI filter; taps that fall in the padding are skipped.
+ * The C twin of src/ops/conv-2d.ts (its P_* constants are the record's param layout):
+ *   tensor refs: 0 input, 1 filter, 2 bias (or XSML_NO_TENSOR), 3 output; HYBRID: 4 arena scratch
+ *   params 0..16: the geometry below, in xsml_conv_dims order; 17, 18: act_min, act_max
+ *   (float32 bits for F32 and HYBRID, int32 for S8);
+ *   S8: 19 input_offset, 20 output_offset, 21.. out_c multipliers then out_c shifts;
+ *   HYBRID: 19 per-channel flag, 20.. filter scales (float32 bits): 1, or out_c if per channel.
+ */
+#ifndef XSML_CONV_2D_H
+#define XSML_CONV_2D_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "check_util.h"
+#include "xsml_record.h"
+
+typedef struct {
+  int32_t batches, in_h, in_w, in_c;    /* input shape; in_c counts every group's channels */
+  int32_t out_h, out_w, out_c;          /* output shape without batches; out_c = filter.shape[0] */
+  int32_t filter_h, filter_w, filter_c; /* filter.shape[1..3]; filter_c: input channels of one group */
+  int32_t filters_per_group;            /* out_c / (in_c / filter_c) */
+  int32_t stride_h, stride_w, dilation_h, dilation_w;
+  int32_t pad_h, pad_w; /* zero rows above and columns left of the input */
+} xsml_conv_dims;
+
+typedef struct {
+  int32_t input_offset;  /* -input zero point */
+  int32_t output_offset; /* output zero point */
+  xsml_act_s8 act;
+  const int32_t *multiplier; /* out_c Q31 multipliers */
+  const int32_t *shift;      /* out_c shifts, each >= -31 */
+} xsml_conv_quant_s8;
+
+typedef struct {
+  int per_channel;           /* 0: one filter scale and symmetric input quantization; 1: per-channel scales, asymmetric */
+  const int32_t *scale_bits; /* 1 or out_c filter scales, as float32 bits (read with memcpy: no aliasing) */
+} xsml_conv_hybrid_params;
+
+/*
+ * Preconditions of all three kernels: dims positive, in_c = filter_c * (out_c / filters_per_group);
+ * strides and dilations >= 1; pads >= 0; (out - 1) * stride + (filter - 1) * dilation fits in int32;
+ * input batches x in_h x in_w x in_c, filter out_c x filter_h x filter_w x filter_c,
+ * output batches x out_h x out_w x out_c elements; float32 and int32 arrays 4-byte aligned; the output
+ * overlaps nothing else.
+ */
+
+/*
+ * float32. Each contiguous run of the window (a whole filter row when there is one group, dilation_w
+ * is 1 and the row is inside the input; else filter_c channels of one tap) is one CMSIS-DSP
+ * arm_dot_prod_f32, added to the total in order: bit-exact with the TypeScript kernel for a single
+ * run (1x1 filters), within float32 rounding of it otherwise. Then + bias, then the clamp.
+ */
+void xsml_conv_2d_f32(const xsml_conv_dims *dims, const float *input, const float *filter, const float *bias,
+                      xsml_act_f32 act, float *output);
+
+/*
+ * int8 with int32 bias: acc = sum filter * (input + input_offset) (+ bias), int32 wrap-around;
+ * double-rounding requantization per output channel (always, as TFLite's and TFLM's
+ * ConvPerChannel), + output_offset, clamped. Preconditions: |input_offset| <= 255; act within [-128, 127].
+ */
+void xsml_conv_2d_s8(const xsml_conv_dims *dims, const xsml_conv_quant_s8 *quant, const int8_t *input,
+                     const int8_t *filter, const int32_t *bias, int8_t *output);
+
+/* Scratch bytes of the hybrid kernel: the quantized input (padded to 4), a float and an int32 per batch. */
+uint32_t xsml_conv_2d_hybrid_get_buffer_size(const xsml_conv_dims *dims);
+
+/*
+ * Hybrid: float32 input and output, int8 filter, float32 bias. Quantizes each batch of the input into
+ * `scratch` (xsml_conv_2d_hybrid_get_buffer_size bytes, 4-byte aligned), then an int8 x int8
+ * convolution in int32 scaled back to float: exactly TFLite's EvalHybrid / EvalHybridPerChannel as
+ * src/ops/conv-2d.ts documents them.
+ */
+void xsml_conv_2d_hybrid(const xsml_conv_dims *dims, const xsml_conv_hybrid_params *hybrid, const float *input,
+                         const int8_t *filter, const float *bias, xsml_act_f32 act, float *output, void *scratch);
+
+/*
+ * The taps of one window dimension inside the input: k in [*lo, *hi) has
+ * 0 <= start + dilation * k < extent, for k < size. dilation >= 1.
+ */
+static inline void xsml_window_taps(int32_t start, int32_t dilation, int32_t size, int32_t extent, int32_t *lo, int32_t *hi) {
+  int64_t first = start >= 0 ? 0 : (-(int64_t)start + dilation - 1) / dilation;
+  int64_t last = start >= extent ? 0 : ((int64_t)extent - 1 - start) / dilation + 1;
+  if (last > size) last = size;
+  if (first > last) first = last;
+  *lo = (int32_t)first;
+  *hi = (int32_t)last;
+}
+
+/*
+ * Checks one spatial dimension of a window for xsml_check_fn: stride and dilation >= 1, pad >= 0, and
+ * every coordinate the loops compute fits in int32. Returns 1 if fine.
+ */
+static inline int xsml_window_fits(int32_t out, int32_t stride, int32_t filter, int32_t dilation, int32_t pad) {
+  if (stride < 1 || dilation < 1 || pad < 0 || out < 1 || filter < 1) return 0;
+  const int64_t reach = (int64_t)(out - 1) * stride + (int64_t)(filter - 1) * dilation;
+  return reach <= INT32_MAX;
+}
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * DEPTHWISE_CONV_2D: output[b, y, x, c*M + m] = act(sum over (ky, kx) of
+ *   input[b, y*sh - ph + ky*dh, x*sw - pw + kx*dw, c] * filter[0, ky, kx, c*M + m] + bias[c*M + m]),
+ * M the depth multiplier. NHWC input and output, 1HWO filter; taps in the padding are skipped.
+ * The C twin of src/ops/depthwise-conv-2d.ts (its P_* constants are the record's param layout):
+ *   tensor refs: 0 input, 1 filter, 2 bias (or XSML_NO_TENSOR), 3 output
+ *   params 0..15: the geometry below, in xsml_dwconv_dims order; 16, 17: act_min, act_max
+ *   (float32 bits for F32, int32 for S8); S8: 18 input_offset, 19 output_offset,
+ *   20.. out_c multipliers then out_c shifts.
+ */
+#ifndef XSML_DEPTHWISE_CONV_2D_H
+#define XSML_DEPTHWISE_CONV_2D_H
+
+#include <stdint.h>
+
+#include "check_util.h"
+#include "conv_2d.h"
+#include "xsml_record.h"
+
+typedef struct {
+  int32_t batches, in_h, in_w, in_c;
+  int32_t out_h, out_w, out_c; /* out_c = in_c * depth_multiplier */
+  int32_t filter_h, filter_w;
+  int32_t depth_multiplier;
+  int32_t stride_h, stride_w, dilation_h, dilation_w;
+  int32_t pad_h, pad_w;
+} xsml_dwconv_dims;
+
+/*
+ * Preconditions: dims positive, out_c = in_c * depth_multiplier; strides and dilations >= 1; pads >= 0;
+ * (out - 1) * stride + (filter - 1) * dilation fits in int32; input batches x in_h x in_w x in_c,
+ * filter filter_h x filter_w x out_c, output batches x out_h x out_w x out_c elements; float32 and int32
+ * arrays 4-byte aligned; the output overlaps nothing else.
+ */
+
+/* float32: each output's taps summed in order in float32 (as the TypeScript kernel), + bias, clamped. */
+void xsml_depthwise_conv_2d_f32(const xsml_dwconv_dims *dims, const float *input, const float *filter, const float *bias,
+                                xsml_act_f32 act, float *output);
+
+/*
+ * int8 with int32 bias: acc = sum filter * (input + input_offset) (+ bias), int32 wrap-around;
+ * double-rounding requantization per output channel, + output_offset, clamped.
+ * Preconditions: |input_offset| <= 255; act within [-128, 127]; quant->shift[o] >= -31.
+ */
+void xsml_depthwise_conv_2d_s8(const xsml_dwconv_dims *dims, const xsml_conv_quant_s8 *quant, const int8_t *input,
+                               const int8_t *filter, const int32_t *bias, int8_t *output);
+
+#endif
