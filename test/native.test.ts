@@ -201,11 +201,11 @@ describe('native plan checks', () => {
     c.program = c.program.slice(0, c.program[2] - 2);
     c.program[2] = c.program.length;
     expectRejected('params-cut', c, /op #0 CONV_2D_F32: record too short for its params/);
-    // The per-channel multipliers and shifts cut short.
+    // The multipliers and shifts cut short.
     const d = firstCase('fully_connected', KernelId.FULLY_CONNECTED_S8).parts;
     d.program = d.program.slice(0, d.program[2] - 1);
     d.program[2] = d.program.length;
-    expectRejected('per-channel-cut', d, /op #0 FULLY_CONNECTED_S8: record too short for the per-channel multipliers and shifts/);
+    expectRejected('per-channel-cut', d, /op #0 FULLY_CONNECTED_S8: record too short for the multipliers and shifts/);
     // A program that ends inside a record header.
     const e = firstCase('fully_connected', KernelId.FULLY_CONNECTED_S8).parts;
     e.program = Int32Array.from([...e.program, 2, 4]);

@@ -13,9 +13,10 @@ enum {
   P_INPUT_OFFSET = 5,
   P_FILTER_OFFSET = 6,
   P_OUTPUT_OFFSET = 7,
-  P_PER_CHANNEL = 8,
+  P_MULTIPLIERS = 8,
+  P_PER_CHANNEL = 9,
   P_COUNT_F32 = 5,
-  P_COUNT_S8 = 8 /* + 2 * out_channels */
+  P_COUNT_S8 = 9 /* + 2 * multipliers */
 };
 
 enum { R_INPUT = 0, R_FILTER = 1, R_BIAS = 2, R_OUTPUT = 3, R_COUNT = 4 };
@@ -62,7 +63,8 @@ void xsml_fully_connected_s8(const xsml_fc_dims *dims, const xsml_fc_quant_s8 *q
       uint32_t acc = 0; /* int32 arithmetic that wraps, as the TypeScript `| 0` */
       for (int32_t d = 0; d < depth; d++) acc += (uint32_t)((w[d] + f_off) * (row[d] + in_off));
       if (bias) acc += (uint32_t)bias[o];
-      int64_t v = requantize_wide(quant->rounding, (int32_t)acc, quant->multiplier[o], quant->shift[o]) + out_off;
+      const int32_t q = o * quant->step;
+      int64_t v = requantize_wide(quant->rounding, (int32_t)acc, quant->multiplier[q], quant->shift[q]) + out_off;
       v = v < lo ? lo : v > hi ? hi : v;
       out[o] = (int8_t)v;
     }
@@ -82,7 +84,7 @@ static void eval_s8(const int32_t *rec, const xsml_memory *mem) {
   const xsml_fc_dims dims = {p[P_BATCHES], p[P_DEPTH], p[P_OUT_CHANNELS]};
   const xsml_fc_quant_s8 quant = {
       p[P_INPUT_OFFSET], p[P_FILTER_OFFSET], p[P_OUTPUT_OFFSET], {p[P_ACT_MIN], p[P_ACT_MAX]},
-      p + P_PER_CHANNEL, p + P_PER_CHANNEL + dims.out_channels, mem->rounding,
+      p + P_PER_CHANNEL, p + P_PER_CHANNEL + p[P_MULTIPLIERS], p[P_MULTIPLIERS] > 1 ? 1 : 0, mem->rounding,
   };
   xsml_fully_connected_s8(&dims, &quant, (const int8_t *)xsml_tensor(rec, R_INPUT, mem), (const int8_t *)xsml_tensor(rec, R_FILTER, mem),
                           (const int32_t *)xsml_tensor(rec, R_BIAS, mem), (int8_t *)xsml_tensor(rec, R_OUTPUT, mem));
@@ -127,14 +129,15 @@ static const char *check_s8(const int32_t *rec, const int32_t *ref_bytes) {
   const char *error = check_common(rec, ref_bytes, P_COUNT_S8, 1);
   if (error) return error;
   const int32_t *p = xsml_params(rec);
-  const int32_t out_c = p[P_OUT_CHANNELS];
-  if (xsml_param_words(rec) < P_COUNT_S8 + 2 * (int64_t)out_c) return "record too short for the per-channel multipliers and shifts";
+  const int32_t out_c = p[P_OUT_CHANNELS], count = p[P_MULTIPLIERS];
+  if (count != 1 && count != out_c) return "multiplier count is neither 1 nor the output channels";
+  if (xsml_param_words(rec) < P_COUNT_S8 + 2 * (int64_t)count) return "record too short for the multipliers and shifts";
   if (p[P_ACT_MIN] < -128 || p[P_ACT_MIN] > p[P_ACT_MAX] || p[P_ACT_MAX] > 127) return "activation range not within [-128, 127]";
   if (p[P_INPUT_OFFSET] < -255 || p[P_INPUT_OFFSET] > 255 || p[P_FILTER_OFFSET] < -255 || p[P_FILTER_OFFSET] > 255) {
     return "input or filter offset outside [-255, 255]";
   }
-  const int32_t *shift = p + P_PER_CHANNEL + out_c;
-  for (int32_t o = 0; o < out_c; o++) {
+  const int32_t *shift = p + P_PER_CHANNEL + count;
+  for (int32_t o = 0; o < count; o++) {
     if (shift[o] < -31 || shift[o] > 30) return "a requantization shift outside [-31, 30]";
   }
   return NULL;

@@ -3,8 +3,8 @@
  * The C twin of src/ops/fully-connected.ts (its P_* constants are the record's param layout):
  *   tensor refs: 0 input, 1 filter, 2 bias (or XSML_NO_TENSOR), 3 output
  *   params: batches, depth, out_channels, act_min, act_max (float32 bits for F32, int32 for S8);
- *   S8 only: input_offset, filter_offset, output_offset, then out_channels multipliers and
- *   out_channels shifts.
+ *   S8 only: input_offset, filter_offset, output_offset, the count n of (multiplier, shift) pairs
+ *   (1 for a per-tensor filter, out_channels per channel), then n multipliers and n shifts.
  */
 #ifndef XSML_FULLY_CONNECTED_H
 #define XSML_FULLY_CONNECTED_H
@@ -25,8 +25,9 @@ typedef struct {
   int32_t filter_offset; /* -filter zero point */
   int32_t output_offset; /* output zero point */
   xsml_act_s8 act;
-  const int32_t *multiplier; /* out_channels Q31 multipliers */
-  const int32_t *shift;      /* out_channels shifts, each in [-31, 30] */
+  const int32_t *multiplier; /* Q31 multipliers: one, or one per output channel */
+  const int32_t *shift;      /* their shifts, each in [-31, 30] */
+  int32_t step;              /* 0: one multiplier for every channel; 1: one per channel */
   int rounding;              /* XSML_ROUNDING_SINGLE or XSML_ROUNDING_DOUBLE */
 } xsml_fc_quant_s8;
 

@@ -17,7 +17,8 @@ const P_ACT_MAX = 4;
 const P_INPUT_OFFSET = 5; // -input zero point
 const P_FILTER_OFFSET = 6; // -filter zero point
 const P_OUTPUT_OFFSET = 7; // output zero point
-const P_PER_CHANNEL = 8; // multipliers then shifts, one per output channel, from here
+const P_MULTIPLIERS = 8; // how many (multiplier, shift) pairs follow: 1 (per-tensor filter) or out channels
+const P_PER_CHANNEL = 9; // the multipliers, then the shifts, from here
 
 export const fullyConnected: OpDefinition = {
   code: 9,
@@ -74,7 +75,7 @@ export const fullyConnected: OpDefinition = {
     if (!range) ctx.fail(`fused activation ${ACTIVATION_NAMES[activation] ?? activation} is not supported`);
     const multipliers: number[] = [];
     const shifts: number[] = [];
-    for (let o = 0; o < outChannels; o++) {
+    for (let o = 0; o < (perChannel ? outChannels : 1); o++) {
       // Per tensor, TFLite forms input_scale * filter_scale in float before widening to double.
       const real = perChannel
         ? inQ.scale * fq.scale[o] / outQ.scale
@@ -86,7 +87,8 @@ export const fullyConnected: OpDefinition = {
     return {
       kernel: KernelId.FULLY_CONNECTED_S8,
       tensors,
-      params: [batches, depth, outChannels, range[0], range[1], -inQ.zeroPoint, -fq.zeroPoint[0], outQ.zeroPoint, ...multipliers, ...shifts],
+      params: [batches, depth, outChannels, range[0], range[1], -inQ.zeroPoint, -fq.zeroPoint[0], outQ.zeroPoint,
+        multipliers.length, ...multipliers, ...shifts],
     };
   },
 };
@@ -125,7 +127,8 @@ const evalS8: Kernel = (plan, at, m) => {
   const batches = plan[p + P_BATCHES], depth = plan[p + P_DEPTH], outC = plan[p + P_OUT_CHANNELS];
   const lo = plan[p + P_ACT_MIN], hi = plan[p + P_ACT_MAX];
   const inOff = plan[p + P_INPUT_OFFSET], fOff = plan[p + P_FILTER_OFFSET], outOff = plan[p + P_OUTPUT_OFFSET];
-  const mults = p + P_PER_CHANNEL, shifts = mults + outC;
+  const count = plan[p + P_MULTIPLIERS];
+  const mults = p + P_PER_CHANNEL, shifts = mults + count, step = count > 1 ? 1 : 0;
   for (let b = 0; b < batches; b++) {
     const row = inBase + b * depth;
     for (let o = 0; o < outC; o++) {
@@ -133,7 +136,7 @@ const evalS8: Kernel = (plan, at, m) => {
       let acc = 0;
       for (let d = 0; d < depth; d++) acc = (acc + (filter[w + d] + fOff) * (input[row + d] + inOff)) | 0;
       if (hasBias) acc = (acc + bias[bBase + o]) | 0;
-      let v = m.requantize(acc, plan[mults + o], plan[shifts + o]) + outOff;
+      let v = m.requantize(acc, plan[mults + o * step], plan[shifts + o * step]) + outOff;
       v = v < lo ? lo : v > hi ? hi : v;
       output[oBase + b * outC + o] = v;
     }
