@@ -11,6 +11,9 @@ void xsml_broadcast_read(const int32_t *params, xsml_broadcast *bc) {
 
 void xsml_broadcast_run(const xsml_broadcast *bc, xsml_binary_row row, const void *ctx) {
   const int32_t *n = bc->dims, *a = bc->stride1, *b = bc->stride2;
+  for (int k = 0; k < XSML_BROADCAST_RANK; k++) {
+    if (n[k] <= 0) return; /* no output: skip the empty outer loops */
+  }
   int32_t o = 0;
   for (int32_t k0 = 0, x0 = 0, y0 = 0; k0 < n[0]; k0++, x0 += a[0], y0 += b[0]) {
     for (int32_t k1 = 0, x1 = x0, y1 = y0; k1 < n[1]; k1++, x1 += a[1], y1 += b[1]) {
@@ -43,6 +46,7 @@ const char *xsml_broadcast_check(const int32_t *rec, const int32_t *ref_bytes, u
     if (rec[XSML_RECORD_HEADER + 2 * k] == XSML_NO_TENSOR) return "both inputs and the output are required";
     if ((uint32_t)rec[XSML_RECORD_HEADER + 2 * k + 1] % element_bytes != 0) return "tensor offset not aligned to its element size";
   }
+  if (rec[XSML_RECORD_HEADER + 2 * 2] != XSML_POOL_ARENA) return "output ref is not in the arena";
   xsml_broadcast bc;
   xsml_broadcast_read(xsml_params(rec), &bc);
   uint64_t total = 1;

@@ -6,6 +6,9 @@
 enum { P_OUTER = 0, P_SLAB_BYTES = 1 };
 
 void xsml_concatenation(int32_t count, const uint8_t *const *inputs, const int32_t *slab_bytes, int32_t outer, uint8_t *output) {
+  int64_t row = 0;
+  for (int32_t i = 0; i < count; i++) row += slab_bytes[i];
+  if (row == 0) return;
   for (int32_t k = 0; k < outer; k++) {
     for (int32_t i = 0; i < count; i++) {
       const size_t slab = (size_t)slab_bytes[i];
@@ -24,6 +27,9 @@ static void eval_concat(const int32_t *rec, const xsml_memory *mem) {
   const int32_t *p = xsml_params(rec);
   uint8_t *out = (uint8_t *)xsml_tensor(rec, n, mem);
   const int32_t outer = p[P_OUTER];
+  int64_t row = 0;
+  for (int32_t i = 0; i < n; i++) row += p[P_SLAB_BYTES + i];
+  if (row == 0) return; /* nothing to copy: skip the outer loop */
   for (int32_t k = 0; k < outer; k++) {
     for (int32_t i = 0; i < n; i++) {
       const size_t slab = (size_t)p[P_SLAB_BYTES + i];
@@ -41,6 +47,7 @@ static const char *check_concat(const int32_t *rec, const int32_t *ref_bytes) {
   for (int32_t k = 0; k < refs; k++) {
     if (rec[XSML_RECORD_HEADER + 2 * k] == XSML_NO_TENSOR) return "every input and the output are required";
   }
+  if (rec[XSML_RECORD_HEADER + 2 * (refs - 1)] != XSML_POOL_ARENA) return "output ref is not in the arena";
   const int32_t *p = xsml_params(rec);
   const int32_t outer = p[P_OUTER];
   if (outer < 0) return "negative outer size";

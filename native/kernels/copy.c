@@ -17,6 +17,7 @@ static const char *check_copy(const int32_t *rec, const int32_t *ref_bytes) {
   if (rec[1] != 2) return "expected 2 tensor refs (input, output)";
   if (rec[2] < XSML_RECORD_HEADER + 2 * 2 + 1) return "record too short for the byte count";
   if (rec[XSML_RECORD_HEADER] == XSML_NO_TENSOR || rec[XSML_RECORD_HEADER + 2] == XSML_NO_TENSOR) return "input and output are required";
+  if (rec[XSML_RECORD_HEADER + 2] != XSML_POOL_ARENA) return "output ref is not in the arena";
   const int32_t bytes = xsml_params(rec)[P_BYTES];
   if (bytes < 0) return "negative byte count";
   if (bytes > ref_bytes[0]) return "byte count exceeds the input tensor's bytes";

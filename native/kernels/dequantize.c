@@ -13,6 +13,7 @@ enum { P_COUNT = 0 };
  * to float32 on the store does.
  */
 void xsml_dequantize_s8(const void *input, int32_t input_type, const xsml_dequant_channels *q, float *output) {
+  if (q->outer <= 0 || q->channels <= 0 || q->inner <= 0) return;
   size_t i = 0;
   for (int32_t o = 0; o < q->outer; o++) {
     for (int32_t c = 0; c < q->channels; c++) {
@@ -21,10 +22,10 @@ void xsml_dequantize_s8(const void *input, int32_t input_type, const xsml_dequan
       const int32_t zero_point = q->zero_points[c];
       const int32_t inner = q->inner;
       float *out = output + i;
-      if (input_type == XSML_DQTYPE_INT16) {
+      if (input_type == XSML_TYPE_INT16) {
         const int16_t *in = (const int16_t *)input + i;
         for (int32_t k = 0; k < inner; k++) out[k] = scale * (float)(in[k] - zero_point);
-      } else if (input_type == XSML_DQTYPE_UINT8) {
+      } else if (input_type == XSML_TYPE_UINT8) {
         const uint8_t *in = (const uint8_t *)input + i;
         for (int32_t k = 0; k < inner; k++) out[k] = scale * (float)(in[k] - zero_point);
       } else {
@@ -78,6 +79,7 @@ static void eval_f16(const int32_t *rec, const xsml_memory *mem) {
 
 static const char *check_refs(const int32_t *rec, uint32_t in_bytes) {
   if (rec[XSML_RECORD_HEADER] == XSML_NO_TENSOR || rec[XSML_RECORD_HEADER + 2] == XSML_NO_TENSOR) return "input and output are required";
+  if (rec[XSML_RECORD_HEADER + 2] != XSML_POOL_ARENA) return "output ref is not in the arena";
   if ((uint32_t)rec[XSML_RECORD_HEADER + 1] % in_bytes != 0 || (uint32_t)rec[XSML_RECORD_HEADER + 3] % 4 != 0) {
     return "tensor offset not aligned to its element size";
   }
@@ -89,7 +91,7 @@ static const char *check_s8(const int32_t *rec, const int32_t *ref_bytes) {
   if (rec[2] < XSML_RECORD_HEADER + 2 * REFS + P_SCALES) return "record too short for the dequantize params";
   const int32_t *p = xsml_params(rec);
   const int32_t type = p[P_INPUT_TYPE];
-  const uint32_t in_bytes = type == XSML_DQTYPE_INT16 ? 2 : (type == XSML_DQTYPE_INT8 || type == XSML_DQTYPE_UINT8) ? 1 : 0;
+  const uint32_t in_bytes = type == XSML_TYPE_INT16 ? 2 : (type == XSML_TYPE_INT8 || type == XSML_TYPE_UINT8) ? 1 : 0;
   if (!in_bytes) return "input type must be int8, uint8 or int16";
   const char *e = check_refs(rec, in_bytes);
   if (e) return e;

@@ -17,9 +17,9 @@
 #include "xsml_record.h"
 
 /* TensorType codes of the schema, as the records carry them. */
-#define XSML_DQTYPE_UINT8 3
-#define XSML_DQTYPE_INT16 7
-#define XSML_DQTYPE_INT8 9
+#define XSML_TYPE_UINT8 3
+#define XSML_TYPE_INT16 7
+#define XSML_TYPE_INT8 9
 
 /* Elements run over [outer][channels][inner]; element (o, c, k) uses scale c and zero point c. */
 typedef struct {

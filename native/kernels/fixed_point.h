@@ -49,7 +49,7 @@ static inline int32_t xsml_add_wrap(int32_t a, int32_t b) {
  */
 static inline int32_t xsml_mbqm_double(int32_t x, int32_t multiplier, int shift) {
   const int left = shift > 0 ? shift : 0;
-  const int right = shift > 0 ? 0 : -shift;
+  const int right = shift > 0 ? 0 : (int)((0u - (unsigned)shift) & 31u); /* -shift, mod 32 */
   return xsml_rounding_divide_by_pot(xsml_srdhm(xsml_shl_wrap(x, left), multiplier), right);
 }
 

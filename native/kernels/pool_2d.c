@@ -22,6 +22,7 @@ static inline void window(int32_t origin, int32_t filter, int32_t size, int32_t 
 
 void xsml_average_pool_2d_f32(const xsml_pool_dims *d, const float *input, float act_min, float act_max, float *output) {
   const int32_t depth = d->channels;
+  if (depth <= 0) return;
   for (int32_t b = 0; b < d->batches; b++) {
     const float *batch = input + (size_t)b * d->in_h * d->in_w * depth;
     for (int32_t oy = 0; oy < d->out_h; oy++) {
@@ -50,6 +51,7 @@ void xsml_average_pool_2d_f32(const xsml_pool_dims *d, const float *input, float
 
 void xsml_average_pool_2d_s8(const xsml_pool_dims *d, const int8_t *input, int32_t act_min, int32_t act_max, int8_t *output) {
   const int32_t depth = d->channels;
+  if (depth <= 0) return;
   for (int32_t b = 0; b < d->batches; b++) {
     const int8_t *batch = input + (size_t)b * d->in_h * d->in_w * depth;
     for (int32_t oy = 0; oy < d->out_h; oy++) {
@@ -80,6 +82,7 @@ void xsml_average_pool_2d_s8(const xsml_pool_dims *d, const int8_t *input, int32
 
 void xsml_max_pool_2d_f32(const xsml_pool_dims *d, const float *input, float act_min, float act_max, float *output) {
   const int32_t depth = d->channels;
+  if (depth <= 0) return;
   for (int32_t b = 0; b < d->batches; b++) {
     const float *batch = input + (size_t)b * d->in_h * d->in_w * depth;
     for (int32_t oy = 0; oy < d->out_h; oy++) {
@@ -108,6 +111,7 @@ void xsml_max_pool_2d_f32(const xsml_pool_dims *d, const float *input, float act
 
 void xsml_max_pool_2d_s8(const xsml_pool_dims *d, const int8_t *input, int32_t act_min, int32_t act_max, int8_t *output) {
   const int32_t depth = d->channels;
+  if (depth <= 0) return;
   for (int32_t b = 0; b < d->batches; b++) {
     const int8_t *batch = input + (size_t)b * d->in_h * d->in_w * depth;
     for (int32_t oy = 0; oy < d->out_h; oy++) {
@@ -205,6 +209,7 @@ static const char *check_pool(const int32_t *rec, const int32_t *ref_bytes, uint
     if (rec[XSML_RECORD_HEADER + 2 * k] == XSML_NO_TENSOR) return "input and output are required";
     if ((uint32_t)rec[XSML_RECORD_HEADER + 2 * k + 1] % element_bytes != 0) return "tensor offset not aligned to its element size";
   }
+  if (rec[XSML_RECORD_HEADER + 2] != XSML_POOL_ARENA) return "output ref is not in the arena";
   const int32_t *p = xsml_params(rec);
   xsml_pool_dims d;
   dims_of(p, &d);
@@ -220,8 +225,10 @@ static const char *check_pool(const int32_t *rec, const int32_t *ref_bytes, uint
   const uint64_t out_bytes = (uint64_t)d.batches * (uint64_t)d.out_h * (uint64_t)d.out_w * (uint64_t)d.channels * element_bytes;
   if (in_bytes > (uint64_t)(uint32_t)ref_bytes[0]) return "input shape exceeds the input tensor's bytes";
   if (out_bytes > (uint64_t)(uint32_t)ref_bytes[1]) return "output shape exceeds the output tensor's bytes";
-  if (!windows_nonempty(d.out_h, d.stride_h, d.pad_h, d.filter_h, d.in_h) ||
-      !windows_nonempty(d.out_w, d.stride_w, d.pad_w, d.filter_w, d.in_w)) return "a pooling window lies entirely in the padding";
+  /* Nothing is computed without batches or channels; otherwise out_h and out_w are bounded by the bytes. */
+  if (d.batches > 0 && d.channels > 0 &&
+      (!windows_nonempty(d.out_h, d.stride_h, d.pad_h, d.filter_h, d.in_h) ||
+       !windows_nonempty(d.out_w, d.stride_w, d.pad_w, d.filter_w, d.in_w))) return "a pooling window lies entirely in the padding";
   return NULL;
 }
 

@@ -13,7 +13,7 @@ enum {
 #define REFS 2
 
 static inline uint32_t type_bytes(int32_t type) {
-  return type == XSML_QTYPE_INT16 ? 2 : (type == XSML_QTYPE_INT8 || type == XSML_QTYPE_UINT8) ? 1 : 0;
+  return type == XSML_TYPE_INT16 ? 2 : (type == XSML_TYPE_INT8 || type == XSML_TYPE_UINT8) ? 1 : 0;
 }
 
 /* zero_point + round_half_away(x), clamped to [qmin, qmax]; NaN -> 0. Preconditions: |zero_point|,
@@ -32,6 +32,7 @@ static inline int32_t quantize_one(float x, int32_t zero_point, int32_t qmin, in
 }
 
 void xsml_quantize_f32(const float *input, const xsml_channel_quant *q, int32_t output_type, int32_t qmin, int32_t qmax, void *output) {
+  if (q->outer <= 0 || q->channels <= 0 || q->inner <= 0) return;
   size_t i = 0;
   for (int32_t o = 0; o < q->outer; o++) {
     for (int32_t c = 0; c < q->channels; c++) {
@@ -40,10 +41,10 @@ void xsml_quantize_f32(const float *input, const xsml_channel_quant *q, int32_t 
       const int32_t zero_point = q->zero_points[c];
       const int32_t inner = q->inner;
       const float *in = input + i;
-      if (output_type == XSML_QTYPE_INT16) {
+      if (output_type == XSML_TYPE_INT16) {
         int16_t *out = (int16_t *)output + i;
         for (int32_t k = 0; k < inner; k++) out[k] = (int16_t)quantize_one(in[k] / scale, zero_point, qmin, qmax);
-      } else if (output_type == XSML_QTYPE_UINT8) {
+      } else if (output_type == XSML_TYPE_UINT8) {
         uint8_t *out = (uint8_t *)output + i;
         for (int32_t k = 0; k < inner; k++) out[k] = (uint8_t)quantize_one(in[k] / scale, zero_point, qmin, qmax);
       } else {
@@ -56,14 +57,14 @@ void xsml_quantize_f32(const float *input, const xsml_channel_quant *q, int32_t 
 }
 
 static inline int32_t load(const void *p, int32_t type, int32_t i) {
-  if (type == XSML_QTYPE_INT16) return ((const int16_t *)p)[i];
-  if (type == XSML_QTYPE_UINT8) return ((const uint8_t *)p)[i];
+  if (type == XSML_TYPE_INT16) return ((const int16_t *)p)[i];
+  if (type == XSML_TYPE_UINT8) return ((const uint8_t *)p)[i];
   return ((const int8_t *)p)[i];
 }
 
 static inline void store(void *p, int32_t type, int32_t i, int32_t v) {
-  if (type == XSML_QTYPE_INT16) ((int16_t *)p)[i] = (int16_t)v;
-  else if (type == XSML_QTYPE_UINT8) ((uint8_t *)p)[i] = (uint8_t)v;
+  if (type == XSML_TYPE_INT16) ((int16_t *)p)[i] = (int16_t)v;
+  else if (type == XSML_TYPE_UINT8) ((uint8_t *)p)[i] = (uint8_t)v;
   else ((int8_t *)p)[i] = (int8_t)v;
 }
 
@@ -107,6 +108,7 @@ static void eval_s8(const int32_t *rec, const xsml_memory *mem) {
 
 static const char *check_refs(const int32_t *rec, uint32_t in_bytes, uint32_t out_bytes) {
   if (rec[XSML_RECORD_HEADER] == XSML_NO_TENSOR || rec[XSML_RECORD_HEADER + 2] == XSML_NO_TENSOR) return "input and output are required";
+  if (rec[XSML_RECORD_HEADER + 2] != XSML_POOL_ARENA) return "output ref is not in the arena";
   if ((uint32_t)rec[XSML_RECORD_HEADER + 1] % in_bytes != 0 || (uint32_t)rec[XSML_RECORD_HEADER + 3] % out_bytes != 0) {
     return "tensor offset not aligned to its element size";
   }

@@ -19,9 +19,9 @@
 #include "xsml_record.h"
 
 /* TensorType codes of the schema, as the records carry them. */
-#define XSML_QTYPE_UINT8 3
-#define XSML_QTYPE_INT16 7
-#define XSML_QTYPE_INT8 9
+#define XSML_TYPE_UINT8 3
+#define XSML_TYPE_INT16 7
+#define XSML_TYPE_INT8 9
 
 /*
  * The shape of a per-channel (or per-tensor: outer = channels = 1) quantization: the elements run
@@ -42,7 +42,7 @@ typedef struct {
 void xsml_quantize_f32(const float *input, const xsml_channel_quant *q, int32_t output_type, int32_t qmin, int32_t qmax, void *output);
 
 typedef struct {
-  int32_t input_type, output_type; /* XSML_QTYPE_* */
+  int32_t input_type, output_type; /* XSML_TYPE_* */
   int32_t input_zero_point, output_zero_point;
   int32_t multiplier, shift;       /* input scale / output scale */
   int32_t qmin, qmax;              /* the output type's range */

@@ -31,8 +31,8 @@ typedef struct {
 } xsml_softmax_s8_params;
 
 /*
- * Float softmax in float32 (exp as expf; see softmax.c). input and output hold outer * depth
- * floats; they may be the same array.
+ * Float softmax in float32 arithmetic (exp by softmax.c's own float32 exp, no libm). input and
+ * output hold outer * depth floats; they may be the same array.
  */
 void xsml_softmax_f32(const float *input, int32_t outer, int32_t depth, float beta, float *output);
 
