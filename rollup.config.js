@@ -1,12 +1,15 @@
-// Bundles the engine-neutral runtime (already compiled by tsc) into one ES module for the XS engine.
+// Bundles the engine-neutral runtime (already compiled by tsc) into one ES module for the XS engine,
+// and the XS desktop host's driver (hosts/xs/driver.ts: the runtime on the native executor) into another.
 import { statSync } from 'node:fs';
 
-const output = 'dist/xsml.js';
-export default {
-  input: 'dist/src/index.js',
-  output: { file: output, format: 'es' },
-  plugins: [{
-    name: 'print-size',
-    writeBundle() { console.log(`bundle ${output}: ${statSync(output).size} bytes`); },
-  }],
-};
+const printSize = (output) => ({
+  name: 'print-size',
+  writeBundle() { console.log(`bundle ${output}: ${statSync(output).size} bytes`); },
+});
+
+const bundle = (input, output) => ({ input, output: { file: output, format: 'es' }, plugins: [printSize(output)] });
+
+export default [
+  bundle('dist/src/index.js', 'dist/xsml.js'),
+  bundle('dist/hosts/xs/driver.js', 'dist/xsml-xs-driver.js'),
+];

@@ -6,22 +6,25 @@ import {
   type ExactWith, type Model, type TensorData, type TensorView,
 } from '../../src/index.js';
 import { fillInput } from './inputs.js';
+import { runOnXs } from './xs-host.js';
 
 const USAGE = `usage:
   xsml inspect MODEL [--json] [--exact-with tflite|tflm]
-  xsml run MODEL [--input FILE]... [--host node] [--repeat N] [--arena-bytes N]
+  xsml run MODEL [--input FILE]... [--host node|xs] [--repeat N] [--arena-bytes N]
                  [--exact-with tflite|tflm] [--profile] [--json]
   xsml convert MODEL --to circle|tflite [-o OUT]
 options:
   --input FILE      one per model input, in order: .json (flat array), .npy, .csv, or raw bytes
                     in the tensor's dtype (.bin, .raw, .s8, ...); none given means zeros
+  --host H          node: the TypeScript kernels on Node (default); xs: the XS engine with the C
+                    kernels, one native call per invoke (hosts/xs; built on first use)
   --repeat N        run N inferences and report the mean time of one
   --arena-bytes N   use an arena of exactly N bytes (fails with the bytes needed if too small)
   --exact-with X    bit-exact with tflite (TFLite 2.20+ reference kernels, default) or tflm (TFLM, CMSIS-NN)
   --profile         print the time of every op
   --verbose         print stack traces with errors`;
 
-const HOSTS = ['node'];
+const HOSTS = ['node', 'xs'];
 
 interface Args {
   command: string;
@@ -173,6 +176,16 @@ function run(args: Args): void {
   }
   args.inputs.forEach((path, k) => fillInput(interp.inputs[k], k, path));
 
+  if (args.host === 'xs') {
+    // The same checks and input conversion as on Node; then XS runs the model on its C kernels.
+    const xs = runOnXs(args.model, {
+      inputs: args.inputs.length > 0 ? interp.inputs : null, repeat: args.repeat, arenaBytes: args.arenaBytes,
+      exactWith: args.exactWith, profile: args.profile,
+    });
+    report(args, xs.outputs, xs.arenaBytes, xs.invoke.microseconds, xs.profile ?? null);
+    return;
+  }
+
   // The arena may reuse the inputs' bytes during invoke: each repetition gets them back first.
   const saved = interp.inputs.map((v) => v.data.slice());
   let nanoseconds = 0n;
@@ -185,10 +198,17 @@ function run(args: Args): void {
   const microseconds = Number(nanoseconds) / 1000 / args.repeat;
 
   const profile = args.profile ? profileOps(interp, saved, args.repeat) : null;
-  const outputs = interp.outputs.map(outputJson);
+  report(args, interp.outputs.map(outputJson), plan.arenaBytes, microseconds, profile);
+}
+
+type OutputJson = ReturnType<typeof outputJson>;
+type ProfileJson = { op: number; name: string; microseconds: number }[];
+
+/** Prints a run's result, the same for every host: one JSON object, or lines of text. */
+function report(args: Args, outputs: OutputJson[], arenaBytes: number, microseconds: number, profile: ProfileJson | null): void {
   if (args.json) {
     console.log(JSON.stringify({
-      model: args.model, host: args.host, outputs, arenaBytes: plan.arenaBytes,
+      model: args.model, host: args.host, outputs, arenaBytes,
       invoke: { repeat: args.repeat, microseconds },
       ...(profile ? { profile } : {}),
     }));
@@ -200,10 +220,10 @@ function run(args: Args): void {
   if (profile) {
     for (const p of profile) console.log(`  op #${p.op} ${p.name.padEnd(20)} ${p.microseconds.toFixed(1).padStart(10)} us`);
   }
-  console.log(`Finished in ${microseconds.toFixed(1)}us (mean of ${args.repeat}, host ${args.host}), arena ${plan.arenaBytes} bytes`);
+  console.log(`Finished in ${microseconds.toFixed(1)}us (mean of ${args.repeat}, host ${args.host}), arena ${arenaBytes} bytes`);
 }
 
-function outputJson(v: TensorView) {
+function outputJson(v: TensorView): { name: string; dtype: string; shape: number[]; data: number[]; quantization?: { scale: number; zeroPoint: number } } {
   return {
     name: v.name, dtype: v.dtype, shape: v.shape, data: Array.from(v.data),
     ...(v.quant ? { quantization: v.quant } : {}),

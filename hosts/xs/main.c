@@ -7,12 +7,15 @@
  * unless --script is given, which runs it as a classic script. The extra arguments are in the
  * global `scriptArgs`. --mem prints the engine's memory high-water marks on stderr at exit.
  *
- * Host globals: print(...values) (stdout, joined by spaces, newline), writeStdout(string) (no
- * newline), readFile(path) -> ArrayBuffer (a copy in the XS heap), exit(code), scriptArgs.
+ * Host globals: print(...values) (stdout, joined by spaces, newline), writeStdout(string) and
+ * writeStderr(string) (no newline), readFile(path) -> ArrayBuffer (a copy in the XS heap),
+ * writeFile(path, bytes) (bytes: an ArrayBuffer or Uint8Array), exit(code), scriptArgs, and
+ * xsmlNative, the native executor (native/xs/xsml_xs.h).
  * An uncaught exception prints "xsml: error: <String(exception)>" on stderr and exits 1.
  */
 #include "xs.h"
 #include "xsmlHost.h"
+#include "xsml_xs.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -35,6 +38,14 @@ static void xs_writeStdout(xsMachine* the)
 {
 	if (xsToInteger(xsArgc) > 0)
 		fputs(xsToString(xsArg(0)), stdout);
+}
+
+static void xs_writeStderr(xsMachine* the)
+{
+	if (xsToInteger(xsArgc) > 0) {
+		fflush(stdout);
+		fputs(xsToString(xsArg(0)), stderr);
+	}
 }
 
 static void xs_readFile(xsMachine* the)
@@ -63,6 +74,30 @@ static void xs_readFile(xsMachine* the)
 		xsUnknownError("readFile: cannot read %s", path);
 	}
 	fclose(file);
+}
+
+/* From xsmc.h, which cannot be included here: it undefines the xs.h macros this file uses. */
+mxImport xsIntegerValue _xsmcGetBuffer(xsMachine* the, xsSlot* slot, void** data, xsUnsignedValue* count, xsBooleanValue writable);
+
+static void xs_writeFile(xsMachine* the)
+{
+	char path[PATH_MAX];
+	FILE* file;
+	void* data;
+	xsUnsignedValue size;
+	int failed;
+	if (xsToInteger(xsArgc) < 2)
+		xsTypeError("writeFile(path, bytes): 2 arguments expected");
+	xsToStringBuffer(xsArg(0), path, sizeof(path));
+	file = fopen(path, "wb");
+	if (!file)
+		xsUnknownError("writeFile: cannot open %s: %s", path, strerror(errno));
+	/* The buffer is fetched last: nothing allocates in the XS heap until it is written. */
+	_xsmcGetBuffer(the, &xsArg(1), &data, &size, 0);
+	failed = fwrite(data, 1, (size_t)size, file) != (size_t)size;
+	failed |= fclose(file) != 0;
+	if (failed)
+		xsUnknownError("writeFile: cannot write %s", path);
 }
 
 static void xs_exit(xsMachine* the)
@@ -127,8 +162,12 @@ int main(int argc, char* argv[])
 			xsSet(xsGlobal, xsID("print"), xsVar(0));
 			xsVar(0) = xsNewHostFunction(xs_writeStdout, 1);
 			xsSet(xsGlobal, xsID("writeStdout"), xsVar(0));
+			xsVar(0) = xsNewHostFunction(xs_writeStderr, 1);
+			xsSet(xsGlobal, xsID("writeStderr"), xsVar(0));
 			xsVar(0) = xsNewHostFunction(xs_readFile, 1);
 			xsSet(xsGlobal, xsID("readFile"), xsVar(0));
+			xsVar(0) = xsNewHostFunction(xs_writeFile, 2);
+			xsSet(xsGlobal, xsID("writeFile"), xsVar(0));
 			xsVar(0) = xsNewHostFunction(xs_exit, 1);
 			xsSet(xsGlobal, xsID("exit"), xsVar(0));
 			xsVar(0) = xsNewArray(0);
@@ -137,6 +176,7 @@ int main(int argc, char* argv[])
 				xsCall1(xsVar(0), xsID("push"), xsVar(1));
 			}
 			xsSet(xsGlobal, xsID("scriptArgs"), xsVar(0));
+			xsml_xs_install(the);
 
 			if (script)
 				xsmlRunProgram(the, argv[arg]);

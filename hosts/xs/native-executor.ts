@@ -1,0 +1,26 @@
+// The native executor on XS: the plan is checked and copied into C once, then every run is ONE
+// call into native/executor.c (xsml_plan_run), which loops over the ops in C.
+import { XsmlError, type Executor, type ExecutorFactory } from '../../src/index.js';
+
+export interface NativeExecutor extends Executor {
+  /** Nanoseconds spent inside the C kernels so far (for reports: the C share of invoke). */
+  kernelNanoseconds(): number;
+}
+
+export const nativeExecutor: ExecutorFactory = (plan, arena, model): NativeExecutor => {
+  let handle: XsmlNativePlan;
+  try {
+    handle = xsmlNative.prepare(plan.program, plan.refBytes, arena, model, plan.rounding === 'single' ? 0 : 1);
+  } catch (e) {
+    throw new XsmlError(`${plan.model.name}: the native executor rejects the plan: ${(e as Error).message}`);
+  }
+  return {
+    name: 'native',
+    run(from: number, to: number): void {
+      xsmlNative.run(handle, from, to, arena, model);
+    },
+    kernelNanoseconds(): number {
+      return xsmlNative.runNanoseconds(handle);
+    },
+  };
+};

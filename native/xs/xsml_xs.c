@@ -1,0 +1,305 @@
+/*
+ * The XS glue of the native executor (see xsml_xs.h for the JS-side API). It follows Moddable's
+ * memory rules: a pointer into an XS buffer is fetched last, right before the C code that uses
+ * it, and never held across a call that may allocate in the XS heap (the GC compacts chunks and
+ * moves buffers). The plan's records are copied into memory C owns; the arena and the model are
+ * fetched again on every run.
+ *
+ * heapStats reads the machine's own counters, so this file also includes xsAll.h (XS internals):
+ * it is tied to the XS version hosts/xs/fetch-xs.sh pins.
+ */
+#include "xsAll.h"
+#include "xs.h"
+#include "xsmc.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "xsml_executor.h"
+#include "xsml_xs.h"
+
+/*
+ * A checked plan, owned by C: the records, their starts and the pool sizes they were checked
+ * against. On the desktop it is one malloc'd block, freed by the handle's destructor; the
+ * firmware takes it from a static pool sized at build time instead (no malloc on the board).
+ */
+#define XSML_XS_PLAN_TAG 0x78736d6cu /* "xsml" */
+
+typedef struct {
+	uint32_t tag; /* XSML_XS_PLAN_TAG */
+	uint32_t words; /* int32s in program */
+	uint32_t ops; /* records, and entries in starts */
+	uint32_t pool_bytes[XSML_POOL_COUNT]; /* checked sizes: every run needs pools at least this large */
+	int rounding; /* XSML_ROUNDING_* */
+	uint64_t run_ns; /* time spent inside xsml_plan_run */
+	uint32_t *starts; /* inside this block, after program */
+	int32_t program[]; /* the records */
+} xsml_xs_plan;
+
+static void xsml_xs_plan_free(void *data)
+{
+	free(data);
+}
+
+/* The desktop's monotonic clock; a board reads its cycle counter (DWT) instead. */
+static uint64_t xsml_xs_clock_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Throws an Error with the whole message (xsUnknownError truncates to 128 bytes). */
+static void xsml_xs_throw(xsMachine *the, char *message)
+{
+	xsmcVars(2);
+	xsVar(0) = xsString(message);
+	xsVar(1) = xsNew1(xsGlobal, xsID("Error"), xsVar(0));
+	xsThrow(xsVar(1));
+}
+
+/*
+ * The bytes behind `value`: an ArrayBuffer, a host buffer, a DataView or any typed array. The xsmc
+ * API takes only 1-byte typed arrays in this XS version, so wider ones (Int32Array, Float64Array)
+ * go through their buffer. `tmp` is a slot on the XS stack. The pointer is valid until the next
+ * call that may allocate in the XS heap.
+ */
+static uint8_t *xsml_xs_bytes(xsMachine *the, xsSlot *value, xsSlot *tmp, uint32_t *bytes, int writable, const char *what)
+{
+	void *data = NULL;
+	xsUnsignedValue count = 0;
+	xsIntegerValue element = 1;
+	if (xsmcTypeOf(*value) != xsReferenceType)
+		xsTypeError("%s: not a buffer or typed array", what);
+	_xsGet(the, tmp, value, xsID("BYTES_PER_ELEMENT"));
+	if ((xsmcTypeOf(*tmp) == xsIntegerType) || (xsmcTypeOf(*tmp) == xsNumberType))
+		element = xsmcToInteger(*tmp);
+	if (element > 1) {
+		xsIntegerValue offset, length;
+		_xsGet(the, tmp, value, xsID("byteOffset"));
+		offset = xsmcToInteger(*tmp);
+		_xsGet(the, tmp, value, xsID("byteLength"));
+		length = xsmcToInteger(*tmp);
+		_xsGet(the, tmp, value, xsID("buffer"));
+		_xsmcGetBuffer(the, tmp, &data, &count, writable);
+		if ((offset < 0) || (length < 0) || ((xsUnsignedValue)offset > count) || ((xsUnsignedValue)length > count - (xsUnsignedValue)offset))
+			xsRangeError("%s: view out of its buffer's bounds", what);
+		*bytes = (uint32_t)length;
+		return (uint8_t *)data + offset;
+	}
+	_xsmcGetBuffer(the, value, &data, &count, writable);
+	*bytes = (uint32_t)count;
+	return (uint8_t *)data;
+}
+
+/* The plan behind a handle that prepare returned. */
+static xsml_xs_plan *xsml_xs_plan_of(xsMachine *the, xsSlot *handle)
+{
+	xsml_xs_plan *plan = fxGetHostDataIf(the, handle);
+	if (!plan || (fxGetHostDestructor(the, handle) != xsml_xs_plan_free) || (plan->tag != XSML_XS_PLAN_TAG))
+		xsTypeError("not a plan handle (made by xsmlNative.prepare)");
+	return plan;
+}
+
+/* prepare(program: Int32Array, refBytes: Int32Array, arena, model, rounding) -> plan handle */
+static void xs_xsml_prepare(xsMachine *the)
+{
+	char error[512];
+	uint32_t program_bytes, ref_bytes, arena_bytes, model_bytes, ops;
+	int32_t *refs;
+	uint8_t *data;
+	xsml_xs_plan *plan;
+	int rounding;
+
+	if (xsmcArgc < 5)
+		xsTypeError("prepare(program, refBytes, arena, model, rounding): 5 arguments expected");
+	rounding = xsmcToInteger(xsArg(4));
+	if ((rounding != XSML_ROUNDING_SINGLE) && (rounding != XSML_ROUNDING_DOUBLE))
+		xsRangeError("prepare: rounding must be %d (single) or %d (double), got %d", XSML_ROUNDING_SINGLE, XSML_ROUNDING_DOUBLE, rounding);
+	xsmcVars(1);
+	/* Only the pools' sizes: their addresses are fetched by every run. */
+	xsml_xs_bytes(the, &xsArg(2), &xsVar(0), &arena_bytes, 1, "prepare: arena");
+	xsml_xs_bytes(the, &xsArg(3), &xsVar(0), &model_bytes, 0, "prepare: model");
+
+	/* The handle first: creating it may collect garbage, so it comes before any buffer pointer. */
+	xsResult = xsNewHostObject(xsml_xs_plan_free);
+
+	data = xsml_xs_bytes(the, &xsArg(0), &xsVar(0), &program_bytes, 0, "prepare: program");
+	if ((program_bytes % 4) != 0)
+		xsRangeError("prepare: program has %u bytes, not a whole number of int32s", (unsigned)program_bytes);
+	plan = malloc(sizeof(xsml_xs_plan) + program_bytes);
+	if (!plan)
+		xsUnknownError("prepare: out of memory for a plan of %u bytes", (unsigned)program_bytes);
+	memcpy(plan->program, data, program_bytes);
+	plan->tag = XSML_XS_PLAN_TAG;
+	plan->words = program_bytes / 4;
+	plan->ops = 0;
+	plan->pool_bytes[XSML_POOL_ARENA] = arena_bytes;
+	plan->pool_bytes[XSML_POOL_MODEL] = model_bytes;
+	plan->rounding = rounding;
+	plan->run_ns = 0;
+	plan->starts = NULL;
+	xsmcSetHostData(xsResult, plan); /* from here on the destructor frees it, even if we throw */
+
+	data = xsml_xs_bytes(the, &xsArg(1), &xsVar(0), &ref_bytes, 0, "prepare: refBytes");
+	if ((ref_bytes % 4) != 0)
+		xsRangeError("prepare: refBytes has %u bytes, not a whole number of int32s", (unsigned)ref_bytes);
+	refs = malloc(ref_bytes ? ref_bytes : 1);
+	if (!refs)
+		xsUnknownError("prepare: out of memory");
+	memcpy(refs, data, ref_bytes);
+	if (xsml_plan_check(plan->program, plan->words, refs, ref_bytes / 4, plan->pool_bytes, error, sizeof(error)) != 0) {
+		free(refs);
+		xsml_xs_throw(the, error);
+	}
+	free(refs);
+
+	ops = xsml_plan_op_starts(plan->program, plan->words, NULL, 0);
+	plan = realloc(plan, sizeof(xsml_xs_plan) + program_bytes + (size_t)ops * sizeof(uint32_t));
+	if (!plan)
+		xsUnknownError("prepare: out of memory"); /* the handle still holds the old block */
+	xsmcSetHostData(xsResult, plan);
+	plan->starts = (uint32_t *)(plan->program + plan->words);
+	plan->ops = xsml_plan_op_starts(plan->program, plan->words, plan->starts, ops);
+}
+
+/* The bytes of a pool for run: a Uint8Array, ArrayBuffer or host buffer, at least `need` bytes.
+   The model may be read-only (a petrified host buffer over flash, on a board): kernels never write it. */
+static uint8_t *xsml_xs_pool(xsMachine *the, xsSlot *value, uint32_t need, int writable, const char *what)
+{
+	void *data = NULL;
+	xsUnsignedValue count = 0;
+	_xsmcGetBuffer(the, value, &data, &count, writable);
+	if (count < need)
+		xsRangeError("run: %s has %u bytes, the plan was checked for %u", what, (unsigned)count, (unsigned)need);
+	if (((uintptr_t)data % 4) != 0)
+		xsRangeError("run: %s is not 4-byte aligned", what);
+	return (uint8_t *)data;
+}
+
+/* run(plan, from, to, arena: Uint8Array, model: Uint8Array): ops [from, to), one xsml_plan_run */
+static void xs_xsml_run(xsMachine *the)
+{
+	xsml_memory mem;
+	xsml_xs_plan *plan;
+	xsIntegerValue from, to;
+	uint64_t start;
+
+	if (xsmcArgc < 5)
+		xsTypeError("run(plan, from, to, arena, model): 5 arguments expected");
+	plan = xsml_xs_plan_of(the, &xsArg(0));
+	from = xsmcToInteger(xsArg(1));
+	to = xsmcToInteger(xsArg(2));
+	if ((from < 0) || (to < from) || ((uint32_t)to > plan->ops))
+		xsRangeError("run: ops [%d, %d) are not within the plan's %u ops", (int)from, (int)to, (unsigned)plan->ops);
+	/* Buffers last: nothing between here and xsml_plan_run can move them. */
+	mem.pools[XSML_POOL_ARENA] = xsml_xs_pool(the, &xsArg(3), plan->pool_bytes[XSML_POOL_ARENA], 1, "arena");
+	mem.pool_bytes[XSML_POOL_ARENA] = plan->pool_bytes[XSML_POOL_ARENA];
+	mem.pools[XSML_POOL_MODEL] = xsml_xs_pool(the, &xsArg(4), plan->pool_bytes[XSML_POOL_MODEL], 0, "model");
+	mem.pool_bytes[XSML_POOL_MODEL] = plan->pool_bytes[XSML_POOL_MODEL];
+	mem.rounding = plan->rounding;
+	start = xsml_xs_clock_ns();
+	xsml_plan_run(plan->program, plan->starts, (uint32_t)from, (uint32_t)to, &mem);
+	plan->run_ns += xsml_xs_clock_ns() - start;
+}
+
+/* runNanoseconds(plan) -> number */
+static void xs_xsml_run_nanoseconds(xsMachine *the)
+{
+	xsml_xs_plan *plan;
+	if (xsmcArgc < 1)
+		xsTypeError("runNanoseconds(plan): 1 argument expected");
+	plan = xsml_xs_plan_of(the, &xsArg(0));
+	xsmcSetNumber(xsResult, (double)plan->run_ns);
+}
+
+/* now() -> microseconds, monotonic */
+static void xs_xsml_now(xsMachine *the)
+{
+	xsmcSetNumber(xsResult, (double)xsml_xs_clock_ns() / 1000.0);
+}
+
+/* hostBuffer(byteLength) -> a zeroed host buffer outside the XS heap */
+static void xs_xsml_host_buffer(xsMachine *the)
+{
+	xsIntegerValue bytes;
+	void *data;
+	if (xsmcArgc < 1)
+		xsTypeError("hostBuffer(byteLength): 1 argument expected");
+	bytes = xsmcToInteger(xsArg(0));
+	if (bytes < 0)
+		xsRangeError("hostBuffer: byteLength %d is negative", (int)bytes);
+	xsResult = xsNewHostObject(free); /* not xsml_xs_plan_free: that one marks plan handles */
+	data = calloc(bytes ? (size_t)bytes : 1, 1);
+	if (!data)
+		xsUnknownError("hostBuffer: out of memory for %d bytes", (int)bytes);
+	xsmcSetHostBuffer(xsResult, data, bytes);
+}
+
+/* collect(): a full garbage collection, so that a measurement starts from a heap with no garbage */
+static void xs_xsml_collect(xsMachine *the)
+{
+	xsCollectGarbage();
+}
+
+/* heapStats([out: Float64Array]) -> {chunksBytes, slots, peakChunksBytes, peakSlots} */
+static void xs_xsml_heap_stats(xsMachine *the)
+{
+	/* Read first: with `out`, nothing below allocates, so the numbers are what invoke left. */
+	double stats[4];
+	stats[0] = (double)the->currentChunksSize;
+	stats[1] = (double)the->currentHeapCount;
+	stats[2] = (double)the->peakChunksSize;
+	stats[3] = (double)the->peakHeapCount;
+	xsmcVars(2);
+	if ((xsmcArgc > 0) && (xsmcTypeOf(xsArg(0)) != xsUndefinedType)) {
+		uint32_t bytes;
+		uint8_t *out = xsml_xs_bytes(the, &xsArg(0), &xsVar(0), &bytes, 1, "heapStats: out");
+		if (bytes < sizeof(stats))
+			xsRangeError("heapStats: out must hold 4 float64s");
+		memcpy(out, stats, sizeof(stats));
+		return;
+	}
+	xsmcSetNewObject(xsResult);
+	xsmcSetNumber(xsVar(0), stats[0]);
+	xsmcSet(xsResult, xsID("chunksBytes"), xsVar(0));
+	xsmcSetNumber(xsVar(0), stats[1]);
+	xsmcSet(xsResult, xsID("slots"), xsVar(0));
+	xsmcSetNumber(xsVar(0), stats[2]);
+	xsmcSet(xsResult, xsID("peakChunksBytes"), xsVar(0));
+	xsmcSetNumber(xsVar(0), stats[3]);
+	xsmcSet(xsResult, xsID("peakSlots"), xsVar(0));
+	xsmcSetInteger(xsVar(0), (xsIntegerValue)sizeof(txSlot));
+	xsmcSet(xsResult, xsID("slotBytes"), xsVar(0));
+}
+
+void xsml_xs_install(xsMachine *the)
+{
+	static const struct {
+		const char *name;
+		xsCallback callback;
+		int length;
+	} functions[] = {
+		{ "prepare", xs_xsml_prepare, 5 },
+		{ "run", xs_xsml_run, 5 },
+		{ "runNanoseconds", xs_xsml_run_nanoseconds, 1 },
+		{ "now", xs_xsml_now, 0 },
+		{ "hostBuffer", xs_xsml_host_buffer, 1 },
+		{ "heapStats", xs_xsml_heap_stats, 1 },
+		{ "collect", xs_xsml_collect, 0 },
+	};
+	size_t i;
+	xsBeginHost(the);
+	{
+		xsmcVars(2);
+		xsmcSetNewObject(xsVar(0));
+		for (i = 0; i < sizeof(functions) / sizeof(functions[0]); i++) {
+			xsVar(1) = xsNewHostFunction(functions[i].callback, functions[i].length);
+			xsmcSet(xsVar(0), xsID((char *)functions[i].name), xsVar(1));
+		}
+		xsmcSet(xsGlobal, xsID("xsmlNative"), xsVar(0));
+	}
+	xsEndHost(the);
+}
