@@ -1,0 +1,151 @@
+/*
+ * Board services for the MPS2 images under QEMU: UART console, 25 MHz counter, exit through
+ * semihosting, fault reports, C stack painting.
+ */
+#include "mps2.h"
+
+/* ---- console: CMSDK APB UART0, polled TX ---- */
+
+void mps2_console_init(void)
+{
+	CMSDK_UART_BAUDDIV(MPS2_UART0) = MPS2_COUNTER_HZ / 115200u; /* QEMU needs >= 16; the rate is nominal */
+	CMSDK_UART_CTRL(MPS2_UART0) = 1u; /* TX enable */
+}
+
+static void console_putc(char c)
+{
+	while (CMSDK_UART_STATE(MPS2_UART0) & 1u)
+		;
+	CMSDK_UART_DATA(MPS2_UART0) = (uint8_t)c;
+}
+
+void mps2_console_write(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\n')
+			console_putc('\r');
+		console_putc(s[i]);
+	}
+}
+
+void mps2_console_puts(const char *s)
+{
+	while (*s) {
+		if (*s == '\n')
+			console_putc('\r');
+		console_putc(*s++);
+	}
+}
+
+/* ---- clock ---- */
+
+uint64_t mps2_ticks(void)
+{
+	static uint32_t last;
+	static uint64_t high;
+	uint32_t now = MPS2_FPGAIO_COUNTER;
+	if (now < last)
+		high += (uint64_t)1 << 32;
+	last = now;
+	return high | now;
+}
+
+/* ---- exit: ARM semihosting (QEMU: -semihosting-config enable=on,target=native) ---- */
+
+#define SYS_EXIT 0x18
+#define SYS_EXIT_EXTENDED 0x20
+#define ADP_Stopped_ApplicationExit 0x20026
+
+static int semihost(int op, void *arg)
+{
+	register int r0 __asm__("r0") = op;
+	register void *r1 __asm__("r1") = arg;
+	__asm__ volatile("bkpt 0xab" : "+r"(r0) : "r"(r1) : "memory");
+	return r0;
+}
+
+void mps2_exit(int status)
+{
+	/* SYS_EXIT_EXTENDED passes the status on AArch32; plain SYS_EXIT only success/failure. */
+	uint32_t block[2] = { ADP_Stopped_ApplicationExit, (uint32_t)status };
+	semihost(SYS_EXIT_EXTENDED, block);
+	semihost(SYS_EXIT, (void *)(uintptr_t)(status == 0 ? ADP_Stopped_ApplicationExit : 0x20023 /* RunTimeErrorUnknown */));
+	for (;;)
+		__asm__ volatile("wfi");
+}
+
+/* ---- faults ---- */
+
+static void put_hex(const char *name, uint32_t value)
+{
+	static const char digits[] = "0123456789abcdef";
+	char text[12];
+	mps2_console_puts(name);
+	text[0] = '0';
+	text[1] = 'x';
+	for (int i = 0; i < 8; i++)
+		text[2 + i] = digits[(value >> (28 - 4 * i)) & 15u];
+	text[10] = ' ';
+	text[11] = 0;
+	mps2_console_puts(text);
+}
+
+/* Called by the fault handlers of startup.S with the stacked frame r0, r1, r2, r3, r12, lr, pc, xPSR. */
+void mps2_fault(const uint32_t *frame, uint32_t exc_return) __attribute__((noreturn, used));
+void mps2_fault(const uint32_t *frame, uint32_t exc_return)
+{
+	static const char *const names[] = { "?", "?", "NMI", "HardFault", "MemManage", "BusFault", "UsageFault" };
+	uint32_t ipsr;
+	__asm__ volatile("mrs %0, ipsr" : "=r"(ipsr));
+	ipsr &= 0x1ffu;
+	mps2_console_puts("\n*** fault: ");
+	mps2_console_puts(ipsr < 7 ? names[ipsr] : "exception");
+	put_hex(" ipsr=", ipsr);
+	mps2_console_puts("\n");
+	put_hex("r0=", frame[0]);
+	put_hex("r1=", frame[1]);
+	put_hex("r2=", frame[2]);
+	put_hex("r3=", frame[3]);
+	mps2_console_puts("\n");
+	put_hex("r12=", frame[4]);
+	put_hex("lr=", frame[5]);
+	put_hex("pc=", frame[6]);
+	put_hex("xpsr=", frame[7]);
+	mps2_console_puts("\n");
+	put_hex("sp=", (uint32_t)(uintptr_t)frame);
+	put_hex("exc_return=", exc_return);
+	put_hex("CFSR=", SCB_CFSR);
+	put_hex("HFSR=", SCB_HFSR);
+	mps2_console_puts("\n");
+	put_hex("MMFAR=", SCB_MMFAR);
+	put_hex("BFAR=", SCB_BFAR);
+	mps2_console_puts("\n");
+	mps2_exit(3);
+}
+
+/* ---- C stack ---- */
+
+extern uint32_t __stack_limit[], __stack_top[]; /* linker script */
+#define STACK_PAINT 0xa5a5a5a5u
+
+/* Called by Reset_Handler before anything deep runs: paints the unused stack below this frame. */
+void mps2_stack_paint(void)
+{
+	uint32_t *p = __stack_limit;
+	uint32_t *end = (uint32_t *)__builtin_frame_address(0) - 64;
+	while (p < end)
+		*p++ = STACK_PAINT;
+}
+
+size_t mps2_stack_peak(void)
+{
+	const uint32_t *p = __stack_limit;
+	while ((p < __stack_top) && (*p == STACK_PAINT))
+		p++;
+	return (size_t)((const char *)__stack_top - (const char *)p);
+}
+
+size_t mps2_stack_size(void)
+{
+	return (size_t)((const char *)__stack_top - (const char *)__stack_limit);
+}
