@@ -1,7 +1,37 @@
-/** Every error xsml raises on purpose: a message that names the model, op, tensor and expectation. */
+/**
+ * What kind of problem an XsmlError reports: stable strings a program may switch on (the message is
+ * for people and may be reworded). Documented in README.md ("Errors").
+ */
+export type XsmlErrorCode =
+  /** The bytes are not a readable TFLite / Circle flatbuffer: identifier, offsets, lengths, alignment. */
+  | 'MALFORMED_MODEL'
+  /** A readable model that cannot be right: indices, sizes, shapes, quantization, execution order. */
+  | 'INVALID_MODEL'
+  /** Operators (or operator versions) xsml does not implement; all of them are listed. */
+  | 'UNSUPPORTED_OPERATOR'
+  /** An implemented operator used with a type, option or quantization xsml does not run. */
+  | 'UNSUPPORTED_FEATURE'
+  /** The arena given is smaller than the plan needs; the message has the exact bytes needed. */
+  | 'ARENA_TOO_SMALL'
+  /** Input data of the wrong size, dtype or values; the message has what was expected and given. */
+  | 'BAD_INPUT'
+  /** The API or command line used wrongly: options, alignment of the buffers passed in, usage. */
+  | 'BAD_ARGUMENT'
+  /** A native executor refused a plan in its one-time check (a plan xsml's planner did not make). */
+  | 'PLAN_REJECTED';
+
+export const XSML_ERROR_CODES: readonly XsmlErrorCode[] = [
+  'MALFORMED_MODEL', 'INVALID_MODEL', 'UNSUPPORTED_OPERATOR', 'UNSUPPORTED_FEATURE', 'ARENA_TOO_SMALL', 'BAD_INPUT',
+  'BAD_ARGUMENT', 'PLAN_REJECTED',
+];
+
+/** Every error xsml raises on purpose: a code, and a message that names the model, op, tensor and expectation. */
 export class XsmlError extends Error {
-  constructor(message: string) {
+  readonly code: XsmlErrorCode;
+
+  constructor(message: string, code: XsmlErrorCode = 'BAD_ARGUMENT') {
     super(message);
     this.name = 'XsmlError';
+    this.code = code;
   }
 }

@@ -1,5 +1,6 @@
 // xsml: the engine-neutral runtime. Load a model, plan it into a fixed arena, run it.
-export { XsmlError } from './errors.js';
+export { XsmlError, XSML_ERROR_CODES } from './errors.js';
+export type { XsmlErrorCode } from './errors.js';
 export { loadModel, DType, dtypeName, dtypeBytes, TFLITE_IDENTIFIER, CIRCLE_IDENTIFIER } from './model/model.js';
 export type { Model, Tensor, Operator, OperatorCode, Quantization } from './model/model.js';
 export { planModel, checkSupport, ARENA_ALIGNMENT } from './planner.js';
@@ -10,3 +11,8 @@ export type { TensorView, TensorData, InterpreterOptions } from './interpreter.j
 export { OPERATORS } from './ops/index.js';
 export { typescriptExecutor } from './executor.js';
 export type { Executor, ExecutorFactory } from './executor.js';
+export { CUSTOM_OPERATORS } from './ops/index.js';
+export { HotwordRecognizer, MICRO_SPEECH_LABELS, describeDetection } from './apps/hotword.js';
+export type { HotwordOptions, Detection, HotwordStats } from './apps/hotword.js';
+export { GesturePredictor, MAGIC_WAND_LABELS, describeGesture } from './apps/gesture.js';
+export type { GestureOptions, Gesture, GestureStats } from './apps/gesture.js';

@@ -6,7 +6,7 @@ import { DType, dtypeName, type Model, type Tensor } from './model/model.js';
 import { typescriptExecutor, type Executor, type ExecutorFactory } from './executor.js';
 import { ARENA_ALIGNMENT, planModel, type Plan, type PlanOptions } from './planner.js';
 
-export type TensorData = Float32Array | Int8Array | Uint8Array | Int16Array | Int32Array;
+export type TensorData = Float32Array | Int8Array | Uint8Array | Int16Array | Int32Array | Uint16Array | Uint32Array;
 
 export interface TensorView {
   index: number;
@@ -36,20 +36,27 @@ export class Interpreter {
     this.model = model;
     this.plan = planModel(model, options);
     const need = this.plan.arenaBytes;
-    const arena = options.arena ?? new Uint8Array(need);
+    const arena = options.arena ?? newArena(model.name, need);
     if (arena.byteLength < need) {
-      throw new XsmlError(`${model.name}: arena of ${arena.byteLength} bytes is too small: the model needs ${need} bytes`);
+      throw new XsmlError(`${model.name}: arena of ${arena.byteLength} bytes is too small: the model needs ${need} bytes`, 'ARENA_TOO_SMALL');
     }
     if (arena.byteOffset % ARENA_ALIGNMENT !== 0) {
-      throw new XsmlError(`${model.name}: arena must start on a ${ARENA_ALIGNMENT}-byte boundary (byteOffset is ${arena.byteOffset})`);
+      throw new XsmlError(`${model.name}: arena must start on a ${ARENA_ALIGNMENT}-byte boundary (byteOffset is ${arena.byteOffset})`, 'BAD_ARGUMENT');
     }
     if (model.bytes.byteOffset % 4 !== 0) {
-      throw new XsmlError(`${model.name}: model bytes must start on a 4-byte boundary (byteOffset is ${model.bytes.byteOffset})`);
+      throw new XsmlError(`${model.name}: model bytes must start on a 4-byte boundary (byteOffset is ${model.bytes.byteOffset})`, 'BAD_ARGUMENT');
     }
     this.arena = arena;
+    this.reset();
     this.executor = (options.executor ?? typescriptExecutor)(this.plan, arena, model.bytes);
     this.inputs = model.inputs.map((i) => this.view(model.tensors[i]));
     this.outputs = model.outputs.map((i) => this.view(model.tensors[i]));
+  }
+
+  /** Zeroes the state stateful ops keep between invokes (the arena's persistent part), as at creation. */
+  reset(): void {
+    const end = this.plan.arenaBytes;
+    this.arena.fill(0, end - this.plan.persistentBytes, end);
   }
 
   /** Runs every op once. Allocates nothing. */
@@ -76,6 +83,16 @@ export class Interpreter {
   }
 }
 
+function newArena(name: string, bytes: number): Uint8Array {
+  try {
+    return new Uint8Array(bytes);
+  } catch (e) {
+    throw new XsmlError(`${name}: cannot allocate an arena of ${bytes} bytes (${(e as Error).message}): the model needs ${bytes} bytes; pass options.arena`, 'ARENA_TOO_SMALL');
+  }
+}
+
+const UINT32 = 15, UINT16 = 16; // TensorType codes
+
 function typedView(bytes: Uint8Array, t: Tensor): TensorData {
   const { buffer, byteOffset } = bytes;
   switch (t.type) {
@@ -84,6 +101,8 @@ function typedView(bytes: Uint8Array, t: Tensor): TensorData {
     case DType.UINT8: case DType.BOOL: return new Uint8Array(buffer, byteOffset, t.elements);
     case DType.INT16: return new Int16Array(buffer, byteOffset, t.elements);
     case DType.INT32: return new Int32Array(buffer, byteOffset, t.elements);
-    default: throw new XsmlError(`tensor #${t.index} ${JSON.stringify(t.name)}: type ${dtypeName(t.type)} cannot be an input or output`);
+    case UINT16: return new Uint16Array(buffer, byteOffset, t.elements);
+    case UINT32: return new Uint32Array(buffer, byteOffset, t.elements);
+    default: throw new XsmlError(`tensor #${t.index} ${JSON.stringify(t.name)}: type ${dtypeName(t.type)} cannot be an input or output`, 'UNSUPPORTED_FEATURE');
   }
 }

@@ -3,8 +3,8 @@
 // does), and encode the ops as records in one Int32Array. Nothing after this allocates.
 
 import { XsmlError } from './errors.js';
-import { dtypeName, type Model, type Tensor } from './model/model.js';
-import { OPERATORS } from './ops/index.js';
+import { dtypeName, MAX_TENSOR_BYTES, type Model, type Tensor } from './model/model.js';
+import { findOperator } from './ops/index.js';
 import { NO_TENSOR, OpContext, POOL_ARENA, POOL_MODEL, type OpDefinition, type PreparedOp } from './ops/op.js';
 import type { ExactWith, Rounding } from './ops/quant.js';
 
@@ -34,7 +34,9 @@ export interface Plan {
   program: Int32Array; // op records, in execution order
   refBytes: Int32Array; // byte length of every tensor ref of every record, in order: what a native executor checks
   ops: PlannedOp[];
-  arenaBytes: number; // exact bytes the arena needs (tensors and scratch)
+  arenaBytes: number; // exact bytes the arena needs (tensors, scratch and the persistent part)
+  /** Bytes at the end of the arena that ops keep between invokes (their state): zeroed at creation and reset. */
+  persistentBytes: number;
   tensorOffsets: Int32Array; // arena byte offset of each tensor, -1 for constants and unused tensors
 }
 
@@ -50,7 +52,7 @@ export interface OpSupport {
 export function checkSupport(model: Model): OpSupport[] {
   return model.operators.map((op) => {
     const { name, version, code, custom } = op.opcode;
-    const def = custom ? undefined : OPERATORS.get(code);
+    const def = findOperator({ code, name, custom });
     let reason: string | undefined;
     if (!def) reason = custom ? 'custom operator' : 'operator not implemented';
     else if (version > def.maxVersion) reason = `version ${version} not supported (up to ${def.maxVersion})`;
@@ -68,17 +70,17 @@ interface Buffer {
 
 export function planModel(model: Model, options: PlanOptions = {}): Plan {
   const exactWith = options.exactWith ?? 'tflite';
-  if (exactWith !== 'tflite' && exactWith !== 'tflm') throw new XsmlError(`exactWith must be 'tflite' or 'tflm', got ${JSON.stringify(exactWith)}`);
+  if (exactWith !== 'tflite' && exactWith !== 'tflm') throw new XsmlError(`exactWith must be 'tflite' or 'tflm', got ${JSON.stringify(exactWith)}`, 'BAD_ARGUMENT');
   const unsupported = checkSupport(model).filter((s) => !s.supported);
   if (unsupported.length > 0) {
     const list = unsupported.map((s) => `op #${s.index} ${s.name} (version ${s.version}): ${s.reason}`).join('; ');
-    throw new XsmlError(`${model.name}: ${unsupported.length} unsupported operator${unsupported.length > 1 ? 's' : ''}: ${list}`);
+    throw new XsmlError(`${model.name}: ${unsupported.length} unsupported operator${unsupported.length > 1 ? 's' : ''}: ${list}`, 'UNSUPPORTED_OPERATOR');
   }
-  if (model.inputs.length === 0) throw new XsmlError(`${model.name}: the model declares no inputs`);
-  if (model.outputs.length === 0) throw new XsmlError(`${model.name}: the model declares no outputs`);
+  if (model.inputs.length === 0) throw new XsmlError(`${model.name}: the model declares no inputs`, 'INVALID_MODEL');
+  if (model.outputs.length === 0) throw new XsmlError(`${model.name}: the model declares no outputs`, 'INVALID_MODEL');
 
   const prepared: PreparedOp[] = model.operators.map((op) => {
-    const def = OPERATORS.get(op.opcode.code) as OpDefinition;
+    const def = findOperator(op.opcode) as OpDefinition;
     return def.prepare(new OpContext(model, op, exactWith));
   });
 
@@ -89,7 +91,7 @@ export function planModel(model: Model, options: PlanOptions = {}): Plan {
   const touch = (t: Tensor, at: number) => {
     if (t.data) return; // constant: stays in the model
     if (t.bytes === 0 && t.elements > 0) {
-      throw new XsmlError(`${model.name}: tensor #${t.index} ${JSON.stringify(t.name)} has type ${dtypeName(t.type)}, which xsml cannot store`);
+      throw new XsmlError(`${model.name}: tensor #${t.index} ${JSON.stringify(t.name)} has type ${dtypeName(t.type)}, which xsml cannot store`, 'UNSUPPORTED_FEATURE');
     }
     let b = bufferOf.get(t.index);
     if (!b) {
@@ -106,14 +108,27 @@ export function planModel(model: Model, options: PlanOptions = {}): Plan {
   }
   const scratch: (Buffer | null)[] = prepared.map((p, i) => {
     for (const t of p.tensors) if (t) touch(t, i);
-    if (!p.scratchBytes) return null;
+    // A kernel that declares a scratch gets its ref even when it is empty (the record's layout is fixed).
+    if (p.scratchBytes === undefined) return null;
     const b: Buffer = { bytes: p.scratchBytes, first: i, last: i, offset: -1, tensor: -1 };
     buffers.push(b);
     return b;
   });
   for (const i of model.outputs) touch(model.tensors[i], nOps);
 
-  const arenaBytes = placeGreedy(buffers);
+  let arenaBytes = placeGreedy(buffers);
+  // The persistent part, after everything placed above: each op's state, never reused.
+  const persistentStart = arenaBytes;
+  const persistent = prepared.map((p) => {
+    if (!p.persistentBytes) return -1;
+    const at = arenaBytes;
+    arenaBytes = align(arenaBytes + p.persistentBytes);
+    return at;
+  });
+  const persistentBytes = arenaBytes - persistentStart;
+  if (arenaBytes > MAX_TENSOR_BYTES) {
+    throw new XsmlError(`${model.name}: the arena would need ${arenaBytes} bytes, more than 2^31 - 1 (offsets in a plan are int32)`, 'UNSUPPORTED_FEATURE');
+  }
 
   const tensorOffsets = new Int32Array(model.tensors.length).fill(-1);
   for (const b of buffers) if (b.tensor >= 0) tensorOffsets[b.tensor] = b.offset;
@@ -124,7 +139,7 @@ export function planModel(model: Model, options: PlanOptions = {}): Plan {
   const ops: PlannedOp[] = [];
   prepared.forEach((p, i) => {
     const start = words.length;
-    const refs = p.tensors.length + (scratch[i] ? 1 : 0);
+    const refs = p.tensors.length + (scratch[i] ? 1 : 0) + (persistent[i] >= 0 ? 1 : 0);
     words.push(p.kernel, refs, 0);
     for (const t of p.tensors) {
       if (!t) words.push(NO_TENSOR, 0);
@@ -136,12 +151,24 @@ export function planModel(model: Model, options: PlanOptions = {}): Plan {
       words.push(POOL_ARENA, scratch[i]!.offset);
       refBytes.push(scratch[i]!.bytes);
     }
-    for (const v of p.params) words.push(v | 0);
+    if (persistent[i] >= 0) {
+      words.push(POOL_ARENA, persistent[i]);
+      refBytes.push(p.persistentBytes!);
+    }
+    for (const v of p.params) {
+      // Every param is an int32 (floats as their bits): a value that is not one overflowed in prepare.
+      if (v !== (v | 0)) {
+        const op = model.operators[i];
+        throw new XsmlError(`${model.name}: op #${op.index} ${op.opcode.name} (version ${op.opcode.version}): a parameter of its record is ${v}, which is not an int32: `
+          + 'a size computed from the shapes overflows', 'INVALID_MODEL');
+      }
+      words.push(v);
+    }
     words[start + 2] = words.length - start;
     ops.push({ index: model.operators[i].index, name: model.operators[i].opcode.name, kernel: p.kernel, recordStart: start });
   });
   const rounding = exactWith === 'tflite' ? 'single' : 'double';
-  return { model, exactWith, rounding, program: Int32Array.from(words), refBytes: Int32Array.from(refBytes), ops, arenaBytes, tensorOffsets };
+  return { model, exactWith, rounding, program: Int32Array.from(words), refBytes: Int32Array.from(refBytes), ops, arenaBytes, persistentBytes, tensorOffsets };
 }
 
 const align = (n: number) => Math.ceil(n / ARENA_ALIGNMENT) * ARENA_ALIGNMENT;

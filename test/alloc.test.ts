@@ -26,6 +26,7 @@ async function probe(model: string, exactWith: string, control = false): Promise
 const MODELS = [
   'models/tflm/hello_world_int8.tflite', 'models/tflm/hello_world_float.tflite', 'models/tflm/magic_wand.tflite',
   'models/tflm/micro_speech_quantized.tflite', 'models/tflm/simple_add_model.tflite',
+  'models/tflm/audio_preprocessor_int8.tflite', 'models/tflm/audio_preprocessor_float.tflite',
 ];
 const OP_CASES = ['mul', 'concatenation', 'quantize', 'dequantize', 'average_pool_2d', 'add', 'conv_2d_hybrid'];
 

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Interpreter, loadModel, type ExactWith, type TensorData } from '../src/index.js';
 import { KernelId } from '../src/ops/kernel-ids.js';
+import { frontendCases } from './cases/audio-frontend.js';
 import { allCases } from './cases/index.js';
+import { buildModel } from './support/builder.js';
 import { mismatch } from './support/compare.js';
 import { CASES_DIR, ROOT, caseFiles } from './support/golden.js';
 import { MODEL_CASES, MODELS_DIR } from './support/model-cases.js';
@@ -101,6 +103,42 @@ for (const [op, cases] of allCases()) {
     });
   });
 }
+
+// The audio front end's ops (test/cases/audio-frontend.ts; their golden tests are in test/signal.test.ts).
+for (const [op, cases] of frontendCases()) {
+  describe(`native ${op}`, () => {
+    cases.forEach((c, i) => {
+      for (const exactWith of EXACT) {
+        it(`#${i} ${c.name} (${exactWith})`, () => {
+          compareNative(`${op}.${i}.${exactWith}`, op, buildModel(c.spec), `${op}#${i}`, c.inputs, exactWith);
+        });
+      }
+      if (i < ASAN_CASES_PER_OP) {
+        it(`#${i} ${c.name} (asan, tflm)`, () => {
+          compareNative(`${op}.${i}.asan`, op, buildModel(c.spec), `${op}#${i}`, c.inputs, 'tflm', ASAN_RUNNER);
+        });
+      }
+    });
+  });
+}
+
+describe('native audio front end', () => {
+  // 480 samples of yes_1000ms.wav (frame 24), invoked 5 times: the noise estimate (persistent state)
+  // carries from one run to the next in C as in TypeScript.
+  const wav = readFileSync(join(MODELS_DIR, 'tflm/testdata/yes_1000ms.wav'));
+  const frame = new Uint8Array(wav.buffer, wav.byteOffset + 44 + 2 * 24 * 320, 960).slice();
+  for (const runner of [undefined, ASAN_RUNNER]) {
+    it(`audio_preprocessor_int8.tflite, 5 invokes of one frame${runner ? ' (asan)' : ''}`, () => {
+      const interp = new Interpreter(loadModel(new Uint8Array(readFileSync(join(MODELS_DIR, 'tflm/audio_preprocessor_int8.tflite'))), 'pre'));
+      const planFile = join(DIR, `preprocessor.runs${runner ? '.asan' : ''}.plan`);
+      writePlanFile(interp, [frame], planFile);
+      let expected: TensorData = new Int8Array(0);
+      for (let r = 0; r < 5; r++) expected = runTypescript(interp, [frame])[0];
+      const native = runNative(planFile, { runner, runs: 5 });
+      expect(Array.from(new Int8Array(native.buffer, native.byteOffset, native.length))).toEqual(Array.from(expected));
+    });
+  }
+});
 
 describe('native models', () => {
   for (const m of MODEL_CASES) {

@@ -1,7 +1,30 @@
 #!/bin/sh
 # The demo: the shipped models on their real inputs, with the time of each inference.
+#   sh tools/demo.sh [BOARD]   on an emulated board (default mps2-an386, Cortex-M4F; or mps2-an500,
+#                              Cortex-M7): builds its demo firmware once (make -C hosts/BOARD demo:
+#                              XS, the runtime as byte code, the C kernels and the models in flash)
+#                              and boots it in QEMU (hosts/mps2/run.sh)
+#   sh tools/demo.sh node      on Node, with the TypeScript kernels (npm run build first)
 set -eu
 cd "$(dirname "$0")/.."
+target=${1:-${XSML_DEMO_BOARD:-mps2-an386}}
+
+case "$target" in
+mps2-an386|mps2-an500)
+  firmware=build/mps2/$target/Os/demo.elf
+  echo "== building the $target firmware (make -C hosts/$target demo) ..."
+  jobs=$(nproc 2>/dev/null || echo 2)
+  if ! make -s -C "hosts/$target" -j"$jobs" demo; then
+    echo "demo: the build failed (sh tools/setup.sh installs what it needs)" >&2
+    exit 1
+  fi
+  echo "== booting $firmware in QEMU ($target; QEMU -icount shift=0 counts the instructions)"
+  exec sh hosts/mps2/run.sh "$target" "$firmware"
+  ;;
+node) ;;
+*) echo "usage: sh tools/demo.sh [mps2-an386|mps2-an500|node]" >&2; exit 2 ;;
+esac
+
 xsml() { node bin/xsml.js "$@"; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

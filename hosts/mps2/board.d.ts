@@ -15,8 +15,13 @@ declare const xsmlBoard: {
   readonly nominalHz: number;
   /** The MPS2 FPGAIO 25 MHz counter since reset. */
   ticks(): number;
-  /** Guest instructions since reset (QEMU -icount shift=0: 40 per tick; a multiple of 40). */
+  /**
+   * Guest instructions since reset (QEMU -icount shift=0) when this returns, exact to a few: it
+   * reads the counter (40 instructions per tick) in a loop until it ticks, up to 44 instructions.
+   */
   instructions(): number;
+  /** Instructions from `start` (an instructions() value) to this call, exact to a few (the same loop). */
+  elapsed(start: number): number;
   /** The static arena (section .xsml_arena). */
   arena(): XsmlBoardBuffer;
   readonly arenaBytes: number;
@@ -29,7 +34,35 @@ declare const xsmlBoard: {
   collect(): void;
   /** Instructions from reset to the first script. */
   readonly bootInstructions: number;
+  /** The text on the console, with no newline (for long output, in pieces). */
+  write(text: string): void;
+  /** The job QEMU's -device loader placed in the LOAD region (the runner app), or null if there is none. */
+  job(): XsmlBoardJob | null;
+  /** The LOAD region: its address and size (the board's linker script). */
+  readonly loadAddress: number;
+  readonly loadBytes: number;
 };
+
+/** One model run of a job (hosts/mps2/main.c describes the format; hosts/node/board-host.ts writes it). */
+interface XsmlBoardRun {
+  /** The model's file name, for messages. */
+  readonly name: string;
+  /** The model's bytes in the LOAD region (read in place). */
+  readonly model: XsmlBoardBuffer;
+  /** Where the model is in the job: runs with the same offset share the model's bytes. */
+  readonly modelOffset: number;
+  /** Raw little-endian bytes of each input, in the model's input order; none: zeros. */
+  readonly inputs: XsmlBoardBuffer[];
+  readonly repeat: number;
+  /** The arena bytes to use, or -1 for the whole static arena. */
+  readonly arenaBytes: number;
+  readonly profile: boolean;
+  readonly exactWith: 'tflite' | 'tflm';
+}
+
+interface XsmlBoardJob {
+  readonly runs: XsmlBoardRun[];
+}
 
 interface Uint8ArrayConstructor {
   new (buffer: XsmlBoardBuffer): Uint8Array;

@@ -14,7 +14,10 @@
  *     name, cpu            "mps2-an386", "cortex-m4f" ...
  *     nominalHz            the clock the microseconds are computed for (216 MHz)
  *     ticks()              the 25 MHz FPGAIO counter (64-bit, as a number)
- *     instructions()       ticks() * 40: guest instructions since reset (QEMU -icount shift=0)
+ *     instructions()       guest instructions since reset (QEMU -icount shift=0) when it returns,
+ *                          exact to a few (it spins to the counter's next tick: up to 44 instructions)
+ *     elapsed(start)       instructions from start (an instructions() value) to this call, exact
+ *                          to a few; less the C side of an empty measurement (see board.c)
  *     arena()              a host buffer over the static arena (.xsml_arena); `new Uint8Array(...)`
  *     arenaBytes           its size
  *     model(name)          a host buffer over a model linked into flash (read in place)
@@ -22,6 +25,11 @@
  *     heapStats()          {chunksBytes, peakChunksBytes, slots, peakSlots, slotBytes, mallocBytes, heapBudget}
  *     collect()            a full garbage collection
  *     bootInstructions     instructions from reset to a ready XS machine (before any printing)
+ *     write(text)          the text on the console, no newline (long output in pieces)
+ *     job()                the job QEMU's -device loader placed in the LOAD region, or null:
+ *                          {runs: [{name, model, inputs, repeat, arenaBytes, profile, exactWith}]},
+ *                          model and inputs host buffers over it (read in place); see the format below
+ *     loadAddress, loadBytes  the LOAD region (linker script)
  */
 #include "xsAll.h"
 #include "xs.h"
@@ -66,6 +74,22 @@ typedef struct {
 extern const xsml_model_entry xsml_models[]; /* ends with a NULL name */
 
 extern char __flash_start[], __flash_end[], __sram_start[], __sram_end[];
+extern char __xsml_load_start[], __xsml_load_end[];
+
+/*
+ * A job in the LOAD region (written by hosts/node/board-host.ts, placed by QEMU's -device loader):
+ * little-endian uint32 words, offsets from the job's start, every span inside the job:
+ *   magic XSML_JOB_MAGIC ("XSJ1"), total bytes, run count, then per run:
+ *   flags (XSML_JOB_PROFILE, XSML_JOB_TFLM), repeat, arena bytes (XSML_JOB_WHOLE_ARENA: all of it),
+ *   name offset, name bytes, model offset, model bytes (16-byte aligned), input count,
+ *   and per input: offset, bytes.
+ */
+#define XSML_JOB_MAGIC 0x314a5358u
+#define XSML_JOB_PROFILE 1u
+#define XSML_JOB_TFLM 2u
+#define XSML_JOB_WHOLE_ARENA 0xffffffffu
+#define XSML_JOB_MAX_RUNS 4096u
+#define XSML_JOB_MAX_INPUTS 64u
 
 static uint64_t boot_instructions;
 
@@ -100,7 +124,13 @@ static void xs_ticks(xsMachine *the)
 
 static void xs_instructions(xsMachine *the)
 {
-	xsmcSetNumber(xsResult, (double)mps2_instructions());
+	xsmcSetNumber(xsResult, (double)mps2_instructions_start());
+}
+
+static void xs_elapsed(xsMachine *the)
+{
+	double start = xsmcToNumber(xsArg(0));
+	xsmcSetNumber(xsResult, (double)mps2_instructions_end() - start);
 }
 
 static void xs_arena(xsMachine *the)
@@ -160,6 +190,83 @@ static void xs_collect(xsMachine *the)
 	xsCollectGarbage();
 }
 
+static void xs_write(xsMachine *the)
+{
+	fputs(xsmcToString(xsArg(0)), stdout);
+}
+
+/* A read-only host buffer over [data, data + bytes) of the LOAD region. */
+static void set_load_buffer(xsMachine *the, xsSlot *slot, const uint8_t *data, uint32_t bytes)
+{
+	*slot = xsNewHostObject(NULL);
+	xsmcSetHostBuffer(*slot, (void *)data, (xsIntegerValue)bytes);
+}
+
+static void xs_job(xsMachine *the)
+{
+	const uint8_t *base = (const uint8_t *)__xsml_load_start;
+	const uint32_t *w = (const uint32_t *)base;
+	uint32_t region = (uint32_t)(__xsml_load_end - __xsml_load_start), total, runs, at, r, k;
+	xsmcVars(4);
+	if (w[0] != XSML_JOB_MAGIC) {
+		xsmcSetNull(xsResult);
+		return;
+	}
+	total = w[1];
+	runs = w[2];
+	if ((total > region) || (total < 12) || (runs > XSML_JOB_MAX_RUNS))
+		xsUnknownError("job at 0x%08lx: %lu bytes and %lu runs do not fit the LOAD region of %lu bytes",
+			(unsigned long)(uintptr_t)base, (unsigned long)total, (unsigned long)runs, (unsigned long)region);
+#define WORD(i) (((at + 4 * (i) + 4) <= total) ? w[at / 4 + (i)] : (xsUnknownError("job: run %lu is truncated", (unsigned long)r), 0u))
+#define SPAN(off, len, what) do { if ((off) > total || (len) > total - (off)) xsUnknownError("job: run %lu: %s out of the job's %lu bytes", (unsigned long)r, what, (unsigned long)total); } while (0)
+	xsmcSetNewObject(xsResult);
+	xsmcSetNewArray(xsVar(0), 0);
+	xsmcSet(xsResult, xsID("runs"), xsVar(0));
+	at = 12;
+	for (r = 0; r < runs; r++) {
+		uint32_t flags = WORD(0), repeat = WORD(1), arena = WORD(2), name = WORD(3), name_bytes = WORD(4);
+		uint32_t model = WORD(5), model_bytes = WORD(6), inputs = WORD(7);
+		char text[256];
+		SPAN(name, name_bytes, "the name");
+		SPAN(model, model_bytes, "the model");
+		if ((model % 16) != 0)
+			xsUnknownError("job: run %lu: the model is not 16-byte aligned", (unsigned long)r);
+		if (inputs > XSML_JOB_MAX_INPUTS)
+			xsUnknownError("job: run %lu: %lu inputs", (unsigned long)r, (unsigned long)inputs);
+		xsmcSetNewObject(xsVar(1));
+		if (name_bytes >= sizeof(text))
+			name_bytes = sizeof(text) - 1;
+		memcpy(text, base + name, name_bytes);
+		text[name_bytes] = 0;
+		xsmcSetString(xsVar(2), text);
+		xsmcSet(xsVar(1), xsID("name"), xsVar(2));
+		set_load_buffer(the, &xsVar(2), base + model, model_bytes);
+		xsmcSet(xsVar(1), xsID("model"), xsVar(2));
+		xsmcSetNumber(xsVar(2), model);
+		xsmcSet(xsVar(1), xsID("modelOffset"), xsVar(2));
+		xsmcSetNewArray(xsVar(2), 0);
+		for (k = 0; k < inputs; k++) {
+			uint32_t offset = WORD(8 + 2 * k), bytes = WORD(9 + 2 * k);
+			SPAN(offset, bytes, "an input");
+			set_load_buffer(the, &xsVar(3), base + offset, bytes);
+			xsmcSetIndex(xsVar(2), (xsIntegerValue)k, xsVar(3));
+		}
+		xsmcSet(xsVar(1), xsID("inputs"), xsVar(2));
+		xsmcSetNumber(xsVar(2), repeat);
+		xsmcSet(xsVar(1), xsID("repeat"), xsVar(2));
+		xsmcSetNumber(xsVar(2), arena == XSML_JOB_WHOLE_ARENA ? -1 : (double)arena);
+		xsmcSet(xsVar(1), xsID("arenaBytes"), xsVar(2));
+		xsmcSetBoolean(xsVar(2), (flags & XSML_JOB_PROFILE) != 0);
+		xsmcSet(xsVar(1), xsID("profile"), xsVar(2));
+		xsmcSetString(xsVar(2), (flags & XSML_JOB_TFLM) ? "tflm" : "tflite");
+		xsmcSet(xsVar(1), xsID("exactWith"), xsVar(2));
+		xsmcSetIndex(xsVar(0), (xsIntegerValue)r, xsVar(1));
+		at += 4 * (8 + 2 * inputs);
+	}
+#undef WORD
+#undef SPAN
+}
+
 static void install(xsMachine *the)
 {
 	static const struct {
@@ -169,11 +276,14 @@ static void install(xsMachine *the)
 	} board[] = {
 		{ "ticks", xs_ticks, 0 },
 		{ "instructions", xs_instructions, 0 },
+		{ "elapsed", xs_elapsed, 1 },
 		{ "arena", xs_arena, 0 },
 		{ "model", xs_model, 1 },
 		{ "models", xs_models, 0 },
 		{ "heapStats", xs_heap_stats, 0 },
 		{ "collect", xs_collect, 0 },
+		{ "write", xs_write, 1 },
+		{ "job", xs_job, 0 },
 	};
 	size_t i;
 	xsmcVars(2);
@@ -196,6 +306,10 @@ static void install(xsMachine *the)
 	xsmcSet(xsVar(0), xsID("arenaBytes"), xsVar(1));
 	xsmcSetNumber(xsVar(1), (double)boot_instructions);
 	xsmcSet(xsVar(0), xsID("bootInstructions"), xsVar(1));
+	xsmcSetNumber(xsVar(1), (double)(uintptr_t)__xsml_load_start);
+	xsmcSet(xsVar(0), xsID("loadAddress"), xsVar(1));
+	xsmcSetNumber(xsVar(1), (double)(__xsml_load_end - __xsml_load_start));
+	xsmcSet(xsVar(0), xsID("loadBytes"), xsVar(1));
 	xsmcSet(xsGlobal, xsID("xsmlBoard"), xsVar(0));
 #ifdef XSML_NATIVE
 	xsml_xs_install(the);
@@ -266,6 +380,9 @@ int main(void)
 		fprintf(stderr, "xsml: error: cannot create the XS machine\n");
 		return XSML_EXIT_FATAL;
 	}
+	mps2_instructions_calibrate();
+	printf("instruction counter: exact readings measure a loop of 2001 instructions as %lu, of 20001 as %lu\n",
+		(unsigned long)mps2_instructions_check(1000), (unsigned long)mps2_instructions_check(10000));
 	printf("boot: %lu instructions from reset to a ready XS machine (%lu us at %lu MHz), %lu of them creating it\n",
 		(unsigned long)boot_instructions, (unsigned long)(boot_instructions / (XSML_NOMINAL_HZ / 1000000)),
 		(unsigned long)(XSML_NOMINAL_HZ / 1000000), (unsigned long)(boot_instructions - start));

@@ -3,7 +3,8 @@
 # LDSCRIPT and include this file. GNU make; arm-none-eabi-gcc + newlib (Debian packages
 # gcc-arm-none-eabi, libnewlib-arm-none-eabi); outputs under build/mps2/ (gitignored).
 #
-#   make                  build/mps2/BOARD/OPT[-native]/{selftest,fail,overflow,hello_world}.elf
+#   make                  build/mps2/BOARD/OPT[-ts]/{selftest,fail,overflow,hello_world,runner,demo}.elf
+#   make NAME             one app's firmware (make runner, make demo, ...)
 #   make check            boots selftest (must exit 0), fail (1) and overflow (2) in QEMU
 #   make run APP=NAME     boots NAME.elf in QEMU (hosts/mps2/run.sh), exit status of the firmware
 #   make size             flash split (XS engine, newlib, board, kernels, byte code, models)
@@ -11,16 +12,18 @@
 #
 # Build settings (make VAR=value):
 #   OPT=-Os|-O2           optimisation of everything C (each value builds in its own folder)
-#   ARENA_BYTES=65536     size of the static arena (.xsml_arena)
+#   ARENA_BYTES=131072    size of the static arena (.xsml_arena)
 #   ARENA_REGION=sram     sram (on-chip, default) or sdram (the board's 16 MB PSRAM)
-#   HEAP_BYTES=1048576    the XS heap budget: newlib malloc's region (XS chunks, slots, keys, stack;
-#                         the scripts' code buffers; the native glue's plan copies)
+#   HEAP_BYTES=2097152    the XS heap budget: newlib malloc's region (XS chunks, slots, keys, stack;
+#                         the scripts' code buffers)
 #   STACK_BYTES=32768     the C stack (XS stops 8 KB above its end: XSML_CSTACK_MARGIN)
 #   XSC_FLAGS=            xsml-xsc options; --copy-functions: XS copies each function's byte code
 #                         into its heap as usual, instead of running it in place (the default)
-#   NATIVE=1              link the native executor and kernels (native/, native/xs/xsml_xs.c) and
-#                         run hello_world on it (default: the TypeScript executor). The kernels
-#                         are native/'s Cortex-M4F build (`make -C native arm`) on both boards.
+#   NATIVE=1              link the native executor and kernels (native/, native/xs/xsml_xs.c): the
+#                         apps run every model on it (the default). NATIVE=0: the TypeScript
+#                         executor (build/mps2/BOARD/OPT-ts/). The kernels are native/'s build for
+#                         the board's core: `make -C native arm` (M4F) or `make -C native arm-m7`.
+#   PLAN_POOL_BYTES=65536 the static pool the native glue takes the checked plans from (no malloc)
 #   XS_* (below)          the XS machine's creation parameters
 #
 # Apps: a firmware runs the scripts of its app in order, compiled to XS byte code on the desktop
@@ -30,6 +33,10 @@
 #   overflow     hosts/mps2/apps/overflow.js (overflows the JS stack: XS aborts, exit 2, no fault)
 #   hello_world  the runtime bundle (hosts/mps2/runtime.ts as an IIFE script defining `xsml`) and
 #                hosts/mps2/apps/hello_world.ts; models/tflm/hello_world_no_quant_2788.tflite
+#   runner       the runtime and hosts/mps2/apps/runner.ts: runs the job QEMU's `-device loader`
+#                placed in the LOAD region (models and inputs; `xsml run --host BOARD` writes it)
+#   demo         the runtime and hosts/mps2/apps/demo.ts (`npm run demo`), with the sine,
+#                person_detect and magic_wand models and their test inputs linked into flash
 
 MAKEFLAGS += --no-builtin-rules
 .SUFFIXES:
@@ -41,21 +48,25 @@ XS := $(ROOT)/hosts/xs/build/moddable/xs
 XS_STAMP := $(XS)/.extracted-xsnap-0.15.0
 OUT := $(ROOT)/build/mps2
 OPT ?= -Os
-BUILD := $(OUT)/$(BOARD)/$(subst -,,$(OPT))$(if $(filter 1,$(NATIVE)),-native)
+NATIVE ?= 1
+BUILD := $(OUT)/$(BOARD)/$(subst -,,$(OPT))$(if $(filter 1,$(NATIVE)),,-ts)
 JS := $(OUT)/js
 XSC := $(OUT)/host/xsml-xsc
 Q := $(if $(V),,@)
 
-ARENA_BYTES ?= 65536
+ARENA_BYTES ?= 131072
 ARENA_REGION ?= sram
-HEAP_BYTES ?= 1048576
+HEAP_BYTES ?= 2097152
 STACK_BYTES ?= 32768
-NATIVE ?= 0
-# XS creation parameters: chunks in bytes, slots (16 bytes each), JS stack slots, keys.
-XS_CHUNKS ?= 65536
-XS_CHUNKS_INCREMENT ?= 32768
-XS_SLOTS ?= 8192
-XS_SLOTS_INCREMENT ?= 1024
+PLAN_POOL_BYTES ?= 65536
+# XS creation parameters: chunks in bytes, slots (16 bytes each), JS stack slots, keys. XS collects
+# garbage before it grows the heap, so the initial sizes set how often it does while a model is
+# loaded and planned: for person_detect, 64 KB + 8K slots meant 1,641 collections and 1.74 G
+# instructions to prepare; 512 KB + 32K slots, 49 collections and 0.34 G.
+XS_CHUNKS ?= 524288
+XS_CHUNKS_INCREMENT ?= 131072
+XS_SLOTS ?= 32768
+XS_SLOTS_INCREMENT ?= 4096
 XS_STACK ?= 1024
 XS_KEYS ?= 1024
 XS_KEYS_INCREMENT ?= 256
@@ -103,7 +114,8 @@ XS_OBJS := $(XS_SOURCES:%=$(BUILD)/xs-engine/%.o)
 
 # The native executor: the glue (native/xs/xsml_xs.c) and native/'s Cortex-M library.
 NATIVE_DIR := $(ROOT)/native
-LIBXSML_ARM := $(ROOT)/build/native/arm/libxsml.a
+# NATIVE_ARM (the board's Makefile): arm (Cortex-M4F) or arm-m7, native/Makefile's target and folder.
+LIBXSML_ARM := $(ROOT)/build/native/$(NATIVE_ARM)/libxsml.a
 ifeq ($(NATIVE),1)
 NATIVE_OBJS := $(BUILD)/glue/xsml_xs.o
 NATIVE_LIBS := -Wl,--whole-archive $(LIBXSML_ARM) -Wl,--no-whole-archive
@@ -111,16 +123,23 @@ NATIVE_DEPS := $(LIBXSML_ARM)
 INCLUDES += -I$(NATIVE_DIR)/include -I$(NATIVE_DIR)/xs
 endif
 
-APPS := selftest fail overflow hello_world
+APPS := selftest fail overflow hello_world runner demo
 APP ?= selftest
 SCRIPTS_selftest := $(MPS2)/apps/selftest.js
 SCRIPTS_fail := $(MPS2)/apps/fail.js
 SCRIPTS_overflow := $(MPS2)/apps/overflow.js
 SCRIPTS_hello_world := $(JS)/xsml-board.js $(JS)/hello_world.js
 MODELS_hello_world := $(ROOT)/models/tflm/hello_world_no_quant_2788.tflite
+SCRIPTS_runner := $(JS)/xsml-board.js $(JS)/runner.js
+MODELS_runner :=
+SCRIPTS_demo := $(JS)/xsml-board.js $(JS)/demo.js
+MODELS_demo := $(addprefix $(ROOT)/models/tflm/,hello_world_no_quant_2788.tflite person_detect.tflite magic_wand.tflite \
+	testdata/person.bmp testdata/no_person.bmp testdata/magic_wand_ring_128x3_f32.bin testdata/magic_wand_slope_128x3_f32.bin)
+JS_APPS := hello_world runner demo
 
-.PHONY: all check run size clean xsc js
+.PHONY: all check run size clean xsc js $(APPS)
 all: $(APPS:%=$(BUILD)/%.elf)
+$(APPS): %: $(BUILD)/%.elf
 
 # ---- the desktop compiler and the JavaScript ----
 xsc: $(XSC)
@@ -130,7 +149,7 @@ FORCE:
 
 # The runtime as one IIFE script (global `xsml`) and the apps as scripts: tsc, then rollup.
 TS_SOURCES := $(shell find $(ROOT)/src $(MPS2) -name '*.ts') $(ROOT)/hosts/xs/native-executor.ts $(ROOT)/hosts/xs/xs-host.d.ts
-js: $(JS)/xsml-board.js $(JS)/hello_world.js
+js: $(JS)/xsml-board.js $(JS_APPS:%=$(JS)/%.js)
 $(JS)/.tsc-stamp: $(TS_SOURCES) $(MPS2)/tsconfig.json
 	@mkdir -p $(JS)
 	@echo "  TSC     hosts/mps2"
@@ -140,7 +159,7 @@ $(JS)/.rollup-stamp: $(JS)/.tsc-stamp $(MPS2)/rollup.config.mjs
 	@echo "  ROLLUP  hosts/mps2/rollup.config.mjs"
 	$(Q)cd $(ROOT) && $(NODE_BIN)/rollup --silent -c hosts/mps2/rollup.config.mjs
 	@touch $@
-$(JS)/xsml-board.js $(JS)/hello_world.js: $(JS)/.rollup-stamp ;
+$(JS)/xsml-board.js $(JS_APPS:%=$(JS)/%.js): $(JS)/.rollup-stamp ;
 
 # ---- per app: byte code and models ----
 define app
@@ -181,7 +200,7 @@ $(XS)/sources/%.c: | $(XS_STAMP) ;
 # ---- ours ----
 # The settings that change main.o, the byte code and the link are this file's content (rewritten
 # only when they change).
-SETTINGS := $(MAIN_DEFINES) $(STACK_BYTES) $(HEAP_BYTES) $(ARENA_REGION) $(XSC_FLAGS)
+SETTINGS := $(MAIN_DEFINES) $(STACK_BYTES) $(HEAP_BYTES) $(ARENA_REGION) $(XSC_FLAGS) $(PLAN_POOL_BYTES)
 $(BUILD)/settings: FORCE
 	@mkdir -p $(@D)
 	@echo '$(SETTINGS)' | cmp -s - $@ 2>/dev/null || echo '$(SETTINGS)' > $@
@@ -202,14 +221,15 @@ $(BUILD)/xs/%.o: $(MPS2)/xs/%.c $(OWN_HEADERS) | $(XS_STAMP)
 $(BUILD)/main.o: $(MPS2)/main.c $(OWN_HEADERS) $(BUILD)/settings | $(XS_STAMP)
 	@echo "  CC      hosts/mps2/main.c"
 	$(Q)$(CC) $(OWN_CFLAGS) $(XS_DEFINES) $(MAIN_DEFINES) $(INCLUDES) -c -o $@ $<
-# The glue reads the time with clock_gettime(CLOCK_MONOTONIC), which newlib declares only for
-# POSIX timers: declare them (board/syscalls.c implements clock_gettime on the 25 MHz counter).
-$(BUILD)/glue/%.o: $(NATIVE_DIR)/xs/%.c $(wildcard $(NATIVE_DIR)/include/*.h $(NATIVE_DIR)/xs/*.h) | $(XS_STAMP)
+# The glue on the board: its clock is the board's (mps2_clock_ns: instructions under -icount
+# shift=0) and its plans come from a static pool, not malloc.
+GLUE_DEFINES := -DXSML_XS_CLOCK_NS=mps2_clock_ns -DXSML_XS_PLAN_POOL_BYTES=$(PLAN_POOL_BYTES)
+$(BUILD)/glue/%.o: $(NATIVE_DIR)/xs/%.c $(wildcard $(NATIVE_DIR)/include/*.h $(NATIVE_DIR)/xs/*.h) $(BUILD)/settings | $(XS_STAMP)
 	@mkdir -p $(@D)
 	@echo "  CC      native/xs/$*.c"
-	$(Q)$(CC) $(OWN_CFLAGS) -D_POSIX_TIMERS=1 -D_POSIX_MONOTONIC_CLOCK=200112L $(XS_DEFINES) $(INCLUDES) -c -o $@ $<
+	$(Q)$(CC) $(OWN_CFLAGS) $(GLUE_DEFINES) $(XS_DEFINES) $(INCLUDES) -c -o $@ $<
 $(LIBXSML_ARM): FORCE
-	$(Q)$(MAKE) --no-print-directory -C $(NATIVE_DIR) arm
+	$(Q)$(MAKE) --no-print-directory -C $(NATIVE_DIR) $(NATIVE_ARM) >/dev/null
 
 # ---- running ----
 check: $(BUILD)/selftest.elf $(BUILD)/fail.elf $(BUILD)/overflow.elf

@@ -8,8 +8,8 @@ export default [
     input: `${TSC}/hosts/mps2/runtime.js`,
     output: { file: 'build/mps2/js/xsml-board.js', format: 'iife', name: 'xsml' },
   },
-  {
-    input: `${TSC}/hosts/mps2/apps/hello_world.js`,
-    output: { file: 'build/mps2/js/hello_world.js', format: 'iife' },
-  },
+  ...['hello_world', 'runner', 'demo'].map((app) => ({
+    input: `${TSC}/hosts/mps2/apps/${app}.js`,
+    output: { file: `build/mps2/js/${app}.js`, format: 'iife' },
+  })),
 ];

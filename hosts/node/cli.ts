@@ -5,26 +5,35 @@ import {
   CIRCLE_IDENTIFIER, Interpreter, TFLITE_IDENTIFIER, XsmlError, checkSupport, dtypeName, loadModel, planModel,
   type ExactWith, type Model, type TensorData, type TensorView,
 } from '../../src/index.js';
+import { BOARDS, runModelOnBoard } from './board-host.js';
+import { gesture, hotword } from './apps.js';
 import { fillInput } from './inputs.js';
 import { runOnXs } from './xs-host.js';
 
 const USAGE = `usage:
   xsml inspect MODEL [--json] [--exact-with tflite|tflm]
-  xsml run MODEL [--input FILE]... [--host node|xs] [--repeat N] [--arena-bytes N]
+  xsml run MODEL [--input FILE]... [--host node|xs|mps2-an386|mps2-an500] [--repeat N] [--arena-bytes N]
                  [--exact-with tflite|tflm] [--profile] [--json]
   xsml convert MODEL --to circle|tflite [-o OUT]
+  xsml hotword FILE.wav [--host node] [--exact-with tflite|tflm] [--json]
+                    words heard in 16 kHz audio (audio_preprocessor_int8 + micro_speech_quantized)
+  xsml gesture FILE [--host node] [--json]
+                    gestures in accelerometer samples at 25 Hz (magic_wand): x, y, z as raw
+                    float32 (.bin), .csv or .json
 options:
   --input FILE      one per model input, in order: .json (flat array), .npy, .csv, or raw bytes
                     in the tensor's dtype (.bin, .raw, .s8, ...); none given means zeros
   --host H          node: the TypeScript kernels on Node (default); xs: the XS engine with the C
-                    kernels, one native call per invoke (hosts/xs; built on first use)
+                    kernels, one native call per invoke (hosts/xs; built on first use);
+                    mps2-an386 (Cortex-M4F), mps2-an500 (Cortex-M7): the firmware of that board
+                    in QEMU, XS and the C kernels, timed in instructions (hosts/mps2; built on first use)
   --repeat N        run N inferences and report the mean time of one
   --arena-bytes N   use an arena of exactly N bytes (fails with the bytes needed if too small)
   --exact-with X    bit-exact with tflite (TFLite 2.20+ reference kernels, default) or tflm (TFLM, CMSIS-NN)
   --profile         print the time of every op
   --verbose         print stack traces with errors`;
 
-const HOSTS = ['node', 'xs'];
+const HOSTS = ['node', 'xs', ...Object.keys(BOARDS)];
 
 interface Args {
   command: string;
@@ -84,7 +93,7 @@ function parseArgs(argv: string[]): Args {
   if (args.command !== 'help') {
     if (positional.length === 0) throw new XsmlError('no command (see xsml --help)');
     args.command = positional[0];
-    if (positional.length < 2) throw new XsmlError(`${args.command}: no MODEL given (see xsml --help)`);
+    if (positional.length < 2) throw new XsmlError(`${args.command}: no ${args.command === 'hotword' || args.command === 'gesture' ? 'FILE' : 'MODEL'} given (see xsml --help)`);
     if (positional.length > 2) throw new XsmlError(`unexpected argument ${JSON.stringify(positional[2])}`);
     args.model = positional[1];
   }
@@ -164,6 +173,7 @@ function inspect(args: Args): void {
 
 function run(args: Args): void {
   if (!HOSTS.includes(args.host)) throw new XsmlError(`unknown host ${JSON.stringify(args.host)}: available hosts are ${HOSTS.join(', ')}`);
+  if (BOARDS[args.host]) return runBoard(args);
   const model = readModel(args.model);
   const plan = planModel(model, { exactWith: args.exactWith });
   const arena = args.arenaBytes === null ? undefined : new Uint8Array(args.arenaBytes);
@@ -201,15 +211,57 @@ function run(args: Args): void {
   report(args, interp.outputs.map(outputJson), plan.arenaBytes, microseconds, profile);
 }
 
-type OutputJson = ReturnType<typeof outputJson>;
-type ProfileJson = { op: number; name: string; microseconds: number }[];
+/**
+ * Runs the model on an emulated board (hosts/node/board-host.ts): the board loads, checks and plans
+ * it and reports its own errors; Node only converts the input files to the tensors' raw bytes.
+ */
+function runBoard(args: Args): void {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(args.model));
+  } catch (e) {
+    throw new XsmlError(`cannot read model ${args.model}: ${(e as Error).message}`);
+  }
+  let inputs: Uint8Array[] = [];
+  if (args.inputs.length > 0) {
+    // The input tensors' dtypes and shapes, for .json/.npy/.csv files (the board checks the model too).
+    const model = loadModel(bytes, basename(args.model));
+    if (args.inputs.length !== model.inputs.length) {
+      throw new XsmlError(`${model.name} has ${model.inputs.length} input${model.inputs.length > 1 ? 's' : ''}, got ${args.inputs.length} --input files${args.inputs.length < model.inputs.length ? ' (give all or none)' : ''}`);
+    }
+    inputs = model.inputs.map((index, k) => {
+      const view = inputView(model.tensors[index]);
+      fillInput(view, k, args.inputs[k]);
+      return new Uint8Array(view.data.buffer, view.data.byteOffset, view.data.byteLength);
+    });
+  }
+  const r = runModelOnBoard(args.host, args.model, bytes, {
+    inputs, repeat: args.repeat, arenaBytes: args.arenaBytes, exactWith: args.exactWith, profile: args.profile,
+  });
+  report(args, r.outputs, r.arenaBytes, r.invoke.microseconds, r.profile ?? null, r.instructions);
+}
 
-/** Prints a run's result, the same for every host: one JSON object, or lines of text. */
-function report(args: Args, outputs: OutputJson[], arenaBytes: number, microseconds: number, profile: ProfileJson | null): void {
+/** A view over zeroed bytes shaped like an input tensor (no arena: the board has its own). */
+function inputView(t: Model['tensors'][number]): TensorView {
+  const name = dtypeName(t.type);
+  const Ctor = ({ float32: Float32Array, int8: Int8Array, uint8: Uint8Array, bool: Uint8Array, int16: Int16Array, int32: Int32Array } as Record<string, new (n: number) => TensorData>)[name];
+  if (!Ctor) throw new XsmlError(`tensor #${t.index} ${JSON.stringify(t.name)}: type ${name} cannot be an input`, 'UNSUPPORTED_FEATURE');
+  return { index: t.index, name: t.name, dtype: name, shape: t.shape.slice(), data: new Ctor(t.elements), quant: null };
+}
+
+type OutputJson = ReturnType<typeof outputJson>;
+type ProfileJson = { op: number; name: string; microseconds: number; instructions?: number; share?: number }[];
+
+/**
+ * Prints a run's result, the same for every host: one JSON object, or lines of text. The boards
+ * add the instructions per inference (the microseconds are those at their nominal clock).
+ */
+function report(args: Args, outputs: OutputJson[], arenaBytes: number, microseconds: number, profile: ProfileJson | null, instructions?: number): void {
   if (args.json) {
     console.log(JSON.stringify({
       model: args.model, host: args.host, outputs, arenaBytes,
       invoke: { repeat: args.repeat, microseconds },
+      ...(instructions !== undefined ? { instructions } : {}),
       ...(profile ? { profile } : {}),
     }));
     return;
@@ -218,9 +270,13 @@ function report(args: Args, outputs: OutputJson[], arenaBytes: number, microseco
     console.log(`${JSON.stringify(o.name)} ${o.dtype}[${o.shape.join(',')}]${o.quantization ? ` scale ${o.quantization.scale} zero point ${o.quantization.zeroPoint}` : ''}: ${o.data.join(' ')}`);
   }
   if (profile) {
-    for (const p of profile) console.log(`  op #${p.op} ${p.name.padEnd(20)} ${p.microseconds.toFixed(1).padStart(10)} us`);
+    for (const p of profile) {
+      const count = p.instructions !== undefined ? ` ${String(p.instructions).padStart(12)} instructions ${((p.share ?? 0) * 100).toFixed(1).padStart(5)}%` : '';
+      console.log(`  op #${p.op} ${p.name.padEnd(20)} ${p.microseconds.toFixed(1).padStart(10)} us${count}`);
+    }
   }
-  console.log(`Finished in ${microseconds.toFixed(1)}us (mean of ${args.repeat}, host ${args.host}), arena ${arenaBytes} bytes`);
+  const counted = instructions !== undefined ? ` ${instructions} instructions` : '';
+  console.log(`Finished in ${microseconds.toFixed(1)}us${counted} (mean of ${args.repeat}, host ${args.host}), arena ${arenaBytes} bytes`);
 }
 
 function outputJson(v: TensorView): { name: string; dtype: string; shape: number[]; data: number[]; quantization?: { scale: number; zeroPoint: number } } {
@@ -268,6 +324,8 @@ export function main(argv: string[]): number {
       case 'inspect': inspect(args); return 0;
       case 'run': run(args); return 0;
       case 'convert': convert(args); return 0;
+      case 'hotword': hotword({ file: args.model, host: args.host, exactWith: args.exactWith, json: args.json }); return 0;
+      case 'gesture': gesture({ file: args.model, host: args.host, exactWith: args.exactWith, json: args.json }); return 0;
       default: throw new XsmlError(`unknown command ${JSON.stringify(args.command)} (see xsml --help)`);
     }
   } catch (e) {

@@ -34,7 +34,24 @@
   X(QUANTIZE_S8, quantize_s8)                                                                                           \
   X(DEQUANTIZE_S8, dequantize_s8)                                                                                       \
   X(CONV_2D_HYBRID, conv_2d_hybrid)                                                                                     \
-  X(DEQUANTIZE_F16, dequantize_f16)
+  X(DEQUANTIZE_F16, dequantize_f16)                                                                                     \
+  X(SIGNAL_WINDOW, signal_window)                                                                                       \
+  X(SIGNAL_FFT_AUTO_SCALE, signal_fft_auto_scale)                                                                       \
+  X(SIGNAL_RFFT_S16, signal_rfft_s16)                                                                                   \
+  X(SIGNAL_ENERGY, signal_energy)                                                                                       \
+  X(SIGNAL_FILTER_BANK, signal_filter_bank)                                                                             \
+  X(SIGNAL_FILTER_BANK_SQUARE_ROOT, signal_filter_bank_square_root)                                                     \
+  X(SIGNAL_FILTER_BANK_SPECTRAL_SUBTRACTION, signal_filter_bank_spectral_subtraction)                                   \
+  X(SIGNAL_PCAN, signal_pcan)                                                                                           \
+  X(SIGNAL_FILTER_BANK_LOG, signal_filter_bank_log)                                                                     \
+  X(CAST, cast)                                                                                                         \
+  X(STRIDED_SLICE, strided_slice)                                                                                       \
+  X(DIV_F32, div_f32)                                                                                                   \
+  X(DIV_I32, div_i32)                                                                                                   \
+  X(MINIMUM, minimum)                                                                                                   \
+  X(MAXIMUM, maximum)                                                                                                   \
+  X(ADD_I32, add_i32)                                                                                                   \
+  X(MUL_I32, mul_i32)
 
 #define XSML_DECLARE(ID, name) extern const xsml_kernel xsml_k_##name __attribute__((weak));
 XSML_KERNELS(XSML_DECLARE)

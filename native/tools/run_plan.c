@@ -2,13 +2,13 @@
  * xsml-run-plan: runs a plan (written by test/support/native.ts writePlanFile) with the native
  * executor on the desktop, and writes its outputs.
  *
- *   xsml-run-plan PLANFILE [-o OUTFILE] [-n RUNS] [--time]
+ *   xsml-run-plan PLANFILE [-o OUTFILE] [-n RUNS] [--time] [--poke-guard]
  *
  * Checks the plan with xsml_plan_check (on failure: prints "xsml-run-plan: plan rejected: MESSAGE" on
  * stderr and exits 2), then RUNS times (default 1): copies the inputs into the arena and runs every
  * op. Writes the output tensors' bytes after the last run, one after another in the file's order, to
  * OUTFILE (if given). --time prints "ns/invoke MEAN min MIN runs RUNS" on stdout, the time of the
- * invokes alone. Exit 1 on a usage, I/O or file-format error.
+ * invokes alone. Exit 1 on a usage, I/O or file-format error, 3 on a write outside the arena (below).
  *
  * The plan file, all integers little-endian 32-bit, every section starting on a multiple of 4 bytes:
  *   "XSMLPLN1"                        8 bytes of magic
@@ -21,9 +21,16 @@
  *   outputs, then for each output:    pool (0 arena, 1 model), byte offset, byte length
  * The arena is allocated (zeroed) with exactly arena_bytes, the model copied into exactly
  * model_bytes, so that the sanitizer build sees any access past either.
+ *
+ * Guard bytes: the arena sits between two GUARD_BYTES-long guards filled with a known pattern. The
+ * sanitizer build poisons them (any access is an AddressSanitizer report); every build checks them
+ * after each run, and checks that the model's bytes are unchanged: on a difference it prints
+ * "xsml-run-plan: out-of-arena write: ..." on stderr and exits 3. --poke-guard writes one byte past
+ * the arena after each run, so that a test can see both detections work.
  */
 #define _POSIX_C_SOURCE 199309L
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +38,53 @@
 #include <time.h>
 
 #include "xsml_executor.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+/* Bytes of guard before and after the arena (a multiple of 16: the arena stays 16-byte aligned). */
+#define GUARD_BYTES 64u
+
+static uint8_t guard_byte(size_t i) { return (uint8_t)(0xa5u ^ (uint8_t)(i * 59u)); }
+
+/* Fills the guards around arena[0 .. arena_bytes) and poisons them (sanitizer build). */
+static void guard_set(uint8_t *arena, uint32_t arena_bytes) {
+  for (size_t i = 0; i < GUARD_BYTES; i++) {
+    arena[(ptrdiff_t)i - (ptrdiff_t)GUARD_BYTES] = guard_byte(i);
+    arena[arena_bytes + i] = guard_byte(GUARD_BYTES + i);
+  }
+  POISON(arena - GUARD_BYTES, GUARD_BYTES);
+  POISON(arena + arena_bytes, GUARD_BYTES);
+}
+
+/* 0 if both guards are intact; else prints which bytes changed and returns -1. */
+static int guard_check(uint8_t *arena, uint32_t arena_bytes, long run) {
+  UNPOISON(arena - GUARD_BYTES, GUARD_BYTES);
+  UNPOISON(arena + arena_bytes, GUARD_BYTES);
+  long first = 0, changed = 0;
+  for (size_t i = 0; i < GUARD_BYTES; i++) {
+    if (arena[(ptrdiff_t)i - (ptrdiff_t)GUARD_BYTES] != guard_byte(i)) {
+      if (!changed++) first = (long)i - (long)GUARD_BYTES;
+    }
+  }
+  for (size_t i = 0; i < GUARD_BYTES; i++) {
+    if (arena[arena_bytes + i] != guard_byte(GUARD_BYTES + i)) {
+      if (!changed++) first = (long)arena_bytes + (long)i;
+    }
+  }
+  POISON(arena - GUARD_BYTES, GUARD_BYTES);
+  POISON(arena + arena_bytes, GUARD_BYTES);
+  if (!changed) return 0;
+  fprintf(stderr, "xsml-run-plan: out-of-arena write: run %ld changed %ld of the %u guard bytes around the %u-byte arena, the first at arena offset %ld\n",
+          run, changed, 2 * GUARD_BYTES, arena_bytes, first);
+  return -1;
+}
 
 typedef struct {
   const uint8_t *data;
@@ -108,7 +162,7 @@ static double now_ns(void) {
   return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
 }
 
-#define USAGE "usage: xsml-run-plan PLANFILE [-o OUTFILE] [-n RUNS] [--time]"
+#define USAGE "usage: xsml-run-plan PLANFILE [-o OUTFILE] [-n RUNS] [--time] [--poke-guard]"
 
 typedef struct {
   uint32_t offset, bytes;
@@ -122,9 +176,10 @@ typedef struct {
 int main(int argc, char **argv) {
   const char *plan_path = NULL, *out_path = NULL;
   long runs = 1;
-  int timing = 0;
+  int timing = 0, poke_guard = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--time") == 0) timing = 1;
+    else if (strcmp(argv[i], "--poke-guard") == 0) poke_guard = 1;
     else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) out_path = argv[++i];
     else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc) runs = strtol(argv[++i], NULL, 10);
     else if (argv[i][0] != '-' && !plan_path) plan_path = argv[i];
@@ -133,7 +188,8 @@ int main(int argc, char **argv) {
   if (!plan_path || runs < 1) return fail(USAGE, NULL);
 
   int status = 1;
-  uint8_t *file = NULL, *arena = NULL, *model = NULL;
+  uint8_t *file = NULL, *arena_block = NULL, *arena = NULL, *model = NULL;
+  size_t arena_block_bytes = 0;
   int32_t *program = NULL, *ref_bytes = NULL;
   input_spec *inputs = NULL;
   output_spec *outputs = NULL;
@@ -179,9 +235,13 @@ int main(int argc, char **argv) {
   if (rounding != XSML_ROUNDING_SINGLE && rounding != XSML_ROUNDING_DOUBLE) { fail("unknown rounding", plan_path); goto done; }
 
   /* malloc's alignment (16 on the desktop) is what the executor asks of its pools. */
-  arena = calloc(arena_bytes ? arena_bytes : 1, 1);
+  arena_block_bytes = (size_t)arena_bytes + 2u * GUARD_BYTES;
+  arena_block = malloc(arena_block_bytes);
   model = malloc(model_bytes ? model_bytes : 1);
-  if (!arena || !model) { fail("out of memory", NULL); goto done; }
+  if (!arena_block || !model) { fail("out of memory", NULL); goto done; }
+  arena = arena_block + GUARD_BYTES;
+  memset(arena, 0, arena_bytes);
+  guard_set(arena, arena_bytes);
   if (((uintptr_t)arena & 15u) != 0 || ((uintptr_t)model & 3u) != 0) { fail("malloc returned a misaligned pool", NULL); goto done; }
   memcpy(model, model_data, model_bytes);
   const uint32_t pool_bytes[XSML_POOL_COUNT] = {arena_bytes, model_bytes};
@@ -213,6 +273,13 @@ int main(int argc, char **argv) {
     const double start = now_ns();
     xsml_plan_run(program, starts, 0, ops, &mem);
     const double spent = now_ns() - start;
+    if (poke_guard) arena[arena_bytes + 3] ^= 0x11; /* a write just past the arena, as a kernel bug would */
+    if (guard_check(arena, arena_bytes, run) != 0) { status = 3; goto done; }
+    if (memcmp(model, model_data, model_bytes) != 0) {
+      fprintf(stderr, "xsml-run-plan: out-of-arena write: run %ld changed the model's bytes\n", run);
+      status = 3;
+      goto done;
+    }
     total += spent;
     if (run == 0 || spent < best) best = spent;
   }
@@ -234,7 +301,8 @@ int main(int argc, char **argv) {
 done:
   if (out) fclose(out);
   free(starts);
-  free(arena);
+  if (arena_block) UNPOISON(arena_block, arena_block_bytes);
+  free(arena_block);
   free(model);
   free(inputs);
   free(outputs);

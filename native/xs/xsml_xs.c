@@ -38,18 +38,114 @@ typedef struct {
 	int32_t program[]; /* the records */
 } xsml_xs_plan;
 
-static void xsml_xs_plan_free(void *data)
+#ifdef XSML_XS_PLAN_POOL_BYTES
+/*
+ * The board's plans live in a static pool of XSML_XS_PLAN_POOL_BYTES (a build setting), not in
+ * malloc's heap (which is the XS heap's budget): blocks are handed out from the bottom up, each
+ * behind a header with its size and the offset of the block below it; a freed block is marked,
+ * and every free block at the top is given back. Plans are made once per model and freed when
+ * their handle is collected, so this is enough: no fragmentation while models are loaded in order.
+ */
+typedef struct {
+	uint32_t bytes; /* the block, header included; XSML_XS_POOL_FREE when freed */
+	uint32_t below; /* offset of the block below, or XSML_XS_POOL_NONE */
+} xsml_xs_pool_head;
+#define XSML_XS_POOL_FREE 0x80000000u
+#define XSML_XS_POOL_NONE 0xffffffffu
+static uint64_t xsml_xs_pool_memory[(XSML_XS_PLAN_POOL_BYTES + 7) / 8];
+static uint32_t xsml_xs_pool_top; /* bytes in use, from the bottom */
+static uint32_t xsml_xs_pool_last = XSML_XS_POOL_NONE; /* offset of the top block */
+static uint32_t xsml_xs_pool_peak;
+#define XSML_XS_POOL_HINT " (the firmware's plan pool, PLAN_POOL_BYTES, is full)"
+
+static xsml_xs_pool_head *xsml_xs_pool_block(uint32_t offset)
 {
-	free(data);
+	return (xsml_xs_pool_head *)((uint8_t *)xsml_xs_pool_memory + offset);
 }
 
-/* The desktop's monotonic clock; a board reads its cycle counter (DWT) instead. */
+static void *xsml_xs_plan_alloc(size_t bytes)
+{
+	uint32_t need;
+	xsml_xs_pool_head *head;
+	if (bytes > sizeof(xsml_xs_pool_memory))
+		return NULL;
+	need = (uint32_t)((sizeof(xsml_xs_pool_head) + bytes + 7) & ~(size_t)7);
+	if (need > sizeof(xsml_xs_pool_memory) - xsml_xs_pool_top)
+		return NULL;
+	head = xsml_xs_pool_block(xsml_xs_pool_top);
+	head->bytes = need;
+	head->below = xsml_xs_pool_last;
+	xsml_xs_pool_last = xsml_xs_pool_top;
+	xsml_xs_pool_top += need;
+	if (xsml_xs_pool_top > xsml_xs_pool_peak)
+		xsml_xs_pool_peak = xsml_xs_pool_top;
+	return head + 1;
+}
+
+static void xsml_xs_plan_release(void *data)
+{
+	xsml_xs_pool_head *head;
+	if (!data)
+		return;
+	head = (xsml_xs_pool_head *)data - 1;
+	head->bytes |= XSML_XS_POOL_FREE;
+	while (xsml_xs_pool_last != XSML_XS_POOL_NONE) {
+		head = xsml_xs_pool_block(xsml_xs_pool_last);
+		if (!(head->bytes & XSML_XS_POOL_FREE))
+			break;
+		xsml_xs_pool_top = xsml_xs_pool_last;
+		xsml_xs_pool_last = head->below;
+	}
+}
+
+/* Grows or shrinks a block: in place when it is the top one, else by a copy. */
+static void *xsml_xs_plan_resize(void *data, size_t bytes)
+{
+	xsml_xs_pool_head *head = (xsml_xs_pool_head *)data - 1;
+	uint32_t offset = (uint32_t)((uint8_t *)head - (uint8_t *)xsml_xs_pool_memory);
+	void *copy;
+	if (offset == xsml_xs_pool_last) {
+		uint32_t need = (uint32_t)((sizeof(xsml_xs_pool_head) + bytes + 7) & ~(size_t)7);
+		if ((bytes > sizeof(xsml_xs_pool_memory)) || (need > sizeof(xsml_xs_pool_memory) - offset))
+			return NULL;
+		head->bytes = need;
+		xsml_xs_pool_top = offset + need;
+		if (xsml_xs_pool_top > xsml_xs_pool_peak)
+			xsml_xs_pool_peak = xsml_xs_pool_top;
+		return data;
+	}
+	copy = xsml_xs_plan_alloc(bytes);
+	if (!copy)
+		return NULL;
+	memcpy(copy, data, head->bytes - sizeof(xsml_xs_pool_head) < bytes ? head->bytes - sizeof(xsml_xs_pool_head) : bytes);
+	xsml_xs_plan_release(data);
+	return copy;
+}
+#else
+#define XSML_XS_POOL_HINT ""
+#define xsml_xs_plan_alloc malloc
+#define xsml_xs_plan_resize realloc
+#define xsml_xs_plan_release free
+#endif
+
+static void xsml_xs_plan_free(void *data)
+{
+	xsml_xs_plan_release(data);
+}
+
+#ifdef XSML_XS_CLOCK_NS
+/* The board's clock, in nanoseconds (on the MPS2 firmware under QEMU -icount shift=0: instructions). */
+uint64_t XSML_XS_CLOCK_NS(void);
+#define xsml_xs_clock_ns XSML_XS_CLOCK_NS
+#else
+/* The desktop's monotonic clock. */
 static uint64_t xsml_xs_clock_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
+#endif
 
 /* Throws an Error with the whole message (xsUnknownError truncates to 128 bytes). */
 static void xsml_xs_throw(xsMachine *the, char *message)
@@ -129,9 +225,9 @@ static void xs_xsml_prepare(xsMachine *the)
 	data = xsml_xs_bytes(the, &xsArg(0), &xsVar(0), &program_bytes, 0, "prepare: program");
 	if ((program_bytes % 4) != 0)
 		xsRangeError("prepare: program has %u bytes, not a whole number of int32s", (unsigned)program_bytes);
-	plan = malloc(sizeof(xsml_xs_plan) + program_bytes);
+	plan = xsml_xs_plan_alloc(sizeof(xsml_xs_plan) + program_bytes);
 	if (!plan)
-		xsUnknownError("prepare: out of memory for a plan of %u bytes", (unsigned)program_bytes);
+		xsUnknownError("prepare: out of memory for a plan of %u bytes%s", (unsigned)program_bytes, XSML_XS_POOL_HINT);
 	memcpy(plan->program, data, program_bytes);
 	plan->tag = XSML_XS_PLAN_TAG;
 	plan->words = program_bytes / 4;
@@ -146,18 +242,18 @@ static void xs_xsml_prepare(xsMachine *the)
 	data = xsml_xs_bytes(the, &xsArg(1), &xsVar(0), &ref_bytes, 0, "prepare: refBytes");
 	if ((ref_bytes % 4) != 0)
 		xsRangeError("prepare: refBytes has %u bytes, not a whole number of int32s", (unsigned)ref_bytes);
-	refs = malloc(ref_bytes ? ref_bytes : 1);
+	refs = xsml_xs_plan_alloc(ref_bytes ? ref_bytes : 1);
 	if (!refs)
 		xsUnknownError("prepare: out of memory");
 	memcpy(refs, data, ref_bytes);
 	if (xsml_plan_check(plan->program, plan->words, refs, ref_bytes / 4, plan->pool_bytes, error, sizeof(error)) != 0) {
-		free(refs);
+		xsml_xs_plan_release(refs);
 		xsml_xs_throw(the, error);
 	}
-	free(refs);
+	xsml_xs_plan_release(refs);
 
 	ops = xsml_plan_op_starts(plan->program, plan->words, NULL, 0);
-	plan = realloc(plan, sizeof(xsml_xs_plan) + program_bytes + (size_t)ops * sizeof(uint32_t));
+	plan = xsml_xs_plan_resize(plan, sizeof(xsml_xs_plan) + program_bytes + (size_t)ops * sizeof(uint32_t));
 	if (!plan)
 		xsUnknownError("prepare: out of memory"); /* the handle still holds the old block */
 	xsmcSetHostData(xsResult, plan);
@@ -273,6 +369,15 @@ static void xs_xsml_heap_stats(xsMachine *the)
 	xsmcSet(xsResult, xsID("peakSlots"), xsVar(0));
 	xsmcSetInteger(xsVar(0), (xsIntegerValue)sizeof(txSlot));
 	xsmcSet(xsResult, xsID("slotBytes"), xsVar(0));
+#ifdef XSML_XS_PLAN_POOL_BYTES
+	/* The board's plan pool: bytes in use now, their peak, and its size. */
+	xsmcSetInteger(xsVar(0), (xsIntegerValue)xsml_xs_pool_top);
+	xsmcSet(xsResult, xsID("planPoolBytes"), xsVar(0));
+	xsmcSetInteger(xsVar(0), (xsIntegerValue)xsml_xs_pool_peak);
+	xsmcSet(xsResult, xsID("peakPlanPoolBytes"), xsVar(0));
+	xsmcSetInteger(xsVar(0), (xsIntegerValue)sizeof(xsml_xs_pool_memory));
+	xsmcSet(xsResult, xsID("planPoolSize"), xsVar(0));
+#endif
 }
 
 void xsml_xs_install(xsMachine *the)

@@ -3,7 +3,7 @@
 // Every read is bounds-checked, so walking a model once at load also verifies it; errors carry
 // the path of the field that is wrong ("subgraphs[0].tensors[3].shape").
 
-import { XsmlError } from '../errors.js';
+import { XsmlError, type XsmlErrorCode } from '../errors.js';
 
 export class FlatBuffer {
   readonly bytes: Uint8Array;
@@ -16,8 +16,9 @@ export class FlatBuffer {
     this.what = what;
   }
 
-  fail(path: string, message: string): never {
-    throw new XsmlError(`${this.what}: malformed model: ${path}: ${message}`);
+  /** Fails with MALFORMED_MODEL (the bytes are not a readable flatbuffer) or INVALID_MODEL (a field's value cannot be right). */
+  fail(path: string, message: string, code: XsmlErrorCode = 'MALFORMED_MODEL'): never {
+    throw new XsmlError(`${this.what}: ${code === 'MALFORMED_MODEL' ? 'malformed' : 'invalid'} model: ${path}: ${message}`, code);
   }
 
   /** Checks that [pos, pos+size) lies inside the buffer. */

@@ -1,8 +1,22 @@
 // Loads a .tflite ("TFL3") or .circle ("CIR0") model: one pass over the flatbuffer that checks every
 // offset, length, index and buffer size, and keeps only metadata. Weights stay in the model bytes;
 // a constant tensor's `data` is a view of them, never a copy.
+//
+// The verifier runs here, once, before any op is prepared, and every host runs it:
+//   structure  (flatbuffer.ts) root and vtable offsets, vector lengths, string bounds, alignment;
+//   tensors    buffer index in range, dimensions non-negative, element count and byte size within
+//              2^31 - 1 (no overflow in any product), constant data of exactly that size, quantization
+//              finite with non-negative scales, int32 zero points, per-channel scales matching their dimension;
+//   operators  opcode index in range, tensor indices in range, every tensor an op touches of a type
+//              xsml can store, an execution order in which every input is produced (model input,
+//              constant data, variable or an earlier op's output) before it is used, no output written
+//              twice (by two ops, or one op listing it twice) and no op writing constant data or a model input;
+//   subgraph   inputs and outputs in range, inputs neither constant nor listed twice, every output produced.
+// Failures are XsmlErrors: MALFORMED_MODEL for unreadable bytes, INVALID_MODEL for values that cannot
+// be right, UNSUPPORTED_FEATURE for a type xsml cannot store; each names the model, the subgraph (if
+// not the main one), the op (index, name, version), the tensor (index, name) and what was expected.
 
-import { XsmlError } from '../errors.js';
+import { XsmlError, type XsmlErrorCode } from '../errors.js';
 import { FlatBuffer, Table } from './flatbuffer.js';
 import { BUILTIN_OPERATOR_NAMES, TENSOR_TYPE_NAMES } from './schema-names.js';
 
@@ -66,6 +80,7 @@ export interface Operator {
   outputs: number[];
   optionsType: number; // BuiltinOptions union type, 0 if none
   options: Table | null;
+  customOptions?: Uint8Array | null; // a custom op's options (FlexBuffers): a view of the model bytes
 }
 
 export interface Model {
@@ -81,16 +96,19 @@ export interface Model {
   operators: Operator[];
 }
 
+/** The largest element count and byte size of one tensor, and of the arena: offsets in a plan are int32. */
+export const MAX_TENSOR_BYTES = 0x7fffffff;
+
 export const TFLITE_IDENTIFIER = 'TFL3';
 export const CIRCLE_IDENTIFIER = 'CIR0';
 
 export function loadModel(bytes: Uint8Array, name = 'model'): Model {
-  if (!(bytes instanceof Uint8Array)) throw new XsmlError(`${name}: model bytes must be a Uint8Array`);
+  if (!(bytes instanceof Uint8Array)) throw new XsmlError(`${name}: model bytes must be a Uint8Array`, 'BAD_ARGUMENT');
   const fb = new FlatBuffer(bytes, name);
   const id = fb.identifier();
   if (id !== TFLITE_IDENTIFIER && id !== CIRCLE_IDENTIFIER) {
     const shown = bytes.length < 8 ? `a ${bytes.length}-byte file` : `file identifier ${JSON.stringify(id)}`;
-    throw new XsmlError(`${name}: not a TFLite ("TFL3") or Circle ("CIR0") model: ${shown}`);
+    throw new XsmlError(`${name}: not a TFLite ("TFL3") or Circle ("CIR0") model: ${shown}`, 'MALFORMED_MODEL');
   }
   const format = id === TFLITE_IDENTIFIER ? 'tflite' : 'circle';
   const root = fb.root();
@@ -99,11 +117,12 @@ export function loadModel(bytes: Uint8Array, name = 'model'): Model {
   const opcodes = root.tables(1, 'operator_codes').map((t) => readOperatorCode(t, format));
   const buffers = root.tables(4, 'buffers').map((t) => readBuffer(fb, t));
   const subgraphs = root.tables(2, 'subgraphs');
-  if (subgraphs.length === 0) fb.fail('subgraphs', 'the model has no subgraph');
+  if (subgraphs.length === 0) fb.fail('subgraphs', 'the model has no subgraph', 'INVALID_MODEL');
   // Every subgraph is verified; only the main one is run.
   let main: ReturnType<typeof readSubgraph> | null = null;
   for (let s = 0; s < subgraphs.length; s++) {
     const g = readSubgraph(fb, subgraphs[s], s, opcodes, buffers);
+    verifyGraph(name, s, g);
     if (s === 0) main = g;
   }
   return {
@@ -145,7 +164,7 @@ function readBuffer(fb: FlatBuffer, t: Table): BufferSpan {
 function checkIndex(fb: FlatBuffer, path: string, index: number, count: number, optional: boolean): void {
   if (optional && index === -1) return;
   if (!Number.isInteger(index) || index < 0 || index >= count) {
-    fb.fail(path, `tensor index ${index} is out of range (the subgraph has ${count} tensors)`);
+    fb.fail(path, `tensor index ${index} is out of range (the subgraph has ${count} tensors)`, 'INVALID_MODEL');
   }
 }
 
@@ -159,7 +178,7 @@ function readSubgraph(fb: FlatBuffer, g: Table, s: number, opcodes: OperatorCode
   const operators = g.tables(3, 'operators').map((t, index): Operator => {
     const opcodeIndex = t.u32(0, 'opcode_index');
     if (opcodeIndex >= opcodes.length) {
-      fb.fail(`${t.path}.opcode_index`, `${opcodeIndex} is out of range (the model has ${opcodes.length} operator codes)`);
+      fb.fail(`${t.path}.opcode_index`, `${opcodeIndex} is out of range (the model has ${opcodes.length} operator codes)`, 'INVALID_MODEL');
     }
     const opInputs = t.numbers(1, 'inputs', 'i32') ?? [];
     const opOutputs = t.numbers(2, 'outputs', 'i32') ?? [];
@@ -167,10 +186,80 @@ function readSubgraph(fb: FlatBuffer, g: Table, s: number, opcodes: OperatorCode
     opOutputs.forEach((x, i) => checkIndex(fb, `${t.path}.outputs[${i}]`, x, n, false));
     const optionsType = t.u8(3, 'builtin_options_type');
     const options = t.table(4, 'builtin_options');
-    return { index, opcode: opcodes[opcodeIndex], inputs: opInputs, outputs: opOutputs, optionsType, options };
+    const custom = t.vectorAt(5, 'custom_options', 1);
+    const customOptions = custom ? fb.bytes.subarray(custom.start, custom.start + custom.length) : null;
+    return { index, opcode: opcodes[opcodeIndex], inputs: opInputs, outputs: opOutputs, optionsType, options, customOptions };
   });
   void s;
   return { tensors, inputs, outputs, operators };
+}
+
+type Graph = ReturnType<typeof readSubgraph>;
+
+/**
+ * The graph-level checks of one subgraph (its indices are already in range): tensor types, execution
+ * order, single writers, model inputs and outputs.
+ */
+function verifyGraph(model: string, s: number, g: Graph): void {
+  const where = s === 0 ? `${model}: invalid model: ` : `${model}: invalid model: subgraph ${s}: `;
+  const fail = (message: string, code: XsmlErrorCode = 'INVALID_MODEL'): never => {
+    throw new XsmlError(`${where}${message}`, code);
+  };
+  const { tensors, operators } = g;
+  const tensor = (i: number) => `tensor #${i} ${JSON.stringify(tensors[i].name)}`;
+  const opName = (op: Operator) => `op #${op.index} ${op.opcode.name} (version ${op.opcode.version})`;
+  const storable = (i: number, what: string) => {
+    const t = tensors[i];
+    if (dtypeBytes(t.type) === 0) {
+      fail(`${what} ${tensor(i)} has type ${dtypeName(t.type)}, which xsml cannot store (expected a type with a fixed element size)`,
+        'UNSUPPORTED_FEATURE');
+    }
+  };
+
+  // Who produces each tensor: -1 not (yet) produced, -2 a model input, -3 constant data or a variable,
+  // otherwise the index of the op that writes it.
+  const MODEL_INPUT = -2, CONSTANT = -3;
+  const producer = new Int32Array(tensors.length).fill(-1);
+  tensors.forEach((t, i) => { if (t.data || t.isVariable) producer[i] = CONSTANT; });
+  g.inputs.forEach((x, i) => {
+    storable(x, `model input ${i}`);
+    if (tensors[x].data) fail(`model input ${i} ${tensor(x)} is constant data: an input must live in the arena`);
+    const first = g.inputs.indexOf(x);
+    if (first !== i) fail(`model input ${i} ${tensor(x)} is also model input ${first}: each input must be a tensor of its own`);
+    producer[x] = MODEL_INPUT;
+  });
+  // Ops that write each tensor (for "produced only later" and "written twice").
+  const writer = new Int32Array(tensors.length).fill(-1);
+  for (const op of operators) for (const o of op.outputs) if (writer[o] < 0) writer[o] = op.index;
+
+  for (const op of operators) {
+    op.inputs.forEach((x, k) => {
+      if (x < 0) return;
+      storable(x, `${opName(op)}: input ${k}`);
+      if (producer[x] !== -1) return;
+      if (op.outputs.includes(x)) fail(`${opName(op)}: input ${k} ${tensor(x)} is also its own output: an op cannot read what it writes`);
+      const later = writer[x] >= 0 ? ` (op #${writer[x]} ${operators[writer[x]].opcode.name} writes it later: the ops are not in execution order)` : '';
+      fail(`${opName(op)}: input ${k} ${tensor(x)} is used before it is produced: expected a model input, constant data or the output of an earlier op${later}`);
+    });
+    op.outputs.forEach((x, k) => {
+      storable(x, `${opName(op)}: output ${k}`);
+      const first = op.outputs.indexOf(x);
+      if (first !== k) fail(`${opName(op)}: outputs ${first} and ${k} are both ${tensor(x)}: each output must be a tensor of its own`);
+      const p = producer[x];
+      if (p === CONSTANT && tensors[x].data) {
+        fail(`${opName(op)}: output ${k} ${tensor(x)} is constant data: expected a tensor of the arena, which no buffer of the model holds`);
+      }
+      if (p === MODEL_INPUT) fail(`${opName(op)}: output ${k} ${tensor(x)} is model input ${g.inputs.indexOf(x)}: an op cannot overwrite a model input`);
+      if (p >= 0) fail(`${opName(op)}: output ${k} ${tensor(x)} is already written by op #${p} ${operators[p].opcode.name}: each tensor must have one writer`);
+      producer[x] = op.index;
+    });
+  }
+  g.outputs.forEach((x, i) => {
+    storable(x, `model output ${i}`);
+    if (producer[x] === -1) {
+      fail(`model output ${i} ${tensor(x)} is never produced: expected the output of an op, a model input or constant data`);
+    }
+  });
 }
 
 function readTensor(fb: FlatBuffer, t: Table, index: number, buffers: BufferSpan[]): Tensor {
@@ -178,30 +267,46 @@ function readTensor(fb: FlatBuffer, t: Table, index: number, buffers: BufferSpan
   const name = t.string(3, 'name');
   const type = t.i8(1, 'type');
   const shape = t.numbers(0, 'shape', 'i32') ?? [];
-  let elements = 1;
+  const what = () => `(${JSON.stringify(name)}, ${dtypeName(type)}[${shape.join(',')}])`;
+  const described = () => `${path} ${what()}`;
   shape.forEach((d, i) => {
-    if (d < 0) fb.fail(`${path}.shape[${i}]`, `dimension ${d} is negative (dynamic shapes are not supported)`);
-    elements *= d;
+    if (d < 0) fb.fail(`${path}.shape[${i}]`, `dimension ${d} is negative (dynamic shapes are not supported)`, 'INVALID_MODEL');
   });
-  if (elements > 0x7fffffff) fb.fail(`${path}.shape`, `${elements} elements is too many`);
+  // Element count and byte size within 2^31 - 1, every partial product included (unless a dimension
+  // is 0: the tensor is empty whatever the others are).
+  let elements = shape.includes(0) ? 0 : 1;
+  if (elements) {
+    for (const d of shape) {
+      elements *= d;
+      if (elements > MAX_TENSOR_BYTES) {
+        fb.fail(described(), `the element count overflows: the dimensions multiply to more than 2^31 - 1`, 'INVALID_MODEL');
+      }
+    }
+  }
   const elementBytes = dtypeBytes(type);
   const bytes = elements * elementBytes;
+  if (bytes > MAX_TENSOR_BYTES) {
+    fb.fail(described(), `${elements} elements of ${elementBytes} bytes are ${bytes} bytes, more than 2^31 - 1`, 'INVALID_MODEL');
+  }
+  if (t.has(6)) fb.fail(described(), 'sparse tensors are not supported, expected dense data', 'UNSUPPORTED_FEATURE');
 
   const bufferIndex = t.u32(2, 'buffer');
   if (bufferIndex >= buffers.length && bufferIndex !== 0) {
-    fb.fail(`${path}.buffer`, `buffer index ${bufferIndex} is out of range (the model has ${buffers.length} buffers)`);
+    fb.fail(`${path}.buffer`, `buffer index ${bufferIndex} is out of range (the model has ${buffers.length} buffers)`, 'INVALID_MODEL');
   }
   let data: Uint8Array | null = null;
   const span = buffers[bufferIndex];
   if (span && span.length > 0) {
     if (elementBytes > 0 && span.length !== bytes) {
       fb.fail(`${path} (${JSON.stringify(name)})`,
-        `constant data has ${span.length} bytes, expected ${bytes} for ${dtypeName(type)}[${shape.join(',')}]`);
+        `constant data has ${span.length} bytes, expected ${bytes} for ${dtypeName(type)}[${shape.join(',')}]`, 'INVALID_MODEL');
     }
     const address = fb.bytes.byteOffset + span.start;
     if (elementBytes > 1 && address % Math.min(elementBytes, 4) !== 0) {
+      // Misaligned in the file itself, or only because of where the caller's bytes start.
       fb.fail(`${path} (${JSON.stringify(name)})`,
-        `constant data at byte ${address} is not aligned to ${Math.min(elementBytes, 4)} bytes; pass the model in a buffer of its own`);
+        `constant data at byte ${address} is not aligned to ${Math.min(elementBytes, 4)} bytes; pass the model in a buffer of its own`,
+        span.start % Math.min(elementBytes, 4) !== 0 ? 'MALFORMED_MODEL' : 'BAD_ARGUMENT');
     }
     data = fb.bytes.subarray(span.start, span.start + span.length);
   }
@@ -215,13 +320,19 @@ function readTensor(fb: FlatBuffer, t: Table, index: number, buffers: BufferSpan
     if (scale && scale.length > 0) {
       const zp = zeroPoint && zeroPoint.length > 0 ? zeroPoint : scale.map(() => 0);
       if (zp.length !== scale.length) {
-        fb.fail(`${q.path}`, `${scale.length} scales but ${zp.length} zero points`);
+        fb.fail(`${q.path}`, `${scale.length} scales but ${zp.length} zero points`, 'INVALID_MODEL');
       }
+      scale.forEach((x, i) => {
+        if (!(x >= 0) || !Number.isFinite(x)) fb.fail(`${q.path}.scale[${i}] ${what()}`, `scale ${x}, expected a finite number >= 0`, 'INVALID_MODEL');
+      });
+      zp.forEach((z, i) => {
+        if (z < -0x80000000 || z > 0x7fffffff) fb.fail(`${q.path}.zero_point[${i}] ${what()}`, `zero point ${z} does not fit 32 bits`, 'INVALID_MODEL');
+      });
       // Some converters leave the filter's axis on 1-D bias tensors (person_detect: axis 3 on
       // shape [8]); TFLM accepts that, and so does xsml, reading it as axis 0.
       if (scale.length > 1 && shape.length === 1 && axis >= 1 && shape[0] === scale.length) axis = 0;
       if (scale.length > 1 && (axis < 0 || axis >= shape.length || shape[axis] !== scale.length)) {
-        fb.fail(`${q.path}`, `${scale.length} per-channel scales do not match dimension ${axis} of shape [${shape.join(',')}]`);
+        fb.fail(`${q.path}`, `${scale.length} per-channel scales do not match dimension ${axis} of shape [${shape.join(',')}]`, 'INVALID_MODEL');
       }
       quant = { scale, zeroPoint: zp, axis };
     }

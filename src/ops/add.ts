@@ -1,4 +1,5 @@
 // ADD: output = act(input1 + input2), with NumPy-style broadcasting of the inputs.
+// int32 (no quantization, wrapping): binary-int32.ts.
 // Semantics of tensorflow/lite/kernels/add.cc with the reference kernels (reference_ops::Add and
 // BroadcastAdd6DSlow for float, reference_integer_ops::Add / BroadcastAdd6DSlow for int8).
 //
@@ -12,6 +13,7 @@ import { DType } from '../model/model.js';
 import {
   B_END, expectBinaryTypes, floatClamp, int8Clamp, int8Quant, prepareBroadcast, runBroadcast, type BinaryRow,
 } from './binary-broadcast.js';
+import { prepareInt32Binary } from './binary-int32.js';
 import { KernelId } from './kernel-ids.js';
 import { RECORD_HEADER, type Kernel, type OpContext, type OpDefinition } from './op.js';
 import { floatBits, multiplyByQuantizedMultiplierDouble } from './quant.js';
@@ -46,6 +48,8 @@ export const add: OpDefinition = {
     const options = ctx.options(11, 'AddOptions');
     const activation = options?.i8(0, 'fused_activation_function') ?? 0;
     // pot_scale_int16 (slot 1) only selects between two int16 kernels; int16 is rejected below.
+    // int32: TFLM's add.cc ignores the fused activation (it clamps to the whole int32 range), TFLite applies it.
+    if (input1.type === DType.INT32) return prepareInt32Binary(ctx, KernelId.ADD_I32, input1, input2, output, ctx.exactWith === 'tflm' ? 0 : activation);
     expectBinaryTypes(ctx, input1, input2, output);
     const loops = prepareBroadcast(ctx, input1, input2, output);
     const tensors = [input1, input2, output];

@@ -27,21 +27,21 @@ export const B_END = B_STRIDE2 + MAX_BROADCAST_RANK;
 /** The float clamp of a fused activation (CalculateActivationRange<float>). */
 export function floatClamp(ctx: OpContext, activation: number): [number, number] {
   const range = floatActivationRange(activation);
-  if (!range) ctx.fail(`fused activation ${ACTIVATION_NAMES[activation] ?? activation} is not supported, expected NONE, RELU, RELU_N1_TO_1 or RELU6`);
+  if (!range) ctx.unsupported(`fused activation ${ACTIVATION_NAMES[activation] ?? activation} is not supported, expected NONE, RELU, RELU_N1_TO_1 or RELU6`);
   return range;
 }
 
 /** The int8 clamp of a fused activation (CalculateActivationRangeQuantized). */
 export function int8Clamp(ctx: OpContext, activation: number, scale: number, zeroPoint: number): [number, number] {
   const range = quantizedActivationRange(activation, scale, zeroPoint, -128, 127);
-  if (!range) ctx.fail(`fused activation ${ACTIVATION_NAMES[activation] ?? activation} is not supported, expected NONE, RELU, RELU_N1_TO_1 or RELU6`);
+  if (!range) ctx.unsupported(`fused activation ${ACTIVATION_NAMES[activation] ?? activation} is not supported, expected NONE, RELU, RELU_N1_TO_1 or RELU6`);
   return range;
 }
 
 /** Per-tensor int8 quantization of a binary op's operand, with a zero point in the int8 range. */
 export function int8Quant(ctx: OpContext, t: Tensor, what: string): { scale: number; zeroPoint: number } {
   const q = ctx.quant(t, what);
-  if (t.quant!.scale.length > 1) ctx.fail(`${what} ${ctx.describe(t)} has ${t.quant!.scale.length} scales; only per-tensor quantization is supported`);
+  if (t.quant!.scale.length > 1) ctx.unsupported(`${what} ${ctx.describe(t)} has ${t.quant!.scale.length} scales; only per-tensor quantization is supported`);
   if (!Number.isInteger(q.zeroPoint) || q.zeroPoint < -128 || q.zeroPoint > 127) {
     ctx.fail(`${what} ${ctx.describe(t)} has zero point ${q.zeroPoint}, expected an integer in [-128, 127]`);
   }
@@ -51,7 +51,7 @@ export function int8Quant(ctx: OpContext, t: Tensor, what: string): { scale: num
 /** Checks the element types of a binary op: float32 or int8 everywhere (int16 is not supported). */
 export function expectBinaryTypes(ctx: OpContext, a: Tensor, b: Tensor, output: Tensor): void {
   for (const [t, what] of [[a, 'input 1'], [b, 'input 2'], [output, 'output']] as const) {
-    if (t.type === DType.INT16) ctx.fail(`${what} ${ctx.describe(t)} is int16: 16-bit quantized ${ctx.op.opcode.name} is not supported, only float32 and int8`);
+    if (t.type === DType.INT16) ctx.unsupported(`${what} ${ctx.describe(t)} is int16: 16-bit quantized ${ctx.op.opcode.name} is not supported, only float32 and int8`);
   }
   ctx.expectType(a, 'input 1', DType.FLOAT32, DType.INT8);
   ctx.expectSameType(a, b, 'inputs');
@@ -80,7 +80,7 @@ export function broadcastShape(ctx: OpContext, a: Tensor, b: Tensor): number[] {
 export function prepareBroadcast(ctx: OpContext, a: Tensor, b: Tensor, output: Tensor): number[] {
   const shape = broadcastShape(ctx, a, b);
   if (shape.length > MAX_BROADCAST_RANK) {
-    ctx.fail(`inputs ${ctx.describe(a)} and ${ctx.describe(b)} broadcast to rank ${shape.length}; at most ${MAX_BROADCAST_RANK} is supported`);
+    ctx.unsupported(`inputs ${ctx.describe(a)} and ${ctx.describe(b)} broadcast to rank ${shape.length}; at most ${MAX_BROADCAST_RANK} is supported`);
   }
   ctx.expectShape(output, 'output', shape);
 

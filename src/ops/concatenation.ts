@@ -28,7 +28,7 @@ export const concatenation: OpDefinition = {
     const options = ctx.options(10, 'ConcatenationOptions');
     const axisOption = options?.i32(0, 'axis') ?? 0;
     const activation = options?.i8(1, 'fused_activation_function') ?? 0;
-    if (activation !== 0) ctx.fail(`fused activation ${ACTIVATION_NAMES[activation] ?? activation} is not supported, expected NONE (as TFLite)`);
+    if (activation !== 0) ctx.unsupported(`fused activation ${ACTIVATION_NAMES[activation] ?? activation} is not supported, expected NONE (as TFLite)`);
 
     const first = inputs[0];
     const rank = first.shape.length;

@@ -77,7 +77,7 @@ export function convWindow(ctx: OpContext, options: Table, slots: { padding: num
   const strideH = options.i32(slots.strideH, 'stride_h');
   const dilationW = options.i32(slots.dilationW, 'dilation_w_factor', 1);
   const dilationH = options.i32(slots.dilationH, 'dilation_h_factor', 1);
-  if (padding !== 0 && padding !== 1) ctx.fail(`padding ${padding} is not supported, expected SAME (0) or VALID (1)`);
+  if (padding !== 0 && padding !== 1) ctx.unsupported(`padding ${padding} is not supported, expected SAME (0) or VALID (1)`);
   if (!(strideH > 0 && strideW > 0 && strideH <= 0xffff && strideW <= 0xffff)) {
     ctx.fail(`strides (${strideH}, ${strideW}) must be between 1 and 65535`);
   }
@@ -92,16 +92,22 @@ export function convWindow(ctx: OpContext, options: Table, slots: { padding: num
     ctx.fail(`${PADDING_NAMES[padding]} padding of a ${inH}x${inW} input with a ${filterH}x${filterW} filter (stride ${strideH}x${strideW}, `
       + `dilation ${dilationH}x${dilationW}) leaves an empty output`);
   }
+  // The kernels compute window coordinates in int32.
+  for (const [what, out, stride, filter, dilation] of [['height', h[0], strideH, filterH, dilationH], ['width', w[0], strideW, filterW, dilationW]] as const) {
+    if ((out - 1) * stride + (filter - 1) * dilation > 0x7fffffff) {
+      ctx.unsupported(`window ${what}: ${out} outputs with stride ${stride} and a filter of ${filter} dilated by ${dilation} overflow int32 coordinates`);
+    }
+  }
   return { strideH, strideW, dilationH, dilationW, outH: h[0], outW: w[0], padH: h[1], padW: w[1] };
 }
 
 /** Types of a float or int8 convolution; fails on hybrid, int16, uint8 and other mixes. */
 export function expectConvTypes(ctx: OpContext, input: Tensor, filter: Tensor, bias: Tensor | null, output: Tensor): boolean {
   if (input.type === DType.FLOAT32 && filter.type !== DType.FLOAT32) {
-    ctx.fail(`hybrid convolution is not supported: float32 input with filter ${ctx.describe(filter)} of type ${dtypeName(filter.type)}; `
+    ctx.unsupported(`hybrid convolution is not supported: float32 input with filter ${ctx.describe(filter)} of type ${dtypeName(filter.type)}; `
       + 'expected a float32 filter (or an int8 input)');
   }
-  if (input.type === DType.INT16) ctx.fail(`int16 activations (${ctx.describe(input)}) are not supported, expected float32 or int8`);
+  if (input.type === DType.INT16) ctx.unsupported(`int16 activations (${ctx.describe(input)}) are not supported, expected float32 or int8`);
   ctx.expectType(input, 'input', DType.FLOAT32, DType.INT8);
   const float = input.type === DType.FLOAT32;
   ctx.expectType(filter, 'filter', float ? DType.FLOAT32 : DType.INT8);
@@ -112,7 +118,7 @@ export function expectConvTypes(ctx: OpContext, input: Tensor, filter: Tensor, b
 
 export function floatRange(ctx: OpContext, activation: number): [number, number] {
   const range = floatActivationRange(activation);
-  if (!range) ctx.fail(`fused activation ${ACTIVATION_NAMES[activation] ?? activation} is not supported`);
+  if (!range) ctx.unsupported(`fused activation ${ACTIVATION_NAMES[activation] ?? activation} is not supported`);
   return [floatBits(range[0]), floatBits(range[1])];
 }
 
@@ -152,7 +158,7 @@ export function quantizedConvParams(ctx: OpContext, input: Tensor, filter: Tenso
     ctx.fail(`bias ${ctx.describe(bias)} has zero point ${bias.quant.zeroPoint[0]}, expected 0`);
   }
   const range = quantizedActivationRange(activation, outQ.scale, outQ.zeroPoint, -128, 127);
-  if (!range) ctx.fail(`fused activation ${ACTIVATION_NAMES[activation] ?? activation} is not supported`);
+  if (!range) ctx.unsupported(`fused activation ${ACTIVATION_NAMES[activation] ?? activation} is not supported`);
   const multipliers: number[] = [];
   const shifts: number[] = [];
   for (let o = 0; o < channels; o++) {
@@ -166,7 +172,7 @@ export function quantizedConvParams(ctx: OpContext, input: Tensor, filter: Tenso
 /** Types of a hybrid convolution (float32 input already known): int8 filter, float32 bias and output. */
 function expectHybridTypes(ctx: OpContext, filter: Tensor, bias: Tensor | null, output: Tensor): void {
   if (filter.type !== DType.INT8) {
-    ctx.fail(`hybrid convolution (float32 input) needs a float32 or int8 filter: ${ctx.describe(filter)} has type ${dtypeName(filter.type)}, `
+    ctx.unsupported(`hybrid convolution (float32 input) needs a float32 or int8 filter: ${ctx.describe(filter)} has type ${dtypeName(filter.type)}, `
       + 'which is not supported');
   }
   ctx.expectType(output, 'output', DType.FLOAT32);
@@ -226,6 +232,8 @@ export const conv2d: OpDefinition = {
     const float = hybrid || expectConvTypes(ctx, input, filter, bias, output);
     ctx.expectRank(input, 'input', 4);
     ctx.expectRank(filter, 'filter', 4);
+    ctx.expectNonEmpty(input, 'input');
+    ctx.expectNonEmpty(filter, 'filter');
     const [batches, inH, inW, inC] = input.shape;
     const [outC, filterH, filterW, filterC] = filter.shape;
     if (!(filterC > 0) || inC % filterC !== 0) {

@@ -51,6 +51,8 @@ export const depthwiseConv2d: OpDefinition = {
     const float = expectConvTypes(ctx, input, filter, bias, output);
     ctx.expectRank(input, 'input', 4);
     ctx.expectRank(filter, 'filter', 4);
+    ctx.expectNonEmpty(input, 'input');
+    ctx.expectNonEmpty(filter, 'filter');
     const [batches, inH, inW, inC] = input.shape;
     const [one, filterH, filterW, outC] = filter.shape;
     if (one !== 1) ctx.fail(`filter ${ctx.describe(filter)} must have shape [1, height, width, channels]`);

@@ -43,6 +43,10 @@ export const dequantize: OpDefinition = {
     if (input.type === DType.INT16 && q.zeroPoint.some((zp) => zp !== 0)) {
       ctx.fail(`input ${ctx.describe(input)} has zero point ${q.zeroPoint[0]}: int16 dequantization needs zero point 0`);
     }
+    const [lo, hi] = input.type === DType.INT8 ? [-128, 127] : input.type === DType.UINT8 ? [0, 255] : [-32768, 32767];
+    q.zeroPoint.forEach((zp, i) => {
+      if (!(zp >= lo && zp <= hi)) ctx.fail(`input ${ctx.describe(input)} has zero point ${zp}${q.zeroPoint.length > 1 ? ` at ${i}` : ''}, expected an integer in [${lo}, ${hi}]`);
+    });
     let outer = 1, channels = 1, inner = input.elements;
     if (q.scale.length > 1) {
       if (input.type === DType.INT16) ctx.fail(`input ${ctx.describe(input)}: per-channel dequantization takes int8 or uint8, not int16`);

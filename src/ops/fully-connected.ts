@@ -34,7 +34,7 @@ export const fullyConnected: OpDefinition = {
     const activation = options?.i8(0, 'fused_activation_function') ?? 0;
     const weightsFormat = options?.i8(1, 'weights_format') ?? 0;
     const keepNumDims = options?.bool(2, 'keep_num_dims') ?? false;
-    if (weightsFormat !== 0) ctx.fail(`weights_format ${weightsFormat} (shuffled) is not supported, expected DEFAULT (0)`);
+    if (weightsFormat !== 0) ctx.unsupported(`weights_format ${weightsFormat} (shuffled) is not supported, expected DEFAULT (0)`);
 
     ctx.expectRank(filter, 'filter', 2);
     const [outChannels, depth] = filter.shape;
@@ -55,7 +55,7 @@ export const fullyConnected: OpDefinition = {
       ctx.expectType(output, 'output', DType.FLOAT32);
       if (bias) ctx.expectType(bias, 'bias', DType.FLOAT32);
       const range = floatActivationRange(activation);
-      if (!range) ctx.fail(`fused activation ${ACTIVATION_NAMES[activation] ?? activation} is not supported`);
+      if (!range) ctx.unsupported(`fused activation ${ACTIVATION_NAMES[activation] ?? activation} is not supported`);
       return { kernel: KernelId.FULLY_CONNECTED_F32, tensors, params: [batches, depth, outChannels, floatBits(range[0]), floatBits(range[1])] };
     }
 
@@ -67,12 +67,18 @@ export const fullyConnected: OpDefinition = {
     const outQ = ctx.quant(output, 'output');
     const fq = filter.quant;
     if (!fq) ctx.fail(`filter ${ctx.describe(filter)} has no quantization parameters`);
+    fq.scale.forEach((x, i) => {
+      if (!(x > 0) || !Number.isFinite(x)) ctx.fail(`filter ${ctx.describe(filter)} has scale ${x} at ${i}, expected a positive number`);
+    });
+    if (!(fq.zeroPoint[0] >= -128 && fq.zeroPoint[0] <= 127)) {
+      ctx.fail(`filter ${ctx.describe(filter)} has zero point ${fq.zeroPoint[0]}, expected an integer in [-128, 127]`);
+    }
     const perChannel = fq.scale.length > 1;
     if (perChannel && (fq.axis !== 0 || fq.scale.length !== outChannels)) {
       ctx.fail(`filter ${ctx.describe(filter)} has ${fq.scale.length} scales on axis ${fq.axis}, expected ${outChannels} on axis 0`);
     }
     const range = quantizedActivationRange(activation, outQ.scale, outQ.zeroPoint, -128, 127);
-    if (!range) ctx.fail(`fused activation ${ACTIVATION_NAMES[activation] ?? activation} is not supported`);
+    if (!range) ctx.unsupported(`fused activation ${ACTIVATION_NAMES[activation] ?? activation} is not supported`);
     const multipliers: number[] = [];
     const shifts: number[] = [];
     for (let o = 0; o < (perChannel ? outChannels : 1); o++) {
@@ -81,6 +87,10 @@ export const fullyConnected: OpDefinition = {
         ? inQ.scale * fq.scale[o] / outQ.scale
         : Math.fround(inQ.scale * fq.scale[0]) / outQ.scale;
       const { multiplier, shift } = ctx.quantizeMultiplier(real);
+      // Single rounding saturates at 2^30; double rounding (TFLM) would shift left by 31 or more.
+      if (shift > 30) {
+        ctx.fail(`input scale x filter scale / output scale is ${real}${perChannel ? ` for output channel ${o}` : ''}, expected less than 2^30 (TFLM cannot requantize with it)`);
+      }
       multipliers.push(multiplier);
       shifts.push(shift);
     }

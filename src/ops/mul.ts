@@ -1,4 +1,5 @@
 // MUL: output = act(input1 * input2), with NumPy-style broadcasting of the inputs.
+// int32 (no quantization, wrapping): binary-int32.ts.
 // Semantics of tensorflow/lite/kernels/mul.cc with the reference kernels (reference_ops::Mul and
 // BroadcastMul6DSlow for float, reference_integer_ops::Mul / BroadcastMul6DSlow for int8).
 //
@@ -15,6 +16,7 @@ import { DType } from '../model/model.js';
 import {
   B_END, expectBinaryTypes, floatClamp, int8Clamp, int8Quant, prepareBroadcast, runBroadcast, type BinaryRow,
 } from './binary-broadcast.js';
+import { prepareInt32Binary } from './binary-int32.js';
 import { KernelId } from './kernel-ids.js';
 import { RECORD_HEADER, type Kernel, type OpContext, type OpDefinition } from './op.js';
 import { floatBits, multiplyByQuantizedMultiplierDouble } from './quant.js';
@@ -41,6 +43,7 @@ export const mul: OpDefinition = {
     const output = ctx.output(0);
     const options = ctx.options(21, 'MulOptions');
     const activation = options?.i8(0, 'fused_activation_function') ?? 0;
+    if (input1.type === DType.INT32) return prepareInt32Binary(ctx, KernelId.MUL_I32, input1, input2, output, activation);
     expectBinaryTypes(ctx, input1, input2, output);
     const loops = prepareBroadcast(ctx, input1, input2, output);
     const tensors = [input1, input2, output];

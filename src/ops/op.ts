@@ -6,7 +6,7 @@
 //   [kernel id, tensor count T, record length L, pool0, byte offset0, ..., pool(T-1), offset(T-1), params...]
 // pool is POOL_ARENA, POOL_MODEL (constant data) or NO_TENSOR (an omitted optional input).
 
-import { XsmlError } from '../errors.js';
+import { XsmlError, type XsmlErrorCode } from '../errors.js';
 import type { Table } from '../model/flatbuffer.js';
 import { dtypeName, type Model, type Operator, type Tensor } from '../model/model.js';
 import { quantizeMultiplier, type ExactWith, type Requantize, type Rounding } from './quant.js';
@@ -37,14 +37,23 @@ export interface PreparedOp {
   tensors: (Tensor | null)[]; // what the kernel addresses, in the order its record lists them
   params: number[]; // int32 parameters (floats as floatBits)
   scratchBytes?: number; // arena scratch for this op only; appended as the last tensor ref
+  /**
+   * Arena bytes this op keeps between invokes (state): never reused by other tensors, zeroed when
+   * the interpreter is created and by reset(). Appended as a tensor ref after the scratch ref.
+   */
+  persistentBytes?: number;
 }
 
 export interface OpDefinition {
-  code: number; // BuiltinOperator code
-  name: string;
+  code: number; // BuiltinOperator code (32, CUSTOM, for a custom op)
+  name: string; // the builtin's name, or the custom op's custom_code, by which it is found
+  custom?: boolean; // a custom op: registered in CUSTOM_OPERATORS by name
   maxVersion: number; // highest op version whose semantics this implementation covers
   prepare(ctx: OpContext): PreparedOp;
 }
+
+/** The values a zero point may take, by TensorType: those of the quantized type itself. */
+const ZERO_POINT_RANGE: Record<number, [number, number]> = { 3: [0, 255], 7: [-32768, 32767], 9: [-128, 127] };
 
 /** Everything prepare may look at, with errors that name the model, op and tensor. */
 export class OpContext {
@@ -65,8 +74,14 @@ export class OpContext {
     return `${this.model.name}: op #${op.index} ${op.opcode.name} (version ${op.opcode.version})`;
   }
 
-  fail(message: string): never {
-    throw new XsmlError(`${this.where}: ${message}`);
+  /** Fails with INVALID_MODEL (or the code given): the op as the model states it cannot be right. */
+  fail(message: string, code: XsmlErrorCode = 'INVALID_MODEL'): never {
+    throw new XsmlError(`${this.where}: ${message}`, code);
+  }
+
+  /** Fails with UNSUPPORTED_FEATURE: a valid use of the op that xsml does not run. */
+  unsupported(message: string): never {
+    this.fail(message, 'UNSUPPORTED_FEATURE');
   }
 
   describe(t: Tensor): string {
@@ -113,7 +128,7 @@ export class OpContext {
 
   expectType(t: Tensor, what: string, ...types: number[]): void {
     if (!types.includes(t.type)) {
-      this.fail(`${what} ${this.describe(t)} has type ${dtypeName(t.type)}, expected ${types.map(dtypeName).join(' or ')}`);
+      this.unsupported(`${what} ${this.describe(t)} has type ${dtypeName(t.type)}, expected ${types.map(dtypeName).join(' or ')}`);
     }
   }
 
@@ -123,6 +138,11 @@ export class OpContext {
 
   expectRank(t: Tensor, what: string, rank: number): void {
     if (t.shape.length !== rank) this.fail(`${what} ${this.describe(t)} must have rank ${rank}`);
+  }
+
+  /** Fails unless every dimension is at least 1 (the op's kernels do not take empty tensors). */
+  expectNonEmpty(t: Tensor, what: string): void {
+    if (t.shape.some((d) => d === 0)) this.unsupported(`${what} ${this.describe(t)} is empty (a dimension is 0), which ${this.op.opcode.name} does not support`);
   }
 
   expectConstant(t: Tensor, what: string): void {
@@ -136,11 +156,19 @@ export class OpContext {
     }
   }
 
-  /** Per-tensor quantization (scale, zero point); fails if the tensor has none. */
+  /**
+   * Per-tensor quantization (scale, zero point); fails if the tensor has none, if the scale is not
+   * positive, or if the zero point is not a value of the tensor's integer type.
+   */
   quant(t: Tensor, what: string): { scale: number; zeroPoint: number } {
     const q = t.quant;
     if (!q) this.fail(`${what} ${this.describe(t)} has no quantization parameters`);
     if (!(q.scale[0] > 0) || !Number.isFinite(q.scale[0])) this.fail(`${what} ${this.describe(t)} has scale ${q.scale[0]}, expected a positive number`);
-    return { scale: q.scale[0], zeroPoint: q.zeroPoint[0] };
+    const range = ZERO_POINT_RANGE[t.type];
+    const zeroPoint = q.zeroPoint[0];
+    if (range && !(Number.isInteger(zeroPoint) && zeroPoint >= range[0] && zeroPoint <= range[1])) {
+      this.fail(`${what} ${this.describe(t)} has zero point ${zeroPoint}, expected an integer in [${range[0]}, ${range[1]}]`);
+    }
+    return { scale: q.scale[0], zeroPoint };
   }
 }

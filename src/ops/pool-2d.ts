@@ -53,7 +53,7 @@ export function preparePool2d(ctx: OpContext, kernelF32: number, kernelS8: numbe
   const filterW = options.i32(3, 'filter_width');
   const filterH = options.i32(4, 'filter_height');
   const activation = options.i8(5, 'fused_activation_function');
-  if (padding !== PADDING_SAME && padding !== PADDING_VALID) ctx.fail(`padding ${padding} is not supported, expected SAME (0) or VALID (1)`);
+  if (padding !== PADDING_SAME && padding !== PADDING_VALID) ctx.unsupported(`padding ${padding} is not supported, expected SAME (0) or VALID (1)`);
   if (!(strideH > 0 && strideW > 0)) ctx.fail(`strides must be positive, got stride_h ${strideH} and stride_w ${strideW}`);
   if (!(filterH > 0 && filterW > 0)) ctx.fail(`filter size must be positive, got filter_height ${filterH} and filter_width ${filterW}`);
 
@@ -68,6 +68,13 @@ export function preparePool2d(ctx: OpContext, kernelF32: number, kernelS8: numbe
   ctx.expectShape(output, 'output', [batches, outH, outW, channels]);
   const padH = padBefore(inH, filterH, strideH, outH);
   const padW = padBefore(inW, filterW, strideW, outW);
+  // The kernels compute window coordinates and element counts in int32 (and the count as a float).
+  for (const [what, out, stride, pad, filter, size] of [['height', outH, strideH, padH, filterH, inH], ['width', outW, strideW, padW, filterW, inW]] as const) {
+    if (out * stride + pad + filter + size > 0x7fffffff) {
+      ctx.unsupported(`window ${what}: ${out} outputs with stride ${stride}, padding ${pad} and filter ${filter} over ${size} inputs overflow int32 coordinates`);
+    }
+  }
+  if (filterH * filterW >= 2 ** 23) ctx.unsupported(`a ${filterH}x${filterW} pooling window has more than 2^23 elements`);
   // The reference fails at eval when a window holds no input element; that never happens with the
   // paddings above, but a plan must never divide by zero, so check every window row and column.
   const emptyAt = (out: number, stride: number, pad: number, filter: number, size: number) => {
@@ -85,7 +92,7 @@ export function preparePool2d(ctx: OpContext, kernelF32: number, kernelS8: numbe
 
   if (input.type === DType.FLOAT32) {
     const range = floatActivationRange(activation);
-    if (!range) ctx.fail(`fused activation ${ACTIVATION_NAMES[activation] ?? activation} is not supported`);
+    if (!range) ctx.unsupported(`fused activation ${ACTIVATION_NAMES[activation] ?? activation} is not supported`);
     return { kernel: kernelF32, tensors, params: [...shapeParams, floatBits(range[0]), floatBits(range[1])] };
   }
 
@@ -98,6 +105,6 @@ export function preparePool2d(ctx: OpContext, kernelF32: number, kernelS8: numbe
     ctx.fail(`input and output must have the same quantization, got scale ${inQ.scale} zero point ${inQ.zeroPoint} and scale ${outQ.scale} zero point ${outQ.zeroPoint}`);
   }
   const range = quantizedActivationRange(activation, outQ.scale, outQ.zeroPoint, -128, 127);
-  if (!range) ctx.fail(`fused activation ${ACTIVATION_NAMES[activation] ?? activation} is not supported`);
+  if (!range) ctx.unsupported(`fused activation ${ACTIVATION_NAMES[activation] ?? activation} is not supported`);
   return { kernel: kernelS8, tensors, params: [...shapeParams, range[0], range[1]] };
 }

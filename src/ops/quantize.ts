@@ -97,8 +97,8 @@ export const quantize: OpDefinition = {
     if (input.type === DType.INT8) ctx.expectType(output, 'output', DType.INT8, DType.UINT8, DType.INT16);
     else if (input.type === DType.UINT8) ctx.expectType(output, 'output', DType.INT8, DType.UINT8);
     else ctx.expectType(output, 'output', DType.INT8, DType.INT16);
-    if (input.quant && input.quant.scale.length > 1) ctx.fail(`input ${ctx.describe(input)} is quantized per channel, which requantization does not support`);
-    if (oq.scale.length > 1) ctx.fail(`output ${ctx.describe(output)} is quantized per channel, which requantization does not support`);
+    if (input.quant && input.quant.scale.length > 1) ctx.unsupported(`input ${ctx.describe(input)} is quantized per channel, which requantization does not support`);
+    if (oq.scale.length > 1) ctx.unsupported(`output ${ctx.describe(output)} is quantized per channel, which requantization does not support`);
     const inQ = ctx.quant(input, 'input');
     const outQ = ctx.quant(output, 'output');
     checkZeroPoints(ctx, input, 'input', [inQ.zeroPoint]);

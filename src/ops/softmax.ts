@@ -66,7 +66,7 @@ export const softmax: OpDefinition = {
       ctx.fail(`output ${ctx.describe(output)} has scale ${outQ.scale} and zero point ${outQ.zeroPoint}, ` +
         `expected scale 1/${2 ** bits} and zero point ${outMin}`);
     }
-    if (!(beta > 0) || !Number.isFinite(beta)) ctx.fail(`beta ${beta} is not supported for quantized softmax, expected a positive number`);
+    if (!(beta > 0) || !Number.isFinite(beta)) ctx.unsupported(`beta ${beta} is not supported for quantized softmax, expected a positive number`);
 
     // PreprocessSoftmaxScaling: beta * input_scale * 2^26 in double, capped (lower with single
     // rounding, whose multiply cannot shift left by 31), as a multiplier greater than one.

@@ -18,6 +18,7 @@ export interface OpSpec {
   code: number; // BuiltinOperator
   version?: number;
   customName?: string;
+  customOptions?: Uint8Array; // a custom op's options (FlexBuffers bytes)
   inputs: number[];
   outputs: number[];
   optionsType?: number; // BuiltinOptions union type
@@ -138,7 +139,13 @@ export function buildModel(spec: ModelSpec): Uint8Array {
     const inputs = intVector(b, op.inputs);
     const outputs = intVector(b, op.outputs);
     const options = op.options ? optionsTable(b, op.options) : 0;
-    b.startObject(5);
+    let custom = 0;
+    if (op.customOptions) {
+      b.startVector(1, op.customOptions.length, 1);
+      for (let i = op.customOptions.length - 1; i >= 0; i--) b.addInt8(op.customOptions[i]);
+      custom = b.endVector();
+    }
+    b.startObject(custom ? 6 : 5);
     b.addFieldInt32(0, opcodeIndex[i], 0);
     b.addFieldOffset(1, inputs, 0);
     b.addFieldOffset(2, outputs, 0);
@@ -146,6 +153,7 @@ export function buildModel(spec: ModelSpec): Uint8Array {
       b.addFieldInt8(3, op.optionsType ?? 0, 0);
       b.addFieldOffset(4, options, 0);
     }
+    if (custom) b.addFieldOffset(5, custom, 0);
     return b.endObject();
   });
 
@@ -186,6 +194,8 @@ export function bytesOf(type: number, values: ArrayLike<number>): Uint8Array {
     case 3: return Uint8Array.from(values);
     case 7: return new Uint8Array(Int16Array.from(values).buffer);
     case 9: return new Uint8Array(Int8Array.from(values).buffer);
+    case 15: return new Uint8Array(Uint32Array.from(values).buffer);
+    case 16: return new Uint8Array(Uint16Array.from(values).buffer);
     default: throw new Error(`bytesOf: type ${type}`);
   }
 }

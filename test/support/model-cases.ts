@@ -84,8 +84,6 @@ export const MODEL_CASES: ModelCase[] = [
 
 /** Models with operators xsml does not run: loading must name them. */
 export const UNSUPPORTED_MODELS: [file: string, ops: string[]][] = [
-  ['tflm/audio_preprocessor_int8.tflite', ['SignalWindow', 'SignalRfft', 'SignalFilterBank']],
-  ['tflm/audio_preprocessor_float.tflite', ['SignalWindow', 'SignalRfft']],
   ['tflm/keyword_scrambled.tflite', ['SVDF']],
   ['tflm/keyword_scrambled_8bit.tflite', ['SVDF']],
   ['tflm/trained_lstm_int8.tflite', ['UNIDIRECTIONAL_SEQUENCE_LSTM']],

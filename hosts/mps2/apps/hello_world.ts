@@ -2,7 +2,9 @@
 // zero-copy from flash, the static arena, one inference per x = 0..7, each printed in the seed's
 // format with its time: `Finished in <us>us <instructions> instructions   <x> <y>`. Microseconds
 // are instructions at the nominal clock (QEMU counts instructions, not cycles). Then the mean of
-// N back-to-back inferences, which the 40-instruction tick of the counter does not blur.
+// N back-to-back inferences. (The demo, apps/demo.ts, runs this model and two more.)
+import { invokeInstructions, span } from './measure.js';
+
 {
   const MODEL = 'hello_world_no_quant_2788.tflite';
   const RUNS = 64;
@@ -15,7 +17,7 @@
     arena: new Uint8Array(xsmlBoard.arena()),
     ...(native ? { executor: xsml.nativeExecutor } : {}),
   });
-  const prepared = xsmlBoard.instructions() - t0;
+  const prepared = span(t0);
   const input = interp.inputs[0].data as Float32Array;
   const output = interp.outputs[0].data as Float32Array;
   print(`${MODEL}: ${model.bytes.byteLength} bytes in flash, arena ${interp.plan.arenaBytes} of ${xsmlBoard.arenaBytes} bytes, ` +
@@ -29,20 +31,18 @@
     input[0] = x;
     const start = xsmlBoard.instructions();
     interp.invoke();
-    const spent = xsmlBoard.instructions() - start;
+    const spent = span(start);
     print(`Finished in ${Math.round(spent / mhz)}us ${spent} instructions   ${x.toFixed(5)} ${output[0].toFixed(5)}`);
   }
 
-  input[0] = 3;
+  const setInput = () => { input[0] = 3; };
   const executor = interp.executor as Partial<import('../runtime.js').NativeExecutor>;
   const kernelStart = executor.kernelNanoseconds ? executor.kernelNanoseconds() : 0;
   const heapProbe = xsmlBoard.heapStats(); // what one heapStats() result costs, to subtract
   const heapBefore = xsmlBoard.heapStats();
   const probeSlots = heapBefore.slots - heapProbe.slots;
   const probeChunks = heapBefore.chunksBytes - heapProbe.chunksBytes;
-  const start = xsmlBoard.instructions();
-  for (let r = 0; r < RUNS; r++) interp.invoke();
-  const mean = (xsmlBoard.instructions() - start) / RUNS;
+  const mean = invokeInstructions(interp, RUNS, setInput);
   const heapAfter = xsmlBoard.heapStats();
   print(`mean of ${RUNS} inferences: ${mean.toFixed(0)} instructions, ${(mean / mhz).toFixed(1)}us at ${mhz} MHz (executor ${interp.executor.name})`);
   if (executor.kernelNanoseconds) {

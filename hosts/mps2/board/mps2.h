@@ -41,6 +41,16 @@ void mps2_console_puts(const char *s);
 /* Clock: the FPGAIO counter extended to 64 bits (call at least every 171 s of virtual time). */
 uint64_t mps2_ticks(void);
 static inline uint64_t mps2_instructions(void) { return mps2_ticks() * MPS2_INSTRUCTIONS_PER_TICK; }
+/* The same in nanoseconds of virtual time (= instructions): the native glue's clock, XSML_XS_CLOCK_NS. */
+uint64_t mps2_clock_ns(void);
+/* Exact to a few instructions (board.c): the instructions since reset when mps2_instructions_start
+   returns, and when mps2_instructions_end is called, less the span of an empty measurement. Each
+   spins up to 44 instructions to the counter's next tick. Calibrate once at boot. */
+uint64_t mps2_instructions_start(void);
+uint64_t mps2_instructions_end(void);
+void mps2_instructions_calibrate(void);
+/* What the readings measure around a loop of exactly 1 + 2 * n instructions (n >= 1). */
+uint32_t mps2_instructions_check(uint32_t n);
 
 /* Ends the emulation with this exit status (semihosting SYS_EXIT_EXTENDED). Never returns. */
 void mps2_exit(int status) __attribute__((noreturn));

@@ -1,0 +1,156 @@
+// The runner firmware's app (`xsml run MODEL --host mps2-an386|mps2-an500`): runs the job that
+// QEMU's -device loader placed in the LOAD region (hosts/node/board-host.ts writes it; main.c
+// reads it): for each run, the model read in place, its inputs copied into the static arena, N
+// back-to-back inferences, and ONE line on the console: the JSON of the other hosts
+//   {"model", "host", "outputs": [{"name", "dtype", "shape", "data", ["quantization"]}], "arenaBytes",
+//    "invoke": {"repeat", "microseconds"}, "instructions", ["profile": [{"op", "name", "microseconds",
+//    "instructions", "share"}]], "executor", "instructionsEach" (up to 100), "prepareInstructions",
+//    "memory": {...}}
+// or `xsml: error: <message>`. "instructions" is the mean per inference, exact to a few
+// (hosts/mps2/apps/measure.ts); microseconds are instructions at the nominal clock. Any failed run
+// makes the firmware exit 1.
+import type { Interpreter, TensorData, TensorView } from '../../../src/index.js';
+import { invokeInstructions, profileOps } from './measure.js';
+
+{
+  const native = typeof xsmlNative !== 'undefined';
+  const mhz = xsmlBoard.nominalHz / 1e6;
+  const wholeArena = new Uint8Array(xsmlBoard.arena());
+  const liveBytes = () => {
+    xsmlBoard.collect();
+    const h = xsmlBoard.heapStats();
+    return h.chunksBytes + h.slots * h.slotBytes;
+  };
+  const baselineLiveBytes = liveBytes(); // the runtime and this app, before any model
+
+  const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ');
+  const bytesOf = (v: TensorView) => new Uint8Array(v.data.buffer, v.data.byteOffset, v.data.byteLength);
+  const numberJson = (v: number) => (Number.isFinite(v) ? String(v) : 'null');
+
+  /** The values of a tensor as a JSON array, written in pieces (no array of all of them in the XS heap). */
+  const writeData = (data: TensorData) => {
+    const CHUNK = 256;
+    xsmlBoard.write('[');
+    for (let i = 0; i < data.length; i += CHUNK) {
+      const end = Math.min(i + CHUNK, data.length);
+      let text = i > 0 ? ',' : '';
+      for (let j = i; j < end; j++) text += (j > i ? ',' : '') + numberJson(data[j]);
+      xsmlBoard.write(text);
+    }
+    xsmlBoard.write(']');
+  };
+
+  interface Prepared {
+    key: string;
+    interp: Interpreter;
+    instructions: number; // loadModel + Interpreter (check, plan, native prepare)
+  }
+  let prepared: Prepared | null = null;
+
+  const prepare = (run: XsmlBoardRun): Prepared => {
+    const key = `${run.modelOffset}/${run.exactWith}/${run.arenaBytes}`;
+    if (prepared && prepared.key === key) {
+      // The same model again: a fresh start, as a new interpreter would have (state kept between
+      // invokes, in the arena's persistent part, is cleared).
+      const interp = prepared.interp as Interpreter & { reset?: () => void };
+      if (interp.reset) interp.reset();
+      return prepared;
+    }
+    prepared = null;
+    xsmlBoard.collect(); // the previous model's interpreter and plan (its pool block) go first
+    let arena = wholeArena;
+    if (run.arenaBytes >= 0) {
+      if (run.arenaBytes > wholeArena.byteLength) {
+        throw new xsml.XsmlError(`${run.name}: --arena-bytes ${run.arenaBytes} is more than the board's static arena of ${wholeArena.byteLength} bytes (ARENA_BYTES)`, 'BAD_ARGUMENT');
+      }
+      arena = wholeArena.subarray(0, run.arenaBytes);
+    }
+    const start = xsmlBoard.instructions();
+    const model = xsml.loadModel(new Uint8Array(run.model), run.name);
+    let interp: Interpreter;
+    try {
+      interp = new xsml.Interpreter(model, { arena, exactWith: run.exactWith, ...(native ? { executor: xsml.nativeExecutor } : {}) });
+    } catch (e) {
+      if (run.arenaBytes < 0 && e instanceof xsml.XsmlError && e.code === 'ARENA_TOO_SMALL') {
+        throw new xsml.XsmlError(`${e.message} (the board's static arena; build the firmware with a larger ARENA_BYTES)`, 'ARENA_TOO_SMALL');
+      }
+      throw e;
+    }
+    prepared = { key, interp, instructions: xsmlBoard.instructions() - start };
+    return prepared;
+  };
+
+  const runOne = (run: XsmlBoardRun) => {
+    const { interp, instructions: prepareInstructions } = prepare(run);
+    const views = interp.inputs;
+    if (run.inputs.length > views.length) {
+      throw new xsml.XsmlError(`${run.name} has ${views.length} input${views.length > 1 ? 's' : ''}, got ${run.inputs.length}`, 'BAD_INPUT');
+    }
+    if (run.inputs.length > 0 && run.inputs.length < views.length) {
+      throw new xsml.XsmlError(`${run.name} has ${views.length} inputs, got ${run.inputs.length} (give all or none)`, 'BAD_INPUT');
+    }
+    // The inputs' bytes (in the LOAD region, or zeros), copied into the arena before every
+    // inference: the arena may reuse them once they are consumed.
+    const saved = views.map((v, k) => {
+      const target = bytesOf(v);
+      if (k >= run.inputs.length) return new Uint8Array(target.byteLength);
+      const bytes = new Uint8Array(run.inputs[k]);
+      if (bytes.byteLength !== target.byteLength) {
+        throw new xsml.XsmlError(`input ${k} (tensor ${JSON.stringify(v.name)}, ${v.dtype}[${v.shape.join(',')}]): ${bytes.byteLength} bytes, expected ${target.byteLength} raw little-endian ${v.dtype} bytes`, 'BAD_INPUT');
+      }
+      return bytes;
+    });
+    const targets = views.map(bytesOf);
+    const restore = () => {
+      for (let k = 0; k < targets.length; k++) targets[k].set(saved[k]);
+    };
+
+    const each: number[] = [];
+    const instructions = invokeInstructions(interp, run.repeat, restore, each); // the last one leaves the outputs
+    let profile = null;
+    if (run.profile) {
+      profile = profileOps(interp, run.repeat, restore, instructions);
+      restore();
+      interp.invoke();
+    }
+
+    const w = xsmlBoard.write;
+    w(`{"model":${JSON.stringify(run.name)},"host":${JSON.stringify(xsmlBoard.name)},"outputs":[`);
+    interp.outputs.forEach((o, k) => {
+      w(`${k ? ',' : ''}{"name":${JSON.stringify(o.name)},"dtype":${JSON.stringify(o.dtype)},"shape":${JSON.stringify(o.shape)},"data":`);
+      writeData(o.data);
+      if (o.quant) w(`,"quantization":${JSON.stringify(o.quant)}`);
+      w('}');
+    });
+    const heap = xsmlBoard.heapStats();
+    const live = liveBytes(); // with this model's interpreter
+    const pool = native ? (xsmlNative.heapStats() as { peakPlanPoolBytes?: number; planPoolSize?: number }) : {};
+    w(`],"arenaBytes":${interp.plan.arenaBytes},"invoke":${JSON.stringify({ repeat: run.repeat, microseconds: instructions / mhz })}` +
+      `,"instructions":${Math.round(instructions)}${profile ? `,"profile":${JSON.stringify(profile)}` : ''}` +
+      `,"executor":${JSON.stringify(interp.executor.name)},"instructionsEach":${JSON.stringify(each)},"prepareInstructions":${prepareInstructions}` +
+      `,"memory":${JSON.stringify({
+        planBytes: interp.plan.program.byteLength, staticArenaBytes: wholeArena.byteLength,
+        peakChunksBytes: heap.peakChunksBytes, peakSlots: heap.peakSlots, slotBytes: heap.slotBytes,
+        liveBytes: live, baselineLiveBytes,
+        mallocBytes: heap.mallocBytes, heapBudget: heap.heapBudget,
+        peakPlanPoolBytes: pool.peakPlanPoolBytes ?? 0, planPoolSize: pool.planPoolSize ?? 0,
+      })}}\n`);
+  };
+
+  const job = xsmlBoard.job();
+  if (!job) {
+    print(`xsml: error: no job at 0x${xsmlBoard.loadAddress.toString(16).padStart(8, '0')}: boot the runner with QEMU's -device loader,file=JOB,addr=0x${xsmlBoard.loadAddress.toString(16)} (xsml run --host ${xsmlBoard.name} writes JOB)`);
+    exit(1);
+  } else {
+    let failed = 0;
+    for (const run of job.runs) {
+      try {
+        runOne(run);
+      } catch (e) {
+        print(`xsml: error: ${messageOf(e)}`);
+        failed++;
+      }
+    }
+    if (failed > 0) exit(1);
+  }
+}
