@@ -1,7 +1,7 @@
 /* MUL (src/ops/mul.ts): float32 and int8, over the broadcast loop nest of binary.h. */
 #include "mul.h"
 
-#include <string.h>
+#include "check_util.h"
 
 #include "fixed_point.h"
 
@@ -59,18 +59,12 @@ void xsml_mul_s8(const xsml_broadcast *bc, const int8_t *input1, const int8_t *i
 
 /* ---- record decoders ---- */
 
-static float param_f32(const int32_t *p, int k) {
-  float f;
-  memcpy(&f, &p[k], sizeof f);
-  return f;
-}
-
 static void eval_f32(const int32_t *rec, const xsml_memory *mem) {
   const int32_t *p = xsml_params(rec);
   xsml_broadcast bc;
   xsml_broadcast_read(p, &bc);
   xsml_mul_f32(&bc, (const float *)xsml_tensor(rec, 0, mem), (const float *)xsml_tensor(rec, 1, mem),
-               param_f32(p, P_ACT_MIN), param_f32(p, P_ACT_MAX), (float *)xsml_tensor(rec, 2, mem));
+               xsml_param_f32(p[P_ACT_MIN]), xsml_param_f32(p[P_ACT_MAX]), (float *)xsml_tensor(rec, 2, mem));
 }
 
 static void eval_s8(const int32_t *rec, const xsml_memory *mem) {

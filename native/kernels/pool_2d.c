@@ -5,8 +5,9 @@
  */
 #include "pool_2d.h"
 
+#include "check_util.h"
+
 #include <float.h>
-#include <string.h>
 
 enum {
   P_BATCHES = 0, P_IN_H, P_IN_W, P_CHANNELS, P_OUT_H, P_OUT_W, P_STRIDE_H, P_STRIDE_W,
@@ -154,17 +155,11 @@ static void dims_of(const int32_t *p, xsml_pool_dims *d) {
   d->pad_w = p[P_PAD_W];
 }
 
-static float param_f32(const int32_t *p, int k) {
-  float f;
-  memcpy(&f, &p[k], sizeof f);
-  return f;
-}
-
 static void eval_avg_f32(const int32_t *rec, const xsml_memory *mem) {
   const int32_t *p = xsml_params(rec);
   xsml_pool_dims d;
   dims_of(p, &d);
-  xsml_average_pool_2d_f32(&d, (const float *)xsml_tensor(rec, 0, mem), param_f32(p, P_ACT_MIN), param_f32(p, P_ACT_MAX),
+  xsml_average_pool_2d_f32(&d, (const float *)xsml_tensor(rec, 0, mem), xsml_param_f32(p[P_ACT_MIN]), xsml_param_f32(p[P_ACT_MAX]),
                            (float *)xsml_tensor(rec, 1, mem));
 }
 
@@ -180,7 +175,7 @@ static void eval_max_f32(const int32_t *rec, const xsml_memory *mem) {
   const int32_t *p = xsml_params(rec);
   xsml_pool_dims d;
   dims_of(p, &d);
-  xsml_max_pool_2d_f32(&d, (const float *)xsml_tensor(rec, 0, mem), param_f32(p, P_ACT_MIN), param_f32(p, P_ACT_MAX),
+  xsml_max_pool_2d_f32(&d, (const float *)xsml_tensor(rec, 0, mem), xsml_param_f32(p[P_ACT_MIN]), xsml_param_f32(p[P_ACT_MAX]),
                        (float *)xsml_tensor(rec, 1, mem));
 }
 
