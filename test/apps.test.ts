@@ -82,6 +82,18 @@ describe('HotwordRecognizer', () => {
     expect(found.map(describeDetection)[0]).toMatch(/^Heard yes \(score 1\.00, at \d+ ms\)$/);
   });
 
+  it('shares one arena between its models, whatever it held before', () => {
+    const fresh = new HotwordRecognizer(frontEnd, keywords);
+    const need = Math.ceil(fresh.frontEnd.plan.arenaBytes / 16) * 16 + fresh.model.plan.arenaBytes;
+    const arena = new Uint8Array(need).fill(0xa5);
+    const shared = new HotwordRecognizer(frontEnd, keywords, { interpreter: { arena } });
+    expect(shared.model.arena.byteOffset).toBe(need - fresh.model.plan.arenaBytes);
+    const samples = readWav(join(TESTDATA, 'yes_1000ms.wav')).samples;
+    expect([...shared.push(samples), ...shared.finish()]).toEqual([...fresh.push(samples), ...fresh.finish()]);
+    expect(() => new HotwordRecognizer(frontEnd, keywords, { interpreter: { arena: arena.subarray(0, need - 16) } }))
+      .toThrow(new RegExp(`an arena of ${need - 16} bytes is too small: .* need ${need} bytes`));
+  });
+
   it('rejects models that do not fit together', () => {
     expect(() => new HotwordRecognizer(keywords, keywords)).toThrow(XsmlError);
     expect(() => new HotwordRecognizer(frontEnd, keywords, { labels: ['a', 'b'] })).toThrow(/2 labels for 4 scores/);
@@ -119,6 +131,12 @@ describe('GesturePredictor', () => {
     expect(predictor.stats.inferences).toBe(inferences);
     predictor.push(new Float32Array(3));
     expect(predictor.stats.inferences).toBe(inferences + 1);
+  });
+
+  it('starts from a window of zeros, whatever the arena held before', () => {
+    const fresh = new GesturePredictor(wand);
+    const arena = new Uint8Array(fresh.model.plan.arenaBytes).fill(0x7f);
+    expect(new GesturePredictor(wand, { interpreter: { arena } }).push(recording('ring'))).toEqual(fresh.push(recording('ring')));
   });
 
   it('needs whole (x, y, z) samples', () => {
@@ -171,7 +189,7 @@ describe('the commands', () => {
   });
 
   it('fail in one line', () => {
-    for (const r of [xsml('hotword'), xsml('hotword', join(TESTDATA, 'yes_1000ms.wav'), '--host', 'xs'), xsml('gesture', join(tmp, 'missing.bin'))]) {
+    for (const r of [xsml('hotword'), xsml('hotword', join(TESTDATA, 'yes_1000ms.wav'), '--host', 'nowhere'), xsml('gesture', join(tmp, 'missing.bin'))]) {
       expect(r.code).not.toBe(0);
       expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
       expect(r.stderr).toMatch(/^xsml: error: /);

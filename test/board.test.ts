@@ -1,7 +1,8 @@
 // The emulated boards: the runner firmware (hosts/mps2, XS and the C kernels on a Cortex-M4F and a
 // Cortex-M7 in QEMU) gives the Node host's outputs for every shared model and input (integers
 // exactly, float32 within test/support/compare.ts's tolerance), counts the same instructions on
-// every run, stays within its flash budget, and reports a failing model in one line, as Node does.
+// every run, stays within its flash budget, and reports a failing model in one line, as Node does;
+// the hotword and gesture apps, fed their recordings as from a driver, detect what they do on Node.
 // The firmware is built here (make -C hosts/mps2-an386 runner, ...) if it is missing or stale.
 // Cost: the first build of both boards' firmware ~1.5 minutes on 2 cores; then about a minute
 // of QEMU (hosts/mps2/README.md, "Tests").
@@ -9,8 +10,11 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Interpreter, loadModel, type ExactWith, type TensorData } from '../src/index.js';
-import { BOARDS, ensureFirmware, ensureFirmwareAsync, runOnBoardAsync, type BoardBoot, type BoardRun } from '../hosts/node/board-host.js';
+import { GesturePredictor, HotwordRecognizer, Interpreter, loadModel, type ExactWith, type TensorData } from '../src/index.js';
+import {
+  BOARDS, ensureFirmware, ensureFirmwareAsync, runOnBoardAsync, streamOnBoardAsync, type BoardBoot, type BoardRecording, type BoardRun, type BoardStreamBoot,
+} from '../hosts/node/board-host.js';
+import { readWav } from '../hosts/node/wav.js';
 import { mismatch } from './support/compare.js';
 import { ROOT } from './support/golden.js';
 import { MODEL_CASES, MODELS_DIR } from './support/model-cases.js';
@@ -107,6 +111,47 @@ describe('mps2-an500 (Cortex-M7): a few models give the Node host\'s outputs', (
     ({ results } = await boot('mps2-an500', some.map((c) => runOf(c))));
   }, BOOT_TIMEOUT);
   some.forEach((c, i) => it(c.label, () => expectNodeOutputs(c, results[i])));
+});
+
+describe('mps2-an386: the apps over their recordings (hosts/mps2/apps/stream.ts) detect what they do on Node', () => {
+  const tflm = (file: string) => bytesOf(`tflm/${file}`);
+  const testdata = (file: string) => new Uint8Array(readFileSync(join(MODELS_DIR, 'tflm/testdata', file)));
+  const recordings: BoardRecording[] = [
+    ...['yes', 'no', 'silence', 'noise'].map((clip): BoardRecording => {
+      const samples = readWav(join(MODELS_DIR, 'tflm/testdata', `${clip}_1000ms.wav`)).samples;
+      return {
+        app: 'hotword', name: `${clip}_1000ms.wav`, data: new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength),
+        models: [tflm('audio_preprocessor_int8.tflite'), tflm('micro_speech_quantized.tflite')], exactWith: 'tflm',
+      };
+    }),
+    ...['ring', 'slope'].map((g): BoardRecording => ({
+      app: 'gesture', name: `magic_wand_${g}_128x3_f32.bin`, data: testdata(`magic_wand_${g}_128x3_f32.bin`), models: [tflm('magic_wand.tflite')], exactWith: 'tflm',
+    })),
+  ];
+  const onNode = (r: BoardRecording) => {
+    const model = (bytes: Uint8Array) => loadModel(bytes, r.name);
+    if (r.app === 'hotword') {
+      const app = new HotwordRecognizer(model(r.models[0]), model(r.models[1]), { interpreter: { exactWith: r.exactWith } });
+      return [...app.push(new Int16Array(r.data.slice().buffer)), ...app.finish()];
+    }
+    return new GesturePredictor(model(r.models[0]), { interpreter: { exactWith: r.exactWith } }).push(new Float32Array(r.data.slice().buffer));
+  };
+  let boot: BoardStreamBoot;
+  beforeAll(async () => {
+    boot = await streamOnBoardAsync('mps2-an386', recordings);
+  }, BOOT_TIMEOUT);
+  recordings.forEach((r, i) => it(`${r.app}: ${r.name}`, () => {
+    const result = boot.results[i];
+    if (!result.ok) throw new Error(`the board failed: ${result.error}`);
+    const node = onNode(r);
+    expect(result.report.found.map((d) => [d.label, d.timeMs])).toEqual(node.map((d) => [d.label, d.timeMs]));
+    result.report.found.forEach((d, k) => expect(Math.abs(d.score - node[k].score)).toBeLessThan(1e-5));
+    // Each detection on the console with the instructions of its step and its share of the budget.
+    expect(result.lines.length).toBe(node.length);
+    result.lines.forEach((line) => expect(line).toMatch(/^(Heard|Gesture) \w+ \(score [\d.]+, at \d+ ms\) +[\d,]+ instructions \([\d.]+ ms\), [\d.]+% of the \d+ ms budget/));
+    expect(result.report.inferences).toBe(r.app === 'hotword' ? 51 : r.name.includes('ring') ? 127 : 126);
+    expect(result.report.memory.arenaBytes).toBeGreaterThan(0);
+  }));
 });
 
 describe('instructions', () => {

@@ -1,15 +1,20 @@
 // The XS desktop host: the real XS engine running xsml with every kernel in C (native/), one native
 // call per invoke. Every op case and every model gives the Node host's outputs (integers exactly,
 // float32 within test/support/compare.ts's tolerance), with both exactWith modes; the command line
-// gives the same JSON on both hosts; invoke allocates nothing in the XS heap; and the AddressSanitizer
-// build runs models cleanly. The XS binary is built here (make -C hosts/xs) if it is missing or stale.
+// gives the same JSON on both hosts; the hotword and gesture apps hear and see what they do on Node;
+// invoke allocates nothing in the XS heap; and the AddressSanitizer build runs models and an app cleanly. The XS binary is built here (make -C hosts/xs) if it is missing or stale.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Interpreter, loadModel, type ExactWith, type TensorData } from '../src/index.js';
+import {
+  GesturePredictor, HotwordRecognizer, Interpreter, loadModel, type Detection, type ExactWith, type Gesture, type TensorData,
+} from '../src/index.js';
+import { readWav } from '../hosts/node/wav.js';
+import { frontendCases } from './cases/audio-frontend.js';
 import { allCases } from './cases/index.js';
+import { buildModel } from './support/builder.js';
 import { mismatch } from './support/compare.js';
 import { CASES_DIR, ROOT, caseFiles } from './support/golden.js';
 import { MODEL_CASES, modelCaseName } from './support/model-cases.js';
@@ -110,6 +115,20 @@ const opCases: [op: string, cases: Case[]][] = [...allCases()].map(([op, cases])
     outputs: c.spec.outputs.length, exactWith, heapBuffers: i % 4 === 3,
   }));
 })]);
+
+// The audio front end's ops (test/cases/audio-frontend.ts, golden-tested in test/signal.test.ts), written here.
+const frontendOpCases: [op: string, cases: Case[]][] = [...frontendCases()].map(([op, cases]) => [op, cases.flatMap((c, i) => {
+  const base = join(OUT_DIR, 'frontend', `${op}.${i}`);
+  const files = { model: `${base}.tflite`, inputs: c.inputs.map((_, k) => `${base}.in${k}.bin`) };
+  mkdirSync(join(OUT_DIR, 'frontend'), { recursive: true });
+  writeFileSync(files.model, buildModel(c.spec));
+  c.inputs.forEach((bytes, k) => writeFileSync(files.inputs[k], bytes));
+  return EXACT.map((exactWith) => ({
+    label: `${op}#${i} ${c.name} (exact with ${exactWith})`, model: files.model, inputs: files.inputs,
+    outputs: c.spec.outputs.length, exactWith, heapBuffers: i % 4 === 3,
+  }));
+})]);
+opCases.push(...frontendOpCases);
 
 const modelCases: Case[] = MODEL_CASES.flatMap((m) => m.inputs.flatMap((input, k) => {
   const files = caseFiles('models', modelCaseName(m.file, k), input.bytes().length, 1);
@@ -254,6 +273,59 @@ describe('invoke allocates nothing on XS (the XS heap\'s chunks and slots, befor
   });
 });
 
+const APP_MODELS = join(ROOT, 'models/tflm');
+const APP_DATA = join(APP_MODELS, 'testdata');
+const appModel = (file: string) => loadModel(new Uint8Array(readFileSync(join(APP_MODELS, file))), file);
+const CLIPS = ['yes', 'no', 'silence', 'noise'];
+const GESTURES = ['ring', 'slope'];
+
+/** A clip's 16 kHz samples as a raw file for the driver, and what the app hears in it on Node. */
+function hotwordCase(clip: string, exactWith: ExactWith): { raw: string; node: Detection[] } {
+  const samples = readWav(join(APP_DATA, `${clip}_1000ms.wav`)).samples;
+  const raw = join(OUT_DIR, `${clip}.s16`);
+  mkdirSync(OUT_DIR, { recursive: true });
+  writeFileSync(raw, new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength));
+  const recognizer = new HotwordRecognizer(appModel('audio_preprocessor_int8.tflite'), appModel('micro_speech_quantized.tflite'), { interpreter: { exactWith } });
+  return { raw, node: [...recognizer.push(samples), ...recognizer.finish()] };
+}
+
+const hotwordArgs = (raw: string, exactWith: ExactWith) =>
+  ['hotword', join(APP_MODELS, 'audio_preprocessor_int8.tflite'), join(APP_MODELS, 'micro_speech_quantized.tflite'), raw, '--exact-with', exactWith];
+
+describe('the apps on XS (hosts/xs/driver.ts: fed 20 ms of audio or one accelerometer sample at a time)', () => {
+  for (const exactWith of EXACT) {
+    for (const clip of CLIPS) {
+      it(`hotword: ${clip}_1000ms.wav, exact with ${exactWith}: the detections of Node, at the same times`, async () => {
+        const { raw, node } = hotwordCase(clip, exactWith);
+        const xs = JSON.parse(await driverAsync(XS, hotwordArgs(raw, exactWith)));
+        expect(xs.detections).toEqual(node);
+        expect([xs.frames, xs.inferences]).toEqual([99, 51]);
+      });
+    }
+  }
+  for (const g of GESTURES) {
+    it(`gesture: magic_wand_${g}_128x3_f32.bin: the gestures of Node, at the same times`, async () => {
+      const file = join(APP_DATA, `magic_wand_${g}_128x3_f32.bin`);
+      const b = readFileSync(file);
+      const node: Gesture[] = new GesturePredictor(appModel('magic_wand.tflite')).push(new Float32Array(b.buffer, b.byteOffset, b.length / 4));
+      const xs = JSON.parse(await driverAsync(XS, ['gesture', join(APP_MODELS, 'magic_wand.tflite'), file]));
+      expect(xs.gestures.map((x: Gesture) => [x.label, x.timeMs])).toEqual(node.map((x) => [x.label, x.timeMs]));
+      xs.gestures.forEach((x: Gesture, i: number) => expect(Math.abs(x.score - node[i].score)).toBeLessThan(1e-5));
+      expect(xs.gestures.map((x: Gesture) => x.label)).toEqual([g]);
+    });
+  }
+  it('xsml hotword and xsml gesture --host xs print what --host node prints', async () => {
+    const cli = async (...args: string[]) => {
+      const r = await exec(process.execPath, [join(ROOT, 'bin/xsml.js'), ...args]);
+      expect(r.stderr).toBe('');
+      return r.stdout.split('\n')[0];
+    };
+    const wav = join(APP_DATA, 'no_1000ms.wav'), ring = join(APP_DATA, 'magic_wand_ring_128x3_f32.bin');
+    expect(await cli('hotword', wav, '--host', 'xs')).toBe(await cli('hotword', wav));
+    expect(await cli('gesture', ring, '--host', 'xs')).toBe(await cli('gesture', ring));
+  });
+});
+
 describe('the AddressSanitizer build of the XS host', () => {
   // Every model input once, and the first two cases of every op: the arena and the model are host
   // buffers (malloc'd at their exact sizes), so a kernel reading or writing past them is caught.
@@ -269,5 +341,9 @@ describe('the AddressSanitizer build of the XS host', () => {
   it(`runs ${cases.length} cases with no sanitizer report (and frees everything), with the Node host's outputs`, () => {
     expect([...errors.values()]).toEqual([]);
     for (const c of cases) compareWithNode(c, 'asan');
+  });
+  it('streams a clip through the hotword app (the Signal ops\' state across 99 frames) with no sanitizer report', async () => {
+    const { raw, node } = hotwordCase('yes', 'tflm');
+    expect(JSON.parse(await driverAsync(XS_ASAN, hotwordArgs(raw, 'tflm'))).detections).toEqual(node);
   });
 });

@@ -51,9 +51,12 @@ for p in person no_person; do
   echo
 done
 echo
-echo "== magic_wand: [wing, ring, slope, none]"
+echo "== hotword: 16 kHz audio -> audio_preprocessor_int8 (TFLM Signal ops) -> micro_speech_quantized"
+for w in yes no silence noise; do
+  xsml hotword "models/tflm/testdata/${w}_1000ms.wav" --exact-with tflm
+done
+echo
+echo "== gesture: accelerometer x, y, z at 25 Hz -> magic_wand"
 for g in ring slope; do
-  printf '%-6s ' "$g"
-  xsml run models/tflm/magic_wand.tflite --input "models/tflm/testdata/magic_wand_${g}_128x3_f32.bin" --repeat 20 | tr '\n' ' '
-  echo
+  xsml gesture "models/tflm/testdata/magic_wand_${g}_128x3_f32.bin" --exact-with tflm
 done

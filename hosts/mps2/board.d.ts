@@ -60,8 +60,22 @@ interface XsmlBoardRun {
   readonly exactWith: 'tflite' | 'tflm';
 }
 
+/** A recording for an app (hosts/mps2/apps/stream.ts), with the app's models. */
+interface XsmlBoardRecording {
+  readonly app: 'hotword' | 'gesture';
+  /** The recording's file name, for messages. */
+  readonly name: string;
+  /** hotword: 16 kHz int16 samples; gesture: float32 x, y, z samples at 25 Hz (little-endian). */
+  readonly data: XsmlBoardBuffer;
+  /** hotword: the front end and the keyword model; gesture: the gesture model. */
+  readonly models: XsmlBoardBuffer[];
+  readonly exactWith: 'tflite' | 'tflm';
+}
+
+/** A job holds model runs or recordings (one of the two lists is empty). */
 interface XsmlBoardJob {
   readonly runs: XsmlBoardRun[];
+  readonly recordings: XsmlBoardRecording[];
 }
 
 interface Uint8ArrayConstructor {

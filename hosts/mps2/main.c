@@ -27,8 +27,9 @@
  *     bootInstructions     instructions from reset to a ready XS machine (before any printing)
  *     write(text)          the text on the console, no newline (long output in pieces)
  *     job()                the job QEMU's -device loader placed in the LOAD region, or null:
- *                          {runs: [{name, model, inputs, repeat, arenaBytes, profile, exactWith}]},
- *                          model and inputs host buffers over it (read in place); see the format below
+ *                          {runs: [{name, model, inputs, repeat, arenaBytes, profile, exactWith}],
+ *                           recordings: [{app, name, data, models, exactWith}]}, model(s), inputs and data
+ *                          host buffers over it (read in place); see the formats below
  *     loadAddress, loadBytes  the LOAD region (linker script)
  */
 #include "xsAll.h"
@@ -84,6 +85,17 @@ extern char __xsml_load_start[], __xsml_load_end[];
  *   name offset, name bytes, model offset, model bytes (16-byte aligned), input count,
  *   and per input: offset, bytes.
  */
+/*
+ * Or a job of recordings for the apps (hosts/mps2/apps/stream.ts), the same way:
+ *   magic XSML_REC_MAGIC ("XSR1"), total bytes, recording count, then per recording:
+ *   app (XSML_REC_HOTWORD: 16 kHz int16 samples, XSML_REC_GESTURE: float32 x, y, z), flags
+ *   (XSML_JOB_TFLM), name offset, name bytes, data offset (4-byte aligned), data bytes, then the
+ *   app's models (hotword: the front end and the keyword model; gesture: one, then 0, 0) as offset
+ *   (16-byte aligned) and bytes each.
+ */
+#define XSML_REC_MAGIC 0x31525358u
+#define XSML_REC_HOTWORD 1u
+#define XSML_REC_GESTURE 2u
 #define XSML_JOB_MAGIC 0x314a5358u
 #define XSML_JOB_PROFILE 1u
 #define XSML_JOB_TFLM 2u
@@ -202,31 +214,68 @@ static void set_load_buffer(xsMachine *the, xsSlot *slot, const uint8_t *data, u
 	xsmcSetHostBuffer(*slot, (void *)data, (xsIntegerValue)bytes);
 }
 
-static void xs_job(xsMachine *the)
+/* The name at [offset, offset + bytes) of the job as a string (cut at 255 bytes). */
+static void set_name(xsMachine *the, xsSlot *slot, const uint8_t *base, uint32_t offset, uint32_t bytes)
 {
-	const uint8_t *base = (const uint8_t *)__xsml_load_start;
+	char text[256];
+	if (bytes >= sizeof(text))
+		bytes = sizeof(text) - 1;
+	memcpy(text, base + offset, bytes);
+	text[bytes] = 0;
+	xsmcSetString(*slot, text);
+}
+
+#define WORD(i) (((at + 4 * (i) + 4) <= total) ? w[at / 4 + (i)] : (xsUnknownError("job: %s %lu is truncated", entry, (unsigned long)r), 0u))
+#define SPAN(off, len, what) do { if ((off) > total || (len) > total - (off)) xsUnknownError("job: %s %lu: %s out of the job's %lu bytes", entry, (unsigned long)r, what, (unsigned long)total); } while (0)
+
+/* The recordings of an XSML_REC_MAGIC job into xsVar(0). */
+static void job_recordings(xsMachine *the, const uint8_t *base, uint32_t total, uint32_t count)
+{
 	const uint32_t *w = (const uint32_t *)base;
-	uint32_t region = (uint32_t)(__xsml_load_end - __xsml_load_start), total, runs, at, r, k;
-	xsmcVars(4);
-	if (w[0] != XSML_JOB_MAGIC) {
-		xsmcSetNull(xsResult);
-		return;
+	const char *entry = "recording";
+	uint32_t at = 12, r;
+	for (r = 0; r < count; r++) {
+		uint32_t app = WORD(0), flags = WORD(1), name = WORD(2), name_bytes = WORD(3), data = WORD(4), data_bytes = WORD(5);
+		uint32_t models = (app == XSML_REC_HOTWORD) ? 2 : 1, k;
+		SPAN(name, name_bytes, "the name");
+		SPAN(data, data_bytes, "the data");
+		if ((data % 4) != 0)
+			xsUnknownError("job: recording %lu: the data is not 4-byte aligned", (unsigned long)r);
+		if ((app != XSML_REC_HOTWORD) && (app != XSML_REC_GESTURE))
+			xsUnknownError("job: recording %lu: unknown app %lu", (unsigned long)r, (unsigned long)app);
+		xsmcSetNewArray(xsVar(3), 0);
+		for (k = 0; k < models; k++) {
+			uint32_t model = WORD(6 + 2 * k), model_bytes = WORD(7 + 2 * k);
+			SPAN(model, model_bytes, "a model");
+			if ((model % 16) != 0)
+				xsUnknownError("job: recording %lu: a model is not 16-byte aligned", (unsigned long)r);
+			set_load_buffer(the, &xsVar(2), base + model, model_bytes);
+			xsmcSetIndex(xsVar(3), (xsIntegerValue)k, xsVar(2));
+		}
+		xsmcSetNewObject(xsVar(1));
+		xsmcSetString(xsVar(2), (app == XSML_REC_HOTWORD) ? "hotword" : "gesture");
+		xsmcSet(xsVar(1), xsID("app"), xsVar(2));
+		set_name(the, &xsVar(2), base, name, name_bytes);
+		xsmcSet(xsVar(1), xsID("name"), xsVar(2));
+		set_load_buffer(the, &xsVar(2), base + data, data_bytes);
+		xsmcSet(xsVar(1), xsID("data"), xsVar(2));
+		xsmcSet(xsVar(1), xsID("models"), xsVar(3));
+		xsmcSetString(xsVar(2), (flags & XSML_JOB_TFLM) ? "tflm" : "tflite");
+		xsmcSet(xsVar(1), xsID("exactWith"), xsVar(2));
+		xsmcSetIndex(xsVar(0), (xsIntegerValue)r, xsVar(1));
+		at += 4 * 10;
 	}
-	total = w[1];
-	runs = w[2];
-	if ((total > region) || (total < 12) || (runs > XSML_JOB_MAX_RUNS))
-		xsUnknownError("job at 0x%08lx: %lu bytes and %lu runs do not fit the LOAD region of %lu bytes",
-			(unsigned long)(uintptr_t)base, (unsigned long)total, (unsigned long)runs, (unsigned long)region);
-#define WORD(i) (((at + 4 * (i) + 4) <= total) ? w[at / 4 + (i)] : (xsUnknownError("job: run %lu is truncated", (unsigned long)r), 0u))
-#define SPAN(off, len, what) do { if ((off) > total || (len) > total - (off)) xsUnknownError("job: run %lu: %s out of the job's %lu bytes", (unsigned long)r, what, (unsigned long)total); } while (0)
-	xsmcSetNewObject(xsResult);
-	xsmcSetNewArray(xsVar(0), 0);
-	xsmcSet(xsResult, xsID("runs"), xsVar(0));
-	at = 12;
+}
+
+/* The model runs of an XSML_JOB_MAGIC job into xsVar(0). */
+static void job_runs(xsMachine *the, const uint8_t *base, uint32_t total, uint32_t runs)
+{
+	const uint32_t *w = (const uint32_t *)base;
+	const char *entry = "run";
+	uint32_t at = 12, r, k;
 	for (r = 0; r < runs; r++) {
 		uint32_t flags = WORD(0), repeat = WORD(1), arena = WORD(2), name = WORD(3), name_bytes = WORD(4);
 		uint32_t model = WORD(5), model_bytes = WORD(6), inputs = WORD(7);
-		char text[256];
 		SPAN(name, name_bytes, "the name");
 		SPAN(model, model_bytes, "the model");
 		if ((model % 16) != 0)
@@ -234,11 +283,7 @@ static void xs_job(xsMachine *the)
 		if (inputs > XSML_JOB_MAX_INPUTS)
 			xsUnknownError("job: run %lu: %lu inputs", (unsigned long)r, (unsigned long)inputs);
 		xsmcSetNewObject(xsVar(1));
-		if (name_bytes >= sizeof(text))
-			name_bytes = sizeof(text) - 1;
-		memcpy(text, base + name, name_bytes);
-		text[name_bytes] = 0;
-		xsmcSetString(xsVar(2), text);
+		set_name(the, &xsVar(2), base, name, name_bytes);
 		xsmcSet(xsVar(1), xsID("name"), xsVar(2));
 		set_load_buffer(the, &xsVar(2), base + model, model_bytes);
 		xsmcSet(xsVar(1), xsID("model"), xsVar(2));
@@ -263,8 +308,36 @@ static void xs_job(xsMachine *the)
 		xsmcSetIndex(xsVar(0), (xsIntegerValue)r, xsVar(1));
 		at += 4 * (8 + 2 * inputs);
 	}
+}
 #undef WORD
 #undef SPAN
+
+static void xs_job(xsMachine *the)
+{
+	const uint8_t *base = (const uint8_t *)__xsml_load_start;
+	const uint32_t *w = (const uint32_t *)base;
+	uint32_t region = (uint32_t)(__xsml_load_end - __xsml_load_start), total, count;
+	int recordings;
+	xsmcVars(4);
+	if ((w[0] != XSML_JOB_MAGIC) && (w[0] != XSML_REC_MAGIC)) {
+		xsmcSetNull(xsResult);
+		return;
+	}
+	recordings = (w[0] == XSML_REC_MAGIC);
+	total = w[1];
+	count = w[2];
+	if ((total > region) || (total < 12) || (count > XSML_JOB_MAX_RUNS))
+		xsUnknownError("job at 0x%08lx: %lu bytes and %lu entries do not fit the LOAD region of %lu bytes",
+			(unsigned long)(uintptr_t)base, (unsigned long)total, (unsigned long)count, (unsigned long)region);
+	xsmcSetNewObject(xsResult);
+	xsmcSetNewArray(xsVar(0), 0);
+	xsmcSet(xsResult, xsID(recordings ? "runs" : "recordings"), xsVar(0));
+	xsmcSetNewArray(xsVar(0), 0);
+	xsmcSet(xsResult, xsID(recordings ? "recordings" : "runs"), xsVar(0));
+	if (recordings)
+		job_recordings(the, base, total, count);
+	else
+		job_runs(the, base, total, count);
 }
 
 static void install(xsMachine *the)

@@ -36,7 +36,7 @@
 #   runner       the runtime and hosts/mps2/apps/runner.ts: runs the job QEMU's `-device loader`
 #                placed in the LOAD region (models and inputs; `xsml run --host BOARD` writes it)
 #   demo         the runtime and hosts/mps2/apps/demo.ts (`npm run demo`), with the sine,
-#                person_detect and magic_wand models and their test inputs linked into flash
+#                person_detect, hotword and gesture models and their test inputs linked into flash
 
 MAKEFLAGS += --no-builtin-rules
 .SUFFIXES:
@@ -134,7 +134,9 @@ SCRIPTS_runner := $(JS)/xsml-board.js $(JS)/runner.js
 MODELS_runner :=
 SCRIPTS_demo := $(JS)/xsml-board.js $(JS)/demo.js
 MODELS_demo := $(addprefix $(ROOT)/models/tflm/,hello_world_no_quant_2788.tflite person_detect.tflite magic_wand.tflite \
-	testdata/person.bmp testdata/no_person.bmp testdata/magic_wand_ring_128x3_f32.bin testdata/magic_wand_slope_128x3_f32.bin)
+	audio_preprocessor_int8.tflite micro_speech_quantized.tflite \
+	testdata/person.bmp testdata/no_person.bmp testdata/magic_wand_ring_128x3_f32.bin testdata/magic_wand_slope_128x3_f32.bin \
+	testdata/yes_1000ms.wav testdata/no_1000ms.wav testdata/silence_1000ms.wav testdata/noise_1000ms.wav)
 JS_APPS := hello_world runner demo
 
 .PHONY: all check run size clean xsc js $(APPS)
@@ -167,7 +169,7 @@ $(BUILD)/$(1)/bytecode.c: $$(SCRIPTS_$(1)) $(XSC) $(BUILD)/settings
 	@mkdir -p $$(@D)
 	@echo "  XSC     $$(notdir $$(SCRIPTS_$(1)))"
 	$(Q)$(XSC) $(XSC_FLAGS) -o $$@ $$(SCRIPTS_$(1))
-$(BUILD)/$(1)/models.S: $$(MODELS_$(1)) $(MPS2)/tools/gen-models.sh
+$(BUILD)/$(1)/models.S: $$(MODELS_$(1)) $(MPS2)/tools/gen-models.sh $(MPS2)/mps2.mk
 	@mkdir -p $$(@D)
 	$(Q)sh $(MPS2)/tools/gen-models.sh $$@ $$(MODELS_$(1))
 $(BUILD)/$(1).elf: $(OWN_OBJS) $(NATIVE_OBJS) $(LIBXS) $(BUILD)/$(1)/bytecode.o $(BUILD)/$(1)/models.o $(BUILD)/xsml-arena.ld $(LDSCRIPT) $(MPS2)/sections.ld $(NATIVE_DEPS)

@@ -1,11 +1,16 @@
-// `xsml hotword FILE.wav` and `xsml gesture FILE`: the apps of src/apps/ over a recording on Node.
+// `xsml hotword FILE.wav` and `xsml gesture FILE`: the apps of src/apps/ over a recording, on any
+// host: Node (TypeScript kernels, timed in ms), XS (hosts/xs, C kernels, timed in us) or an emulated
+// board (hosts/mps2, fed as from its driver, timed in instructions). Every host prints the same
+// detections; the time line says what the host measures.
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  GesturePredictor, HotwordRecognizer, XsmlError, describeDetection, describeGesture, loadModel, type ExactWith, type Model,
+  GesturePredictor, HotwordRecognizer, XsmlError, describeDetection, describeGesture, loadModel, type Detection, type ExactWith, type Gesture,
 } from '../../src/index.js';
+import { BOARDS, streamOnBoard, type BoardStreamReport } from './board-host.js';
 import { readWav } from './wav.js';
+import { gestureOnXs, hotwordOnXs } from './xs-host.js';
 
 export interface AppArgs {
   file: string;
@@ -24,38 +29,74 @@ function modelsDir(): string {
   throw new XsmlError('cannot find the models/ folder of xsml', 'BAD_ARGUMENT');
 }
 
-function model(file: string): Model {
-  return loadModel(new Uint8Array(readFileSync(join(modelsDir(), file))), file);
-}
+const FRONT_END = 'audio_preprocessor_int8.tflite';
+const KEYWORDS = 'micro_speech_quantized.tflite';
+const WAND = 'magic_wand.tflite';
+const modelPath = (file: string) => join(modelsDir(), file);
+const modelBytes = (file: string) => new Uint8Array(readFileSync(modelPath(file)));
+const model = (file: string) => loadModel(modelBytes(file), file);
 
 function checkHost(command: string, host: string): void {
-  if (host !== 'node') throw new XsmlError(`${command}: --host ${host} is not supported yet; the apps run on node`, 'BAD_ARGUMENT');
+  if (host !== 'node' && host !== 'xs' && !BOARDS[host]) {
+    throw new XsmlError(`${command}: unknown host ${JSON.stringify(host)}: available hosts are node, xs, ${Object.keys(BOARDS).join(', ')}`, 'BAD_ARGUMENT');
+  }
 }
 
 const now = () => performance.now();
+const grouped = (n: number) => String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+
+/** A board's report: its error as an XsmlError, or the report. */
+function onBoard(host: string, app: 'hotword' | 'gesture', file: string, data: Uint8Array, models: string[], exactWith: ExactWith): BoardStreamReport {
+  const r = streamOnBoard(host, [{ app, name: basename(file), data, models: models.map(modelBytes), exactWith }]).results[0];
+  if (!r.ok) throw new XsmlError(r.error);
+  return r.report;
+}
+
+/** "... = 92.1% of the 20 ms budget at 216 MHz" for a board's step. */
+const budget = (instructions: number, r: BoardStreamReport) =>
+  `${(100 * instructions / r.budgetInstructions).toFixed(1)}% of the ${Math.round(r.budgetInstructions / 216e3)} ms budget at 216 MHz`;
 
 export function hotword(args: AppArgs): void {
   checkHost('hotword', args.host);
   const wav = readWav(args.file);
   if (wav.sampleRate !== 16000) throw new XsmlError(`${args.file}: ${wav.sampleRate} Hz audio, expected 16000 Hz`, 'BAD_INPUT');
-  const recognizer = new HotwordRecognizer(model('audio_preprocessor_int8.tflite'), model('micro_speech_quantized.tflite'), {
-    interpreter: { exactWith: args.exactWith }, now,
-  });
-  const detections = [...recognizer.push(wav.samples), ...recognizer.finish()];
-  const s = recognizer.stats;
+  let detections: Detection[], frames: number, inferences: number, frontEnd: number, keywords: number, unit: string, extra = '';
+  if (args.host === 'node') {
+    const recognizer = new HotwordRecognizer(model(FRONT_END), model(KEYWORDS), { interpreter: { exactWith: args.exactWith }, now });
+    detections = [...recognizer.push(wav.samples), ...recognizer.finish()];
+    const s = recognizer.stats;
+    ({ frames, inferences } = s);
+    frontEnd = s.frontEndTime / Math.max(1, frames);
+    keywords = s.modelTime / Math.max(1, inferences);
+    unit = 'ms';
+  } else if (args.host === 'xs') {
+    const r = hotwordOnXs(modelPath(FRONT_END), modelPath(KEYWORDS), wav.samples, args.exactWith);
+    ({ detections, frames, inferences } = r);
+    frontEnd = r.frontEndMicroseconds / Math.max(1, frames);
+    keywords = r.modelMicroseconds / Math.max(1, inferences);
+    unit = 'us';
+  } else {
+    const bytes = new Uint8Array(wav.samples.buffer, wav.samples.byteOffset, wav.samples.byteLength);
+    const r = onBoard(args.host, 'hotword', args.file, bytes, [FRONT_END, KEYWORDS], args.exactWith);
+    detections = r.found;
+    frames = r.steps;
+    inferences = r.inferences;
+    frontEnd = r.frontEndInstructions;
+    keywords = r.modelInstructions;
+    unit = 'instructions';
+    extra = `; the longest 20 ms step ${grouped(r.maxStepInstructions)} instructions, ${budget(r.maxStepInstructions, r)}; `
+      + `RAM: arena ${r.memory.arenaBytes} bytes, plans ${r.memory.planBytes} bytes, XS heap ${r.memory.heapBytes} bytes`;
+  }
   const audioMs = wav.samples.length / 16;
   if (args.json) {
-    console.log(JSON.stringify({
-      file: args.file, host: args.host, detections, audioMs, frames: s.frames, inferences: s.inferences,
-      frontEndMs: s.frontEndMs, modelMs: s.modelMs,
-    }));
+    console.log(JSON.stringify({ file: args.file, host: args.host, detections, audioMs, frames, inferences, unit, frontEndPerFrame: frontEnd, modelPerInference: keywords }));
     return;
   }
   for (const d of detections) console.log(describeDetection(d));
   if (detections.length === 0) console.log('Heard nothing');
-  console.log(`${basename(args.file)}: ${(audioMs / 1000).toFixed(2)} s of audio and 1 s of silence after it, ${s.frames} frames, `
-    + `${s.inferences} inferences; front end ${(s.frontEndMs / Math.max(1, s.frames)).toFixed(3)} ms per frame, `
-    + `keyword model ${(s.modelMs / Math.max(1, s.inferences)).toFixed(3)} ms per inference (host ${args.host})`);
+  const time = (x: number) => (unit === 'instructions' ? `${grouped(x)} instructions` : `${x.toFixed(3)} ${unit}`);
+  console.log(`${basename(args.file)}: ${(audioMs / 1000).toFixed(2)} s of audio and 1 s of silence after it, ${frames} frames, `
+    + `${inferences} inferences; front end ${time(frontEnd)} per frame, keyword model ${time(keywords)} per inference (host ${args.host})${extra}`);
 }
 
 /** Accelerometer samples from a file: raw float32 (x, y, z interleaved), .csv or .json numbers. */
@@ -90,15 +131,35 @@ function readSamples(path: string): Float32Array {
 export function gesture(args: AppArgs): void {
   checkHost('gesture', args.host);
   const samples = readSamples(args.file);
-  const predictor = new GesturePredictor(model('magic_wand.tflite'), { interpreter: { exactWith: args.exactWith }, now });
-  const gestures = predictor.push(samples);
-  const s = predictor.stats;
+  let gestures: Gesture[], count: number, inferences: number, perInference: number, unit: string, extra = '';
+  if (args.host === 'node') {
+    const predictor = new GesturePredictor(model(WAND), { interpreter: { exactWith: args.exactWith }, now });
+    gestures = predictor.push(samples);
+    ({ samples: count, inferences } = predictor.stats);
+    perInference = predictor.stats.modelTime / Math.max(1, inferences);
+    unit = 'ms';
+  } else if (args.host === 'xs') {
+    const r = gestureOnXs(modelPath(WAND), samples, args.exactWith);
+    ({ gestures, samples: count, inferences } = r);
+    perInference = r.modelMicroseconds / Math.max(1, inferences);
+    unit = 'us';
+  } else {
+    const r = onBoard(args.host, 'gesture', args.file, new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength), [WAND], args.exactWith);
+    gestures = r.found;
+    count = r.steps;
+    inferences = r.inferences;
+    perInference = r.modelInstructions;
+    unit = 'instructions';
+    extra = `; the longest ${grouped(r.maxStepInstructions)} instructions, ${budget(r.maxStepInstructions, r)}; `
+      + `RAM: arena ${r.memory.arenaBytes} bytes, plan ${r.memory.planBytes} bytes, XS heap ${r.memory.heapBytes} bytes`;
+  }
   if (args.json) {
-    console.log(JSON.stringify({ file: args.file, host: args.host, gestures, samples: s.samples, inferences: s.inferences, modelMs: s.modelMs }));
+    console.log(JSON.stringify({ file: args.file, host: args.host, gestures, samples: count, inferences, unit, modelPerInference: perInference }));
     return;
   }
   for (const g of gestures) console.log(describeGesture(g));
   if (gestures.length === 0) console.log('No gesture');
-  console.log(`${basename(args.file)}: ${s.samples} samples (${(s.samples / 25).toFixed(2)} s at 25 Hz), ${s.inferences} inferences, `
-    + `${(s.modelMs / Math.max(1, s.inferences)).toFixed(3)} ms per inference (host ${args.host})`);
+  const time = unit === 'instructions' ? `${grouped(perInference)} instructions` : `${perInference.toFixed(3)} ${unit}`;
+  console.log(`${basename(args.file)}: ${count} samples (${(count / 25).toFixed(2)} s at 25 Hz), ${inferences} inferences, `
+    + `${time} per inference (host ${args.host})${extra}`);
 }

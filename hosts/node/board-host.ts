@@ -193,9 +193,52 @@ export function writeJob(runs: BoardRun[], board: Board): Uint8Array {
       r.arenaBytes === null ? JOB_WHOLE_ARENA : r.arenaBytes, nameAt, name.byteLength, model, r.model.byteLength, r.inputs.length);
     for (const input of r.inputs) words.push(place(input, 16), input.byteLength);
   }
-  const total = Math.ceil(at / 4) * 4;
+  return finishJob(words, pieces, at, board, 'the models and inputs');
+}
+
+/** A recording for an app on the board, with the app's models (hosts/mps2/apps/stream.ts). */
+export interface BoardRecording {
+  app: 'hotword' | 'gesture';
+  name: string; // the recording's file name, for messages
+  data: Uint8Array; // hotword: 16 kHz int16 samples; gesture: float32 x, y, z
+  models: Uint8Array[]; // hotword: the front end and the keyword model; gesture: the gesture model
+  exactWith: ExactWith;
+}
+
+const REC_MAGIC = 0x31525358; // "XSR1"
+const REC_APPS = { hotword: 1, gesture: 2 };
+
+/** The job's bytes for recordings (hosts/mps2/main.c): a header of uint32 words, then names, data and models (each once). */
+export function writeRecordingJob(recordings: BoardRecording[], board: Board): Uint8Array {
+  let at = (3 + 10 * recordings.length) * 4;
+  const pieces: { at: number; bytes: Uint8Array }[] = [];
+  const placed = new Map<Uint8Array, number>();
+  const place = (bytes: Uint8Array, align: number) => {
+    const known = placed.get(bytes);
+    if (known !== undefined) return known;
+    at = Math.ceil(at / align) * align;
+    const where = at;
+    pieces.push({ at, bytes });
+    placed.set(bytes, at);
+    at += bytes.byteLength;
+    return where;
+  };
+  const words: number[] = [REC_MAGIC, 0, recordings.length];
+  for (const r of recordings) {
+    const name = new TextEncoder().encode(r.name);
+    words.push(REC_APPS[r.app], r.exactWith === 'tflm' ? JOB_TFLM : 0, place(name, 1), name.byteLength, place(r.data, 4), r.data.byteLength);
+    for (let k = 0; k < 2; k++) {
+      const m = r.models[k];
+      words.push(m ? place(m, 16) : 0, m ? m.byteLength : 0);
+    }
+  }
+  return finishJob(words, pieces, at, board, 'the recordings and models');
+}
+
+function finishJob(words: number[], pieces: { at: number; bytes: Uint8Array }[], end: number, board: Board, what: string): Uint8Array {
+  const total = Math.ceil(end / 4) * 4;
   if (total > board.loadBytes) {
-    throw new XsmlError(`the models and inputs take ${total} bytes: more than the ${board.name} firmware's LOAD region of ${board.loadBytes} bytes`);
+    throw new XsmlError(`${what} take ${total} bytes: more than the ${board.name} firmware's LOAD region of ${board.loadBytes} bytes`);
   }
   words[1] = total;
   const job = new Uint8Array(total);
@@ -203,6 +246,65 @@ export function writeJob(runs: BoardRun[], board: Board): Uint8Array {
   words.forEach((w, i) => view.setUint32(4 * i, w >>> 0, true));
   for (const p of pieces) job.set(p.bytes, p.at);
   return job;
+}
+
+/** What an app did with a recording on the board (hosts/mps2/apps/stream.ts, StreamReport). */
+export interface BoardStreamReport {
+  app: 'hotword' | 'gesture';
+  recording: string;
+  host: string;
+  found: { label: string; score: number; timeMs: number }[];
+  steps: number;
+  inferences: number;
+  frontEndInstructions: number;
+  modelInstructions: number;
+  maxStepInstructions: number;
+  budgetInstructions: number;
+  memory: { arenaBytes: number; planBytes: number; heapBytes: number };
+  prepareInstructions: number;
+}
+
+export interface BoardStreamBoot {
+  status: number | null;
+  /** Per recording: its report and the console lines it printed before it (the detections), or its error. */
+  results: ({ ok: true; report: BoardStreamReport; lines: string[] } | { ok: false; error: string })[];
+  log: string[];
+}
+
+/** Runs the recordings through their apps on a board (one boot of the runner firmware). */
+export async function streamOnBoardAsync(boardName: string, recordings: BoardRecording[]): Promise<BoardStreamBoot> {
+  const board = boardOf(boardName);
+  const elf = await ensureFirmwareAsync(board.name);
+  return parseStreamBoot(board, recordings.length, await bootFirmwareAsync(board.name, elf, writeRecordingJob(recordings, board)));
+}
+
+/** streamOnBoardAsync, blocking (for the CLI). */
+export function streamOnBoard(boardName: string, recordings: BoardRecording[]): BoardStreamBoot {
+  const board = boardOf(boardName);
+  const elf = ensureFirmware(board.name);
+  return parseStreamBoot(board, recordings.length, bootFirmware(board.name, elf, writeRecordingJob(recordings, board)));
+}
+
+function parseStreamBoot(board: Board, count: number, boot: Boot): BoardStreamBoot {
+  const results: BoardStreamBoot['results'] = [];
+  const log: string[] = [];
+  let lines: string[] = [];
+  for (const line of boot.lines) {
+    if (line.startsWith('{"app":')) {
+      results.push({ ok: true, report: JSON.parse(line), lines });
+      lines = [];
+    } else if (line.startsWith('xsml: error: ')) {
+      results.push({ ok: false, error: line.slice('xsml: error: '.length) });
+      lines = [];
+    } else if (/^(Heard|Gesture) /.test(line)) lines.push(line);
+    else if (line !== '') log.push(line);
+  }
+  if (results.length !== count) {
+    const why = boot.status === 124 ? 'QEMU timed out' : `exit status ${boot.status}`;
+    const tail = [...log.slice(-6), boot.stderr.trim()].filter((l) => l).join(' | ');
+    throw new XsmlError(`the ${board.name} firmware stopped after ${results.length} of ${count} recordings (${why}): ${tail}`);
+  }
+  return { status: boot.status, log, results };
 }
 
 /** A run's result: the JSON the runner printed, or its error line. */

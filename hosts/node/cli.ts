@@ -15,9 +15,9 @@ const USAGE = `usage:
   xsml run MODEL [--input FILE]... [--host node|xs|mps2-an386|mps2-an500] [--repeat N] [--arena-bytes N]
                  [--exact-with tflite|tflm] [--profile] [--json]
   xsml convert MODEL --to circle|tflite [-o OUT]
-  xsml hotword FILE.wav [--host node] [--exact-with tflite|tflm] [--json]
+  xsml hotword FILE.wav [--host H] [--exact-with tflite|tflm] [--json]
                     words heard in 16 kHz audio (audio_preprocessor_int8 + micro_speech_quantized)
-  xsml gesture FILE [--host node] [--json]
+  xsml gesture FILE [--host H] [--json]
                     gestures in accelerometer samples at 25 Hz (magic_wand): x, y, z as raw
                     float32 (.bin), .csv or .json
 options:

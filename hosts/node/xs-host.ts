@@ -109,3 +109,42 @@ export function runOnXs(model: string, options: XsRunOptions): XsRunResult {
     rmSync(tmp, { recursive: true, force: true });
   }
 }
+
+export interface XsHotwordResult {
+  detections: { label: string; score: number; timeMs: number }[];
+  frames: number;
+  inferences: number;
+  frontEndMicroseconds: number; // totals
+  modelMicroseconds: number;
+  arenaBytes: number;
+}
+
+export interface XsGestureResult {
+  gestures: { label: string; score: number; timeMs: number }[];
+  samples: number;
+  inferences: number;
+  modelMicroseconds: number; // total
+  arenaBytes: number;
+}
+
+/** Runs an app of hosts/xs/driver.ts (hotword, gesture) over raw samples with the given model files. */
+function runAppOnXs(app: string, models: string[], samples: Uint8Array, exactWith: ExactWith): unknown {
+  const tmp = mkdtempSync(join(tmpdir(), 'xsml-xs-'));
+  try {
+    const file = join(tmp, 'samples.raw');
+    writeFileSync(file, samples);
+    return runXsDriver([app, ...models, file, '--exact-with', exactWith]);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** The hotword app on XS over 16 kHz int16 samples (front end and keyword model files). */
+export function hotwordOnXs(frontEnd: string, keywords: string, samples: Int16Array, exactWith: ExactWith): XsHotwordResult {
+  return runAppOnXs('hotword', [frontEnd, keywords], new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength), exactWith) as XsHotwordResult;
+}
+
+/** The gesture app on XS over float32 x, y, z samples. */
+export function gestureOnXs(model: string, samples: Float32Array, exactWith: ExactWith): XsGestureResult {
+  return runAppOnXs('gesture', [model], new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength), exactWith) as XsGestureResult;
+}

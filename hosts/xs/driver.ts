@@ -10,6 +10,13 @@
 //       MANIFEST: [{"model", "inputs": [RAWFILE...], "outputs": [FILE...], ["exactWith"], ["heapBuffers"]}];
 //       runs every case once and writes each output's raw bytes; prints a JSON line for each case
 //       that fails ({"case", "error"}), then {"cases", "errors"}
+//   xsml-xs dist/xsml-xs-driver.js hotword FRONT_END KEYWORDS SAMPLES [--exact-with X]
+//       the hotword app (src/apps/hotword.ts) over raw 16 kHz int16 samples fed 20 ms at a time, then a
+//       second of silence: {"detections": [{"label", "score", "timeMs"}], "frames", "inferences",
+//       "frontEndMicroseconds", "modelMicroseconds", "arenaBytes"} (microseconds: totals)
+//   xsml-xs dist/xsml-xs-driver.js gesture MODEL SAMPLES [--exact-with X]
+//       the gesture app (src/apps/gesture.ts) over raw float32 x, y, z samples fed one at a time:
+//       {"gestures": [{"label", "score", "timeMs"}], "samples", "inferences", "modelMicroseconds", "arenaBytes"}
 //   xsml-xs dist/xsml-xs-driver.js heap MODEL [--exact-with X] [--invokes N] [--control] [--heap-buffers]
 //       the XS heap growth over N invokes (after a warm-up and a full collection):
 //       {"invokes", "chunksBytes", "slots", "controlArrays"}; --control allocates one small array per invoke
@@ -18,7 +25,9 @@
 // The arena and the model live in host buffers, outside the XS heap, as on a board (static memory
 // the GC never moves); --heap-buffers puts them in ordinary ArrayBuffers in the XS heap instead.
 // Errors print one line "xsml: error: <message>" on stderr and exit 1.
-import { Interpreter, XsmlError, loadModel, planModel, type ExactWith, type TensorView } from '../../src/index.js';
+import {
+  ARENA_ALIGNMENT, GesturePredictor, HotwordRecognizer, Interpreter, XsmlError, loadModel, planModel, type ExactWith, type Model, type TensorView,
+} from '../../src/index.js';
 import { nativeExecutor, type NativeExecutor } from './native-executor.js';
 
 interface RunOptions {
@@ -87,12 +96,17 @@ function allocate(byteLength: number, heapBuffers: boolean): Uint8Array {
   return heapBuffers ? new Uint8Array(byteLength) : new Uint8Array(xsmlNative.hostBuffer(byteLength));
 }
 
+/** A model read into a buffer of its own. */
+function readModel(modelPath: string, heapBuffers: boolean): Model {
+  const file = readBytes(modelPath, 'model');
+  const bytes = allocate(file.byteLength, heapBuffers);
+  bytes.set(file);
+  return loadModel(bytes, basename(modelPath));
+}
+
 /** An interpreter on the native executor, its inputs filled from raw files. */
 function open(modelPath: string, inputs: string[], options: RunOptions): Interpreter {
-  const file = readBytes(modelPath, 'model');
-  const bytes = allocate(file.byteLength, options.heapBuffers);
-  bytes.set(file);
-  const model = loadModel(bytes, basename(modelPath));
+  const model = readModel(modelPath, options.heapBuffers);
   const arenaBytes = options.arenaBytes ?? planModel(model, { exactWith: options.exactWith }).arenaBytes;
   const arena = allocate(arenaBytes, options.heapBuffers);
   const interp = new Interpreter(model, { arena, exactWith: options.exactWith, executor: nativeExecutor });
@@ -191,6 +205,52 @@ function batch(manifestPath: string): void {
   print(JSON.stringify({ cases: cases.length, errors }));
 }
 
+/** One arena for the models of an app: the sum of their plans, each rounded up to the alignment. */
+function appArena(models: Model[], options: RunOptions, preserveInputs: boolean): Uint8Array {
+  let bytes = 0;
+  models.forEach((m, k) => {
+    const need = planModel(m, { exactWith: options.exactWith, preserveInputs: preserveInputs && k === models.length - 1 }).arenaBytes;
+    bytes += Math.ceil(need / ARENA_ALIGNMENT) * ARENA_ALIGNMENT;
+  });
+  return allocate(bytes, options.heapBuffers);
+}
+
+/** The hotword app over raw int16 samples, fed 20 ms (320 samples) at a time, as from a microphone. */
+function hotword(frontEndPath: string, keywordsPath: string, samplesPath: string, options: RunOptions): void {
+  const raw = readBytes(samplesPath, 'the samples');
+  if (raw.byteLength % 2 !== 0) throw new XsmlError(`${samplesPath}: ${raw.byteLength} bytes are not whole int16 samples`);
+  const samples = new Int16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2);
+  const frontEnd = readModel(frontEndPath, options.heapBuffers), keywords = readModel(keywordsPath, options.heapBuffers);
+  const arena = appArena([frontEnd, keywords], options, true);
+  const recognizer = new HotwordRecognizer(frontEnd, keywords, {
+    interpreter: { arena, exactWith: options.exactWith, executor: nativeExecutor }, now: xsmlNative.now,
+  });
+  const detections = [];
+  for (let at = 0; at < samples.length; at += recognizer.strideSamples) {
+    detections.push(...recognizer.push(samples.subarray(at, Math.min(samples.length, at + recognizer.strideSamples))));
+  }
+  detections.push(...recognizer.finish());
+  const s = recognizer.stats;
+  print(JSON.stringify({
+    detections, frames: s.frames, inferences: s.inferences, frontEndMicroseconds: s.frontEndTime, modelMicroseconds: s.modelTime,
+    arenaBytes: arena.byteLength,
+  }));
+}
+
+/** The gesture app over raw float32 (x, y, z) samples, fed one at a time, as from an accelerometer. */
+function gesture(modelPath: string, samplesPath: string, options: RunOptions): void {
+  const raw = readBytes(samplesPath, 'the samples');
+  if (raw.byteLength % 12 !== 0) throw new XsmlError(`${samplesPath}: ${raw.byteLength} bytes are not whole float32 (x, y, z) samples (12 bytes each)`);
+  const samples = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
+  const model = readModel(modelPath, options.heapBuffers);
+  const arena = appArena([model], options, true);
+  const predictor = new GesturePredictor(model, { interpreter: { arena, exactWith: options.exactWith, executor: nativeExecutor }, now: xsmlNative.now });
+  const gestures = [];
+  for (let at = 0; at < samples.length; at += 3) gestures.push(...predictor.push(samples.subarray(at, at + 3)));
+  const s = predictor.stats;
+  print(JSON.stringify({ gestures, samples: s.samples, inferences: s.inferences, modelMicroseconds: s.modelTime, arenaBytes: arena.byteLength }));
+}
+
 const WARMUP_INVOKES = 3;
 
 /** How much the XS heap grows over `options.invokes` invokes. */
@@ -230,14 +290,18 @@ function messageOf(e: unknown): string {
 function main(argv: string[]): number {
   try {
     const { positional, options } = parseOptions(argv);
-    const [command, path] = positional;
-    if (!command) throw new XsmlError('usage: xsml-xs xsml-xs-driver.js run|batch|heap ... (see hosts/xs/driver.ts)');
-    if (!path) throw new XsmlError(`${command}: no ${command === 'batch' ? 'MANIFEST' : 'MODEL'} given`);
-    if (positional.length > 2) throw new XsmlError(`unexpected argument ${JSON.stringify(positional[2])}`);
+    const [command, ...paths] = positional;
+    const expect = (...names: string[]) => {
+      if (paths.length < names.length) throw new XsmlError(`${command}: no ${names[paths.length]} given`);
+      if (paths.length > names.length) throw new XsmlError(`unexpected argument ${JSON.stringify(paths[names.length])}`);
+    };
     switch (command) {
-      case 'run': run(path, options); return 0;
-      case 'batch': batch(path); return 0;
-      case 'heap': heap(path, options); return 0;
+      case 'run': expect('MODEL'); run(paths[0], options); return 0;
+      case 'batch': expect('MANIFEST'); batch(paths[0]); return 0;
+      case 'heap': expect('MODEL'); heap(paths[0], options); return 0;
+      case 'hotword': expect('FRONT_END', 'KEYWORDS', 'SAMPLES'); hotword(paths[0], paths[1], paths[2], options); return 0;
+      case 'gesture': expect('MODEL', 'SAMPLES'); gesture(paths[0], paths[1], options); return 0;
+      case undefined: throw new XsmlError('usage: xsml-xs xsml-xs-driver.js run|batch|heap|hotword|gesture ... (see hosts/xs/driver.ts)');
       default: throw new XsmlError(`unknown command ${JSON.stringify(command)}`);
     }
   } catch (e) {

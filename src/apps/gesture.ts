@@ -21,7 +21,7 @@ export interface GestureOptions {
   consecutive?: number; // 3 inferences in a row
   suppressionSamples?: number; // 25: one second
   interpreter?: InterpreterOptions;
-  /** A clock in milliseconds: when given, the time spent in the model is added up in `stats`. */
+  /** A clock (any unit: ms, instructions, ...): when given, the time spent in the model is measured in `stats`. */
   now?: () => number;
 }
 
@@ -31,10 +31,12 @@ export interface Gesture {
   timeMs: number; // stream time of the sample that completed the deciding window
 }
 
+/** Times are in the units of options.now (0 without it). */
 export interface GestureStats {
   samples: number;
   inferences: number;
-  modelMs: number;
+  modelTime: number; // total time in the model
+  lastModelTime: number; // of the latest inference
 }
 
 export class GesturePredictor {
@@ -42,7 +44,7 @@ export class GesturePredictor {
   readonly labels: string[];
   readonly windowSamples: number;
   readonly channels: number;
-  readonly stats: GestureStats = { samples: 0, inferences: 0, modelMs: 0 };
+  readonly stats: GestureStats = { samples: 0, inferences: 0, modelTime: 0, lastModelTime: 0 };
 
   private readonly sampleRate: number;
   private readonly stride: number;
@@ -74,6 +76,7 @@ export class GesturePredictor {
     this.suppressionSamples = options.suppressionSamples ?? 25;
     this.now = options.now;
     if (!(this.stride >= 1 && this.consecutive >= 1)) fail('stride and consecutive must be 1 or more');
+    this.reset(); // the window starts as zeros, whatever the arena held before
   }
 
   /** Feeds samples, x, y, z interleaved; returns the gestures recognized while processing them. */
@@ -99,13 +102,16 @@ export class GesturePredictor {
     (this.model.inputs[0].data as Float32Array).fill(0);
     this.sinceInference = this.suppressed = this.count = 0;
     this.last = -1;
-    this.stats.samples = this.stats.inferences = this.stats.modelMs = 0;
+    this.stats.samples = this.stats.inferences = this.stats.modelTime = this.stats.lastModelTime = 0;
   }
 
   private infer(time: number): Gesture | null {
     const t0 = this.now ? this.now() : 0;
     this.model.invoke();
-    if (this.now) this.stats.modelMs += this.now() - t0;
+    if (this.now) {
+      this.stats.lastModelTime = this.now() - t0;
+      this.stats.modelTime += this.stats.lastModelTime;
+    }
     this.stats.inferences++;
     const p = this.model.outputs[0].data as Float32Array;
     const none = this.labels.length - 1;

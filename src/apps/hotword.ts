@@ -12,10 +12,14 @@
 // detectionThreshold is new unless it is the previous one within suppressionMs. finish() feeds
 // averageWindowMs of silence, as a microphone that keeps listening would, so a word at the end of a
 // recording is still decided. Allocates nothing per frame (a detection allocates its record).
+//
+// One arena (options.interpreter.arena) serves both models: the front end takes its start, the
+// keyword model what follows (each model's own plan says how much).
 
 import { XsmlError } from '../errors.js';
 import { Interpreter, type InterpreterOptions } from '../interpreter.js';
 import type { Model } from '../model/model.js';
+import { ARENA_ALIGNMENT, planModel } from '../planner.js';
 
 export const MICRO_SPEECH_LABELS = ['silence', 'unknown', 'yes', 'no'];
 
@@ -30,9 +34,9 @@ export interface HotwordOptions {
   detectionThreshold?: number; // 200 of 255
   suppressionMs?: number; // 1500
   minimumCount?: number; // 3
-  /** Options of both interpreters (exactWith, executor, ...). */
+  /** Options of both interpreters (exactWith, executor, ...); an arena is shared: see above. */
   interpreter?: InterpreterOptions;
-  /** A clock in milliseconds: when given, the time spent in each model is added up in `stats`. */
+  /** A clock (any unit: ms, instructions, ...): when given, the time spent in each model is measured in `stats`. */
   now?: () => number;
 }
 
@@ -44,11 +48,14 @@ export interface Detection {
   timeMs: number;
 }
 
+/** Times are in the units of options.now (0 without it). */
 export interface HotwordStats {
   frames: number; // front end runs
   inferences: number; // keyword model runs
-  frontEndMs: number; // total time in the front end (with options.now)
-  modelMs: number; // total time in the keyword model (with options.now)
+  frontEndTime: number; // total time in the front end
+  modelTime: number; // total time in the keyword model
+  lastFrontEndTime: number; // of the latest frame
+  lastModelTime: number; // of the latest frame (0 if the model did not run)
 }
 
 /** Results kept (TFLM's queue holds 50, one short of a 1000 ms window at one result every 20 ms). */
@@ -63,7 +70,7 @@ export class HotwordRecognizer {
   readonly strideSamples: number;
   readonly featureSize: number;
   readonly frames: number; // feature frames the keyword model sees
-  readonly stats: HotwordStats = { frames: 0, inferences: 0, frontEndMs: 0, modelMs: 0 };
+  readonly stats: HotwordStats = { frames: 0, inferences: 0, frontEndTime: 0, modelTime: 0, lastFrontEndTime: 0, lastModelTime: 0 };
 
   private readonly averageWindowMs: number;
   private readonly threshold: number;
@@ -86,8 +93,18 @@ export class HotwordRecognizer {
 
   constructor(frontEnd: Model, model: Model, options: HotwordOptions = {}) {
     const fail = (message: string): never => { throw new XsmlError(`hotword: ${message}`, 'BAD_ARGUMENT'); };
+    const arena = options.interpreter?.arena;
     this.frontEnd = new Interpreter(frontEnd, options.interpreter);
-    this.model = new Interpreter(model, { ...options.interpreter, preserveInputs: true }); // the input holds the frame history
+    const frontEndBytes = Math.ceil(this.frontEnd.plan.arenaBytes / ARENA_ALIGNMENT) * ARENA_ALIGNMENT;
+    const modelArena = arena?.subarray(Math.min(arena.byteLength, frontEndBytes));
+    try {
+      // The input holds the frame history: no other tensor may reuse its bytes.
+      this.model = new Interpreter(model, { ...options.interpreter, arena: modelArena, preserveInputs: true });
+    } catch (e) {
+      if (!(arena && e instanceof XsmlError && e.code === 'ARENA_TOO_SMALL')) throw e;
+      const need = frontEndBytes + planModel(model, { ...options.interpreter, preserveInputs: true }).arenaBytes;
+      throw new XsmlError(`hotword: an arena of ${arena.byteLength} bytes is too small: the front end ${frontEnd.name} and the keyword model ${model.name} need ${need} bytes`, 'ARENA_TOO_SMALL');
+    }
     const audio = this.frontEnd.inputs[0], features = this.frontEnd.outputs[0];
     const window = this.model.inputs[0], scores = this.model.outputs[0];
     if (this.frontEnd.inputs.length !== 1 || audio.dtype !== 'int16') fail(`the front end ${frontEnd.name} must take one int16 input (audio samples), it takes ${this.frontEnd.inputs.map((v) => v.dtype).join(', ')}`);
@@ -152,7 +169,8 @@ export class HotwordRecognizer {
     this.resultCount = 0;
     this.previousTop = 0;
     this.previousTopTime = -Infinity;
-    this.stats.frames = this.stats.inferences = this.stats.frontEndMs = this.stats.modelMs = 0;
+    const s = this.stats;
+    s.frames = s.inferences = s.frontEndTime = s.modelTime = s.lastFrontEndTime = s.lastModelTime = 0;
   }
 
   /** The stream time in ms at the end of frame `index`. */
@@ -161,12 +179,18 @@ export class HotwordRecognizer {
   }
 
   private frame(): Detection | null {
-    const now = this.now;
+    const now = this.now, stats = this.stats;
     (this.frontEnd.inputs[0].data as Int16Array).set(this.pending);
     let t0 = now ? now() : 0;
     this.frontEnd.invoke();
-    if (now) { const t1 = now(); this.stats.frontEndMs += t1 - t0; t0 = t1; }
-    this.stats.frames++;
+    if (now) {
+      const t1 = now();
+      stats.lastFrontEndTime = t1 - t0;
+      stats.frontEndTime += t1 - t0;
+      t0 = t1;
+    }
+    stats.frames++;
+    stats.lastModelTime = 0;
     const history = this.model.inputs[0].data as Int8Array;
     const size = this.featureSize;
     history.copyWithin(0, size);
@@ -174,8 +198,11 @@ export class HotwordRecognizer {
     const index = this.framesSeen++;
     if (this.framesSeen < this.frames) return null; // the window still holds frames from before the stream
     this.model.invoke();
-    if (now) this.stats.modelMs += now() - t0;
-    this.stats.inferences++;
+    if (now) {
+      stats.lastModelTime = now() - t0;
+      stats.modelTime += stats.lastModelTime;
+    }
+    stats.inferences++;
     return this.recognize(this.model.outputs[0].data as Int8Array, this.frameEndMs(index));
   }
 

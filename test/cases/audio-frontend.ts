@@ -1,8 +1,9 @@
 // Golden one-op cases of the audio front end's operators: TFLM's Signal custom ops (TFLM is their only
 // reference: engines ['tflm']) and the builtins audio_preprocessor_*.tflite adds to xsml (CAST,
 // STRIDED_SLICE, DIV, MINIMUM, MAXIMUM, int32 ADD and MUL), against both references.
-// Not yet in test/cases/index.ts: the C kernels of these ops do not exist, and the native and XS
-// suites run every case there. test/signal.test.ts writes and runs these.
+// Kept out of test/cases/index.ts (whose cases the global setup runs through both references):
+// test/signal.test.ts writes and golden-tests these, test/native.test.ts and test/xs.test.ts run them
+// on the C kernels.
 import { encode } from 'flatbuffers/js/flexbuffers.js';
 import { bytesOf, type ModelSpec, type TensorSpec } from '../support/builder.js';
 import type { Engine } from '../support/golden.js';

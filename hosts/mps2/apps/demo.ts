@@ -1,10 +1,33 @@
 // The demo (`npm run demo`): the shipped models on their real inputs, linked into the firmware's
 // flash and read in place, each inference timed on the board: the sine model for x = 0..7 in the
-// seed's format, person detection on person.bmp and no_person.bmp, the magic_wand gesture model on
-// its ring and slope recordings. QEMU counts instructions (read to +-4, hosts/mps2/apps/measure.ts);
+// seed's format, person detection on person.bmp and no_person.bmp, then the two apps streaming their
+// recordings (hosts/mps2/apps/stream.ts): hotword on the four micro_speech clips, gesture on the
+// magic_wand ring and slope recordings. QEMU counts instructions (read to +-4, hosts/mps2/apps/measure.ts);
 // microseconds are those instructions at the nominal clock, one instruction per cycle.
 import type { Interpreter, TensorView } from '../../../src/index.js';
 import { span } from './measure.js';
+import { stream, type StreamReport } from './stream.js';
+
+/** The 16 kHz mono int16 samples of a WAV file (its "data" chunk, read in place). */
+function wavSamples(name: string, wav: Uint8Array): Uint8Array {
+  const view = new DataView(wav.buffer, wav.byteOffset, wav.byteLength);
+  const tag = (at: number) => String.fromCharCode(wav[at], wav[at + 1], wav[at + 2], wav[at + 3]);
+  if (wav.byteLength < 12 || tag(0) !== 'RIFF' || tag(8) !== 'WAVE') throw new Error(`${name}: not a WAV file`);
+  let format = false;
+  for (let at = 12; at + 8 <= wav.byteLength;) {
+    const id = tag(at), bytes = view.getUint32(at + 4, true);
+    if (id === 'fmt ') {
+      format = view.getUint16(at + 8, true) === 1 && view.getUint16(at + 10, true) === 1 && view.getUint32(at + 12, true) === 16000 && view.getUint16(at + 22, true) === 16;
+      if (!format) throw new Error(`${name}: not 16 kHz mono 16-bit PCM`);
+    } else if (id === 'data') {
+      if (!format) throw new Error(`${name}: no format before the samples`);
+      const n = Math.min(bytes, wav.byteLength - at - 8) & ~1;
+      return wav.subarray(at + 8, at + 8 + n);
+    }
+    at += 8 + bytes + (bytes & 1);
+  }
+  throw new Error(`${name}: no samples`);
+}
 
 {
   const native = typeof xsmlNative !== 'undefined';
@@ -77,17 +100,33 @@ import { span } from './measure.js';
     }
   }
 
-  {
-    const interp = open('magic_wand.tflite', 'gestures from an accelerometer (float32 CNN, 128 x 3 samples): [wing, ring, slope, none]');
-    const input = bytesOf(interp.inputs[0]);
-    const labels = ['wing', 'ring', 'slope', 'none'];
-    for (const gesture of ['ring', 'slope']) {
-      input.set(file(`magic_wand_${gesture}_128x3_f32.bin`));
-      const n = invoke(interp);
-      const scores = Array.from(interp.outputs[0].data);
-      const k = best(scores);
-      print(`${gesture.padEnd(6)} ${labels[k].padEnd(6)} ${scores[k].toFixed(5)} [${scores.map((s) => s.toFixed(5)).join(' ')}]   Finished in ${us(n)}   ${grouped(n)} instructions`);
-    }
+  // The apps (src/apps/), each recording streamed from flash as its driver would deliver it.
+  const models = (...names: string[]) => names.map((name) => ({ name, bytes: file(name) }));
+  const report = (r: StreamReport, step: string) => {
+    if (r.found.length === 0) print(`${r.recording}: nothing`);
+    print(`   ${r.recording}: ${r.steps} ${step}s, ${r.inferences} inferences; ` +
+      (r.frontEndInstructions ? `front end ${grouped(r.frontEndInstructions)} + ` : '') +
+      `model ${grouped(r.modelInstructions)} instructions; the longest ${step} ${grouped(r.maxStepInstructions)} ` +
+      `(${(100 * r.maxStepInstructions / r.budgetInstructions).toFixed(1)}% of its real-time budget)`);
+  };
+
+  xsmlBoard.collect();
+  print('');
+  print('== hotword: 16 kHz audio, 20 ms at a time -> audio_preprocessor_int8.tflite (TFLM Signal ops) -> micro_speech_quantized.tflite');
+  for (const clip of ['yes', 'no', 'silence', 'noise']) {
+    const name = `${clip}_1000ms.wav`;
+    const r = stream({ app: 'hotword', name, data: wavSamples(name, file(name)), models: models('audio_preprocessor_int8.tflite', 'micro_speech_quantized.tflite'), exactWith: 'tflm' }, arena, true);
+    report(r, 'frame');
+    if (clip === 'noise') print(`   RAM: arena ${grouped(r.memory.arenaBytes)} bytes, plans ${grouped(r.memory.planBytes)} bytes, XS heap ${grouped(r.memory.heapBytes)} bytes`);
+  }
+
+  print('');
+  print('== gesture: accelerometer x, y, z at 25 Hz, one sample at a time -> magic_wand.tflite (float32 CNN over 128 samples)');
+  for (const gesture of ['ring', 'slope']) {
+    const name = `magic_wand_${gesture}_128x3_f32.bin`;
+    const r = stream({ app: 'gesture', name, data: file(name), models: models('magic_wand.tflite'), exactWith: 'tflm' }, arena, true);
+    report(r, 'sample');
+    if (gesture === 'slope') print(`   RAM: arena ${grouped(r.memory.arenaBytes)} bytes, plan ${grouped(r.memory.planBytes)} bytes, XS heap ${grouped(r.memory.heapBytes)} bytes`);
   }
   print('');
 }

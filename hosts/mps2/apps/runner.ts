@@ -6,21 +6,19 @@
 //    "invoke": {"repeat", "microseconds"}, "instructions", ["profile": [{"op", "name", "microseconds",
 //    "instructions", "share"}]], "executor", "instructionsEach" (up to 100), "prepareInstructions",
 //    "memory": {...}}
-// or `xsml: error: <message>`. "instructions" is the mean per inference, exact to a few
+// or `xsml: error: <message>`. A job of recordings (`xsml hotword|gesture --host BOARD`) runs each
+// through its app (hosts/mps2/apps/stream.ts), printing its detections and then ONE JSON line, the
+// app's StreamReport, or the error line. "instructions" is the mean per inference, exact to a few
 // (hosts/mps2/apps/measure.ts); microseconds are instructions at the nominal clock. Any failed run
 // makes the firmware exit 1.
 import type { Interpreter, TensorData, TensorView } from '../../../src/index.js';
 import { invokeInstructions, profileOps } from './measure.js';
+import { liveBytes, stream } from './stream.js';
 
 {
   const native = typeof xsmlNative !== 'undefined';
   const mhz = xsmlBoard.nominalHz / 1e6;
   const wholeArena = new Uint8Array(xsmlBoard.arena());
-  const liveBytes = () => {
-    xsmlBoard.collect();
-    const h = xsmlBoard.heapStats();
-    return h.chunksBytes + h.slots * h.slotBytes;
-  };
   const baselineLiveBytes = liveBytes(); // the runtime and this app, before any model
 
   const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ');
@@ -146,6 +144,18 @@ import { invokeInstructions, profileOps } from './measure.js';
     for (const run of job.runs) {
       try {
         runOne(run);
+      } catch (e) {
+        print(`xsml: error: ${messageOf(e)}`);
+        failed++;
+      }
+    }
+    for (const r of job.recordings) {
+      try {
+        prepared = null; // the arena is the app's now
+        const names = r.app === 'hotword' ? ['audio front end', 'keyword model'] : ['gesture model'];
+        const models = r.models.map((m, k) => ({ name: names[k], bytes: new Uint8Array(m) }));
+        const report = stream({ app: r.app, name: r.name, data: new Uint8Array(r.data), models, exactWith: r.exactWith }, wholeArena, true);
+        print(JSON.stringify(report));
       } catch (e) {
         print(`xsml: error: ${messageOf(e)}`);
         failed++;
