@@ -1,7 +1,7 @@
 // xsml's own structure-aware fuzzer.
 //
-//   npm run fuzz -- [--minutes N | --mutants N] [--seed S] [--jobs J] [--no-asan] [--no-cases] [--model FILE]...
-//                   [--save DIR | --no-save] [--quiet]
+//   npm run fuzz -- [--minutes N | --mutants N] [--seed S] [--jobs J] [--no-asan] [--xs SHARE | --no-xs]
+//                   [--board NAME [--board-rate SHARE]] [--no-cases] [--model FILE]... [--save DIR | --no-save] [--quiet]
 // (--model: seed only with these files instead of models/*/*.tflite.)
 //
 // Seeds: every model in models/*/*.tflite, and (unless --no-cases) the one-op models of the golden
@@ -15,10 +15,16 @@
 //   node  load, plan and invoke on the TypeScript executor in a worker thread with a time limit, the
 //         arena between guard bytes, the model's bytes checked unchanged (tools/fuzz-worker.ts);
 //   C     if it planned: the same plan and inputs through the sanitized plan runner
-//         (build/native/xsml-run-plan-asan, guard bytes around its arena), outputs compared.
+//         (build/native/xsml-run-plan-asan, guard bytes around its arena), outputs compared;
+//   XS    a share of them (--xs, all by default), loaded, planned and run by the sanitized XS host
+//         (hosts/xs/build/xsml-xs-asan, its arena and model in exact-size host buffers) in batches,
+//         outcome and outputs compared with node's, the model's bytes checked unchanged;
+//   board with --board NAME, a share (--board-rate) through the runner firmware in QEMU, one boot
+//         per batch: a fault or an XS abort stops the firmware and is a failure; outputs compared.
 // Failures: a non-XsmlError exception, an XsmlError without a documented code, a hang (time limit), a
-// crash (signal, worker death), a sanitizer report, a write outside the arena or into the model, a plan
-// the C check rejects that the TypeScript planner made, outputs on which the two executors disagree.
+// crash (signal, worker death, board fault), a sanitizer report, a write outside the arena or into the
+// model, a plan the C check rejects that the TypeScript planner made, hosts that disagree on whether
+// a model runs or on its outputs.
 // Each is saved as DIR/<kind>-<seed model>-<hash>.tflite with a .txt saying what happened
 // (DIR: test/fuzz/regressions by default); test/fuzz.test.ts runs every saved file through checkModel.
 // Exit status 1 if anything failed.
@@ -30,6 +36,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import ts from 'typescript';
+import { XSML_ERROR_CODES } from '../src/errors.js';
+import { ensureFirmwareAsync, bootFirmwareAsync, writeJob, BOARDS, type BoardJson, type BoardRun } from '../hosts/node/board-host.js';
 import { allCases } from '../test/cases/index.js';
 import { buildModel } from '../test/support/builder.js';
 import { ASAN_RUNNER, planFileBytes } from '../test/support/native.js';
@@ -609,7 +617,7 @@ const snapshots = new Map<string, string>();
  * native, by anyone) while the fuzzer runs then changes nothing under it. Waits up to a minute for a
  * runner that is missing or being written.
  */
-async function snapshotOf(runner: string, dir: string): Promise<string> {
+async function snapshotOf(runner: string, dir: string, usageStatus = 1): Promise<string> {
   const known = snapshots.get(runner);
   if (known) return known;
   const copy = join(dir, runner.split('/').pop()!);
@@ -623,7 +631,7 @@ async function snapshotOf(runner: string, dir: string): Promise<string> {
         child.on('close', (code) => res(code));
         child.on('error', () => res(null));
       });
-      if (probe === 1) break;
+      if (probe === usageStatus) break; // started, and printed its usage
     } catch { /* missing or busy */ }
     if (tries >= 120) throw new Error(`${runner} is not built (make -C native all asan)`);
     await new Promise((res) => setTimeout(res, 500));
@@ -681,11 +689,243 @@ export async function runAsan(parts: Parameters<typeof planFileBytes>[0], timeou
 }
 
 // ---------------------------------------------------------------------------------------------
+// The XS host: the sanitized XS binary (hosts/xs, make asan) runs mutants in batches through its
+// driver (hosts/xs/driver.ts batch): load, plan and check in JavaScript on XS, then the C kernels.
+
+export const XS_ASAN = join(ROOT, 'hosts/xs/build/xsml-xs-asan');
+export const XS_DRIVER = join(ROOT, 'dist/xsml-xs-driver.js');
+
+export type XsOutcome =
+  | { status: 'ok'; outputs: Uint8Array }
+  | { status: 'rejected'; code: string; stage: string; message: string }
+  | { status: 'exception' | 'model-write' | 'sanitizer' | 'crash' | 'hang'; message: string };
+
+interface XsJob {
+  bytes: Uint8Array;
+  inputs: Uint8Array[]; // none: zeros
+  outputs: number; // how many output files to expect
+  exactWith: 'tflite' | 'tflm';
+  preserveInputs: boolean;
+  resolve: (o: XsOutcome) => void;
+}
+
+export class XsHost {
+  private queue: XsJob[] = [];
+  private dir: string | null = null;
+  private batches = 0;
+  private binary: string | null = null;
+  executed = 0;
+
+  constructor(private readonly batchSize = 48, private readonly timeoutMs = 30_000, private readonly xsBinary = XS_ASAN) {}
+
+  /** Queues a model; its outcome comes when its batch has run (flush() runs a partial one). */
+  run(job: Omit<XsJob, 'resolve'>): { outcome: Promise<XsOutcome>; batch: Promise<void> | null } {
+    let resolve!: (o: XsOutcome) => void;
+    const outcome = new Promise<XsOutcome>((r) => { resolve = r; });
+    this.queue.push({ ...job, resolve });
+    return { outcome, batch: this.queue.length >= this.batchSize ? this.flush() : null };
+  }
+
+  /** Runs what is queued. */
+  flush(): Promise<void> {
+    const jobs = this.queue;
+    this.queue = [];
+    return jobs.length ? this.runBatch(jobs) : Promise.resolve();
+  }
+
+  private async runBatch(jobs: XsJob[]): Promise<void> {
+    if (!this.dir) {
+      const dir = mkdtempSync(join(tmpdir(), 'xsml-fuzz-xs-'));
+      this.dir = dir;
+      process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    }
+    this.binary ??= await snapshotOf(this.xsBinary, this.dir, 2);
+    const base = join(this.dir, `b${this.batches++}`);
+    mkdirSync(base, { recursive: true });
+    try {
+      const manifest = jobs.map((j, i) => {
+        const model = join(base, `m${i}.tflite`);
+        writeFileSync(model, j.bytes);
+        const inputs = j.inputs.map((bytes, k) => {
+          const f = join(base, `m${i}.in${k}.bin`);
+          writeFileSync(f, bytes);
+          return f;
+        });
+        const outputs = Array.from({ length: j.outputs }, (_, k) => join(base, `m${i}.out${k}.bin`));
+        return { model, inputs, outputs, exactWith: j.exactWith, preserveInputs: j.preserveInputs };
+      });
+      const outcomes = await this.runManifest(base, manifest, 0, jobs.length);
+      jobs.forEach((j, i) => j.resolve(outcomes[i]));
+      this.executed += jobs.length;
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  }
+
+  /** Outcomes of manifest[from, to): one XS process, or, if it fails, halves until the culprit is alone. */
+  private async runManifest(base: string, manifest: { model: string; inputs: string[]; outputs: string[] }[], from: number, to: number): Promise<XsOutcome[]> {
+    const file = join(base, `manifest-${from}-${to}.json`);
+    writeFileSync(file, JSON.stringify(manifest.slice(from, to)));
+    const env = { ...process.env, ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0:exitcode=86', UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1:exitcode=87' };
+    const r = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; timedOut: boolean }>((res) => {
+      const child = spawn(this.binary!, [XS_DRIVER, 'batch', file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '', stderr = '', timedOut = false;
+      child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+      child.stderr.setEncoding('utf8').on('data', (d: string) => { if (stderr.length < 20000) stderr += d; });
+      const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, this.timeoutMs * (to - from));
+      child.on('close', (code, signal) => { clearTimeout(timer); res({ code, signal, stdout, stderr, timedOut }); });
+      child.on('error', (e) => { clearTimeout(timer); res({ code: null, signal: null, stdout, stderr: String(e), timedOut: false }); });
+    });
+    const stderr = r.stderr.trim();
+    if (r.code !== 0 || stderr !== '' || r.timedOut) {
+      if (to - from > 1) {
+        const mid = (from + to) >> 1;
+        return [...await this.runManifest(base, manifest, from, mid), ...await this.runManifest(base, manifest, mid, to)];
+      }
+      if (r.timedOut) return [{ status: 'hang', message: `no exit within ${this.timeoutMs} ms` }];
+      if (/Sanitizer|runtime error:/.test(stderr) || r.code === 86 || r.code === 87) return [{ status: 'sanitizer', message: stderr }];
+      return [{ status: 'crash', message: `${r.signal ? `killed by ${r.signal}` : `exit status ${r.code}`}: ${stderr}` }];
+    }
+    const errors = new Map<number, { error: string; stage: string; code: string }>();
+    for (const line of r.stdout.trim().split('\n')) {
+      const j = JSON.parse(line);
+      if (typeof j.case === 'number') errors.set(j.case, j);
+    }
+    return manifest.slice(from, to).map((m, i): XsOutcome => {
+      const e = errors.get(i);
+      if (!e) return { status: 'ok', outputs: new Uint8Array(Buffer.concat(m.outputs.map((f) => readFileSync(f)))) }; // a copy: a Buffer's slice() is not
+      if (e.code === 'exception' || e.code === 'model-write') return { status: e.code, message: `${e.stage}: ${e.error}` };
+      return { status: 'rejected', code: e.code, stage: e.stage, message: e.error };
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The emulated board: a sample of the mutants through the runner firmware (hosts/mps2), one boot per
+// batch, outputs compared with node's. A run that stops the firmware (fault, XS abort, QEMU's time
+// limit) is the one after the last result; the runs after it go in the next boot.
+
+/** The static arena of the runner firmware (hosts/mps2: ARENA_BYTES): larger plans are refused there. */
+const BOARD_ARENA_BYTES = 128 * 1024;
+
+interface BoardJob { run: BoardRun; node: NodeOutcome; resolve: (f: Failure[]) => void }
+
+export class BoardHost {
+  private queue: BoardJob[] = [];
+  executed = 0;
+
+  constructor(readonly board: string, private readonly batchSize = 64, private readonly timeoutSeconds = 300) {
+    if (!BOARDS[board]) throw new Error(`fuzz: unknown board ${board}`);
+  }
+
+  run(bytes: Uint8Array, inputs: Uint8Array[], exactWith: 'tflite' | 'tflm', node: NodeOutcome): { failures: Promise<Failure[]>; batch: Promise<void> | null } {
+    let resolve!: (f: Failure[]) => void;
+    const failures = new Promise<Failure[]>((r) => { resolve = r; });
+    const run: BoardRun = { name: 'mutant.tflite', model: bytes, inputs, repeat: 1, arenaBytes: null, exactWith, profile: false };
+    this.queue.push({ run, node, resolve });
+    return { failures, batch: this.queue.length >= this.batchSize ? this.flush() : null };
+  }
+
+  flush(): Promise<void> {
+    const jobs = this.queue;
+    this.queue = [];
+    return jobs.length ? this.boot(jobs) : Promise.resolve();
+  }
+
+  private async boot(jobs: BoardJob[]): Promise<void> {
+    const elf = await ensureFirmwareAsync(this.board);
+    const board = BOARDS[this.board];
+    for (let from = 0; from < jobs.length;) {
+      const rest = jobs.slice(from);
+      const boot = await bootFirmwareAsync(this.board, elf, writeJob(rest.map((j) => j.run), board), this.timeoutSeconds);
+      const results: ({ ok: true; json: BoardJson } | { ok: false; error: string })[] = [];
+      const log: string[] = [];
+      for (const line of boot.lines) {
+        if (line.startsWith('{"model":')) results.push({ ok: true, json: JSON.parse(line) });
+        else if (line.startsWith('xsml: error: ')) results.push({ ok: false, error: line.slice(13) });
+        else if (line) log.push(line);
+      }
+      results.forEach((r, i) => rest[i].resolve(boardFailures(rest[i].node, r)));
+      this.executed += results.length;
+      if (results.length < rest.length) {
+        const why = boot.status === 124 ? 'QEMU timed out' : `exit status ${boot.status}`;
+        rest[results.length].resolve([{ kind: 'board-crash', message: `the firmware stopped (${why}): ${[...log.slice(-8), boot.stderr.trim()].filter(Boolean).join(' | ')}` }]);
+        this.executed++;
+      }
+      from += results.length + 1;
+    }
+  }
+}
+
+/** The board's result against node's outcome. */
+function boardFailures(node: NodeOutcome, r: { ok: true; json: BoardJson } | { ok: false; error: string }): Failure[] {
+  if (!r.ok) {
+    if (node.status === 'ok' && !(node.arenaBytes > BOARD_ARENA_BYTES && /arena/.test(r.error))) {
+      return [{ kind: 'board-disagrees', message: `node ran the model, the board rejected it: ${r.error}` }];
+    }
+    return [];
+  }
+  if (node.status !== 'ok') return [{ kind: 'board-disagrees', message: `node ${node.status === 'rejected' ? `rejected the model (${node.code}): ${node.message}` : node.status}, the board ran it` }];
+  const outputs = r.json.outputs;
+  if (outputs.length !== node.outputs.length) return [{ kind: 'board-mismatch', message: `${outputs.length} outputs on the board, ${node.outputs.length} on node` }];
+  for (let k = 0; k < outputs.length; k++) {
+    const { dtype, bytes } = node.outputs[k];
+    const want = typedOf(dtype, bytes);
+    const got = outputs[k].data;
+    if (got.length !== want.length) return [{ kind: 'board-mismatch', message: `output ${k}: ${got.length} values on the board, ${want.length} on node` }];
+    for (let i = 0; i < want.length; i++) {
+      const a = Number(want[i]), b = got[i] === null ? NaN : Number(got[i]);
+      if (Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b)) || (!Number.isFinite(a) && !Number.isNaN(a) && b === null)) continue;
+      if (dtype === 'float32' && Math.abs(a - b) <= 1e-5 * Math.max(Math.abs(a), 1)) continue;
+      return [{ kind: 'board-mismatch', message: `output ${k} (${dtype}) element ${i}: node ${a}, board ${b}` }];
+    }
+  }
+  return [];
+}
+
+function typedOf(dtype: string, bytes: Uint8Array): ArrayLike<number | bigint> {
+  const b = bytes.slice().buffer;
+  switch (dtype) {
+    case 'float32': return new Float32Array(b);
+    case 'int32': return new Int32Array(b);
+    case 'uint32': return new Uint32Array(b);
+    case 'int16': return new Int16Array(b);
+    case 'uint16': return new Uint16Array(b);
+    case 'int8': return new Int8Array(b);
+    case 'int64': return new BigInt64Array(b);
+    default: return new Uint8Array(b);
+  }
+}
+
+/** What is wrong when the XS host and the node host did not do the same with a model. */
+export function xsFailures(node: NodeOutcome, xs: XsOutcome): Failure[] {
+  switch (xs.status) {
+    case 'exception': return [{ kind: 'xs-exception', message: xs.message }];
+    case 'model-write': return [{ kind: 'xs-model-write', message: xs.message }];
+    case 'sanitizer': return [{ kind: 'xs-sanitizer', message: xs.message }];
+    case 'crash': return [{ kind: 'xs-crash', message: xs.message }];
+    case 'hang': return [{ kind: 'xs-hang', message: xs.message }];
+    case 'rejected':
+      if (!(XSML_ERROR_CODES as readonly string[]).includes(xs.code)) return [{ kind: 'xs-bad-code', message: `${xs.code}: ${xs.message}` }];
+      if (node.status === 'ok') return [{ kind: 'xs-disagrees', message: `node ran the model, XS rejected it (${xs.stage}, ${xs.code}): ${xs.message}` }];
+      if (node.status === 'rejected' && node.code !== xs.code) return [{ kind: 'xs-disagrees', message: `node rejected it with ${node.code} (${node.message}), XS with ${xs.code} (${xs.message})` }];
+      return [];
+    case 'ok': {
+      if (node.status !== 'ok') return [{ kind: 'xs-disagrees', message: `node ${node.status === 'rejected' ? `rejected the model (${node.code}): ${node.message}` : node.status}, XS ran it` }];
+      const diff = compareOutputs(node.outputs, xs.outputs);
+      return diff ? [{ kind: 'xs-mismatch', message: diff }] : [];
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Checking one model on both hosts
 
 export type FailureKind =
   | 'node-exception' | 'node-bad-code' | 'node-hang' | 'node-crash' | 'node-model-write' | 'node-guard'
-  | 'c-rejected' | 'c-sanitizer' | 'c-crash' | 'c-hang' | 'c-guard' | 'c-runner-error' | 'mismatch';
+  | 'c-rejected' | 'c-sanitizer' | 'c-crash' | 'c-hang' | 'c-guard' | 'c-runner-error' | 'mismatch'
+  | 'xs-exception' | 'xs-bad-code' | 'xs-model-write' | 'xs-sanitizer' | 'xs-crash' | 'xs-hang' | 'xs-disagrees' | 'xs-mismatch'
+  | 'board-crash' | 'board-disagrees' | 'board-mismatch';
 
 export interface Failure { kind: FailureKind; message: string }
 
@@ -793,6 +1033,12 @@ export interface FuzzOptions {
   cases?: boolean;
   nodeTimeoutMs?: number;
   asanTimeoutMs?: number;
+  /** The share of mutants also run on the sanitized XS host (0: none; default 0). */
+  xs?: number;
+  /** An emulated board (mps2-an386, mps2-an500) to run a share of the mutants on too... */
+  board?: string;
+  /** ...this share (default 0.01). */
+  boardRate?: number;
   log?: (line: string) => void;
 }
 
@@ -804,6 +1050,8 @@ export interface FuzzReport {
   milliseconds: number;
   node: { executed: number; ok: number; rejected: number; skipped: number; byCode: Record<string, number> };
   native: { executed: number; ok: number; noKernel: number };
+  xs: { executed: number };
+  board: { executed: number };
   corpus: number;
   failures: FoundFailure[];
 }
@@ -856,12 +1104,25 @@ export async function fuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
     seed, mutants: 0, milliseconds: 0,
     node: { executed: 0, ok: 0, rejected: 0, skipped: 0, byCode: {} },
     native: { executed: 0, ok: 0, noKernel: 0 },
+    xs: { executed: 0 },
+    board: { executed: 0 },
     corpus: 0,
     failures: [],
   };
   const savedPerSignature = new Map<string, number>();
   const host = new NodeHost(nodeTimeoutMs);
+  const xsRate = options.xs ?? 0;
+  const xsHost = xsRate > 0 ? new XsHost() : null;
+  const boardHost = options.board ? new BoardHost(options.board) : null;
+  const boardRate = options.boardRate ?? 0.01;
   const inFlight = new Set<Promise<void>>();
+  /** A batch (XS, board) or C run in flight; at most `jobs` at once. */
+  const track = async (p: Promise<void> | null, onError: (e: unknown) => void) => {
+    if (!p) return;
+    const q: Promise<void> = p.catch(onError).finally(() => { inFlight.delete(q); });
+    inFlight.add(q);
+    while (inFlight.size >= jobs) await Promise.race(inFlight);
+  };
   const started = Date.now();
   let lastLog = started;
 
@@ -932,6 +1193,20 @@ export async function fuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
         seen.add(signature);
         if (derived.length < 3000) derived.push({ name: entry.name, bytes: mutant.bytes, fields: null, weight: 0, steps: mutant.steps });
       }
+      const rerun = node.status === 'ok' || node.status === 'rejected';
+      if (xsHost && rerun && r.chance(xsRate)) {
+        const { outcome, batch } = xsHost.run({
+          bytes: mutant.bytes, inputs: node.status === 'ok' ? node.parts.inputs.map((i) => i.bytes) : [],
+          outputs: node.status === 'ok' ? node.outputs.length : 0, exactWith, preserveInputs,
+        });
+        void outcome.then((xs) => { for (const f of xsFailures(node, xs)) record(f, entry, mutant.steps, mutant.bytes, exactWith, inputSeed, preserveInputs); });
+        await track(batch, (e) => log(`XS batch failed to run: ${(e as Error).message}`));
+      }
+      if (boardHost && rerun && !preserveInputs && r.chance(boardRate)) {
+        const { failures, batch } = boardHost.run(mutant.bytes, node.status === 'ok' ? node.parts.inputs.map((i) => i.bytes) : [], exactWith, node);
+        void failures.then((fs) => { for (const f of fs) record(f, entry, mutant.steps, mutant.bytes, exactWith, inputSeed, preserveInputs); });
+        await track(batch, (e) => log(`board batch failed to run: ${(e as Error).message}`));
+      }
       if (node.status === 'ok' && asan) {
         while (inFlight.size >= jobs) await Promise.race(inFlight);
         const parts = { ...node.parts, model: mutant.bytes };
@@ -950,13 +1225,17 @@ export async function fuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
       if (Date.now() - lastLog > 10_000) {
         lastLog = Date.now();
         const s = (Date.now() - started) / 1000;
-        log(`${s.toFixed(0)} s: ${report.mutants} mutants (${(report.mutants / s * 60).toFixed(0)}/min), node ok ${report.node.ok} rejected ${report.node.rejected} skipped ${report.node.skipped}, C ${report.native.executed}, corpus ${seeds.length + caseSeeds.length + derived.length}, failures ${report.failures.length}`);
+        log(`${s.toFixed(0)} s: ${report.mutants} mutants (${(report.mutants / s * 60).toFixed(0)}/min), node ok ${report.node.ok} rejected ${report.node.rejected} skipped ${report.node.skipped}, C ${report.native.executed}, XS ${xsHost?.executed ?? 0}, board ${boardHost?.executed ?? 0}, corpus ${seeds.length + caseSeeds.length + derived.length}, failures ${report.failures.length}`);
       }
     }
+    if (xsHost) inFlight.add(xsHost.flush());
+    if (boardHost) inFlight.add(boardHost.flush());
     await Promise.all(inFlight);
   } finally {
     await host.close();
   }
+  report.xs.executed = xsHost?.executed ?? 0;
+  report.board.executed = boardHost?.executed ?? 0;
   report.milliseconds = Date.now() - started;
   report.corpus = seeds.length + caseSeeds.length + derived.length;
   return report;
@@ -980,16 +1259,21 @@ function parseArgs(argv: string[]): FuzzOptions & { quiet: boolean } {
       case '--seed': o.seed = value(); break;
       case '--jobs': o.jobs = value(); break;
       case '--no-asan': o.asan = false; break;
+      case '--xs': o.xs = value(); break;
+      case '--no-xs': o.xs = 0; break;
+      case '--board': o.board = argv[++i] ?? ''; break;
+      case '--board-rate': o.boardRate = value(); break;
       case '--no-cases': o.cases = false; break;
       case '--model': (o.models ??= []).push(resolve(argv[++i] ?? '')); break;
       case '--save': o.saveDir = resolve(argv[++i] ?? ''); break;
       case '--no-save': o.saveDir = null; break;
       case '--quiet': o.quiet = true; break;
       case '--': break;
-      default: throw new Error(`unknown argument ${a}\nusage: npm run fuzz -- [--minutes N | --mutants N] [--seed S] [--jobs J] [--no-asan] [--no-cases] [--model FILE]... [--save DIR | --no-save] [--quiet]`);
+      default: throw new Error(`unknown argument ${a}\nusage: npm run fuzz -- [--minutes N | --mutants N] [--seed S] [--jobs J] [--no-asan] [--xs SHARE | --no-xs] [--board NAME [--board-rate SHARE]] [--no-cases] [--model FILE]... [--save DIR | --no-save] [--quiet]`);
     }
   }
   if (o.milliseconds === undefined && o.mutants === undefined) o.milliseconds = 60_000;
+  o.xs ??= 1;
   return o;
 }
 
@@ -1000,13 +1284,22 @@ async function main(): Promise<number> {
     const code = await new Promise<number | null>((res) => make.on('close', res));
     if (code !== 0) throw new Error('make -C native asan failed');
   }
+  if (options.xs) {
+    if (!existsSync(XS_DRIVER)) throw new Error(`${XS_DRIVER} is missing: npm run build first`);
+    const make = spawn('make', ['-C', join(ROOT, 'hosts/xs'), '--no-print-directory', 'asan'], { stdio: 'inherit' });
+    const code = await new Promise<number | null>((res) => make.on('close', res));
+    if (code !== 0) throw new Error('make -C hosts/xs asan failed');
+  }
   const log = options.quiet ? () => {} : (line: string) => console.log(`fuzz: ${line}`);
-  log(`seed ${options.seed ?? 1}, ${options.mutants !== undefined ? `${options.mutants} mutants` : `${(options.milliseconds! / 60_000).toFixed(1)} minutes`}, ${options.asan === false ? 'node only' : 'node and C (ASan)'}`);
+  const hosts = ['node', ...(options.asan === false ? [] : ['C (ASan)']), ...(options.xs ? [`XS (ASan, ${Math.round(options.xs * 100)}% of the mutants)`] : []),
+    ...(options.board ? [`${options.board} (${((options.boardRate ?? 0.01) * 100).toFixed(1)}%)`] : [])];
+  log(`seed ${options.seed ?? 1}, ${options.mutants !== undefined ? `${options.mutants} mutants` : `${(options.milliseconds! / 60_000).toFixed(1)} minutes`}, hosts: ${hosts.join(', ')}`);
   const report = await fuzz({ ...options, log });
   const minutes = report.milliseconds / 60_000;
   console.log(`fuzz: ${report.mutants} mutants in ${(report.milliseconds / 1000).toFixed(1)} s `
     + `(node ${report.node.executed}: ${(report.node.executed / minutes).toFixed(0)}/min, ok ${report.node.ok}, rejected ${report.node.rejected}, skipped ${report.node.skipped}; `
-    + `C ASan ${report.native.executed}: ${(report.native.executed / minutes).toFixed(0)}/min${report.native.noKernel ? `, ${report.native.noKernel} with a kernel C lacks` : ''}), corpus ${report.corpus}`);
+    + `C ASan ${report.native.executed}: ${(report.native.executed / minutes).toFixed(0)}/min${report.native.noKernel ? `, ${report.native.noKernel} with a kernel C lacks` : ''}; `
+    + `XS ASan ${report.xs.executed}: ${(report.xs.executed / minutes).toFixed(0)}/min; board ${report.board.executed}), corpus ${report.corpus}`);
   console.log(`fuzz: rejections by code: ${Object.entries(report.node.byCode).sort().map(([k, v]) => `${k} ${v}`).join(', ')}`);
   const kinds = new Map<string, number>();
   for (const f of report.failures) kinds.set(f.signature, (kinds.get(f.signature) ?? 0) + 1);

@@ -7,9 +7,11 @@
 //       "arenaBytes", "invoke": {"repeat", "microseconds", "kernelMicroseconds"}, "executor": "native",
 //       ["profile": [{"op", "name", "microseconds"}]]}
 //   xsml-xs dist/xsml-xs-driver.js batch MANIFEST.json
-//       MANIFEST: [{"model", "inputs": [RAWFILE...], "outputs": [FILE...], ["exactWith"], ["heapBuffers"]}];
-//       runs every case once and writes each output's raw bytes; prints a JSON line for each case
-//       that fails ({"case", "error"}), then {"cases", "errors"}
+//       MANIFEST: [{"model", "inputs": [RAWFILE...], "outputs": [FILE...], ["exactWith"], ["heapBuffers"],
+//       ["preserveInputs"]}]; runs every case once and writes each output's raw bytes; prints a JSON
+//       line for each case that fails ({"case", "error", "stage", "code"}: code is the XsmlError's,
+//       "exception" for any other exception, "model-write" if invoke changed the model's bytes),
+//       then {"cases", "errors"}
 //   xsml-xs dist/xsml-xs-driver.js hotword FRONT_END KEYWORDS SAMPLES [--exact-with X]
 //       the hotword app (src/apps/hotword.ts) over raw 16 kHz int16 samples fed 20 ms at a time, then a
 //       second of silence: {"detections": [{"label", "score", "timeMs"}], "frames", "inferences",
@@ -32,6 +34,7 @@ import { nativeExecutor, type NativeExecutor } from './native-executor.js';
 
 interface RunOptions {
   inputs: string[];
+  preserveInputs?: boolean;
   repeat: number;
   arenaBytes: number | null;
   exactWith: ExactWith;
@@ -107,9 +110,10 @@ function readModel(modelPath: string, heapBuffers: boolean): Model {
 /** An interpreter on the native executor, its inputs filled from raw files. */
 function open(modelPath: string, inputs: string[], options: RunOptions): Interpreter {
   const model = readModel(modelPath, options.heapBuffers);
-  const arenaBytes = options.arenaBytes ?? planModel(model, { exactWith: options.exactWith }).arenaBytes;
+  const planOptions = { exactWith: options.exactWith, preserveInputs: options.preserveInputs };
+  const arenaBytes = options.arenaBytes ?? planModel(model, planOptions).arenaBytes;
   const arena = allocate(arenaBytes, options.heapBuffers);
-  const interp = new Interpreter(model, { arena, exactWith: options.exactWith, executor: nativeExecutor });
+  const interp = new Interpreter(model, { ...planOptions, arena, executor: nativeExecutor });
   const n = interp.inputs.length;
   if (inputs.length > n) throw new XsmlError(`${model.name} has ${n} input${n > 1 ? 's' : ''}, got ${inputs.length} --input files`);
   if (inputs.length > 0 && inputs.length < n) throw new XsmlError(`${model.name} has ${n} inputs, got ${inputs.length} --input files (give all or none)`);
@@ -177,6 +181,7 @@ interface BatchCase {
   outputs: string[];
   exactWith?: ExactWith;
   heapBuffers?: boolean;
+  preserveInputs?: boolean;
 }
 
 function batch(manifestPath: string): void {
@@ -188,18 +193,29 @@ function batch(manifestPath: string): void {
   }
   let errors = 0;
   cases.forEach((c, i) => {
+    let stage = 'prepare';
     try {
       const options: RunOptions = {
         inputs: c.inputs, repeat: 1, arenaBytes: null, exactWith: c.exactWith ?? 'tflite', profile: false,
-        heapBuffers: c.heapBuffers ?? false, invokes: 1, control: false,
+        heapBuffers: c.heapBuffers ?? false, invokes: 1, control: false, preserveInputs: c.preserveInputs,
       };
       const interp = open(c.model, c.inputs, options);
+      stage = 'invoke';
+      const model = interp.model.bytes, before = model.slice();
       interp.invoke();
+      for (let b = 0; b < before.length; b++) {
+        if (model[b] !== before[b]) {
+          errors++;
+          print(JSON.stringify({ case: i, error: `invoke changed the model's byte ${b}`, stage, code: 'model-write' }));
+          return;
+        }
+      }
       if (c.outputs.length !== interp.outputs.length) throw new XsmlError(`${c.model} has ${interp.outputs.length} outputs, the manifest names ${c.outputs.length} files`);
       interp.outputs.forEach((v, k) => writeFile(c.outputs[k], bytesOf(v)));
     } catch (e) {
       errors++;
-      print(JSON.stringify({ case: i, error: messageOf(e) }));
+      const code = e instanceof XsmlError ? e.code : 'exception';
+      print(JSON.stringify({ case: i, error: code === 'exception' ? `${(e as Error)?.name}: ${messageOf(e)}` : messageOf(e), stage, code }));
     }
   });
   print(JSON.stringify({ cases: cases.length, errors }));
