@@ -4,7 +4,7 @@
 
 import { XsmlError } from './errors.js';
 import { dtypeName, MAX_TENSOR_BYTES, type Model, type Tensor } from './model/model.js';
-import { findOperator } from './ops/index.js';
+import { CUSTOM_OPERATORS, OPERATORS, findOperator } from './ops/index.js';
 import { NO_TENSOR, OpContext, POOL_ARENA, POOL_MODEL, type OpDefinition, type PreparedOp } from './ops/op.js';
 import type { ExactWith, Rounding } from './ops/quant.js';
 
@@ -60,6 +60,12 @@ export function checkSupport(model: Model): OpSupport[] {
   });
 }
 
+/** "xsml runs: ADD (v1-4), ...; custom: SignalWindow, ...": what an unsupported-operator error offers instead. */
+function supportedList(): string {
+  const builtins = [...OPERATORS.values()].map((d) => `${d.name} (v1${d.maxVersion > 1 ? `-${d.maxVersion}` : ''})`).sort();
+  return `xsml runs: ${builtins.join(', ')}; custom: ${[...CUSTOM_OPERATORS.keys()].sort().join(', ')}`;
+}
+
 interface Buffer {
   bytes: number;
   first: number; // first op (index in execution order) that uses it; -1: before the first op
@@ -74,7 +80,7 @@ export function planModel(model: Model, options: PlanOptions = {}): Plan {
   const unsupported = checkSupport(model).filter((s) => !s.supported);
   if (unsupported.length > 0) {
     const list = unsupported.map((s) => `op #${s.index} ${s.name} (version ${s.version}): ${s.reason}`).join('; ');
-    throw new XsmlError(`${model.name}: ${unsupported.length} unsupported operator${unsupported.length > 1 ? 's' : ''}: ${list}`, 'UNSUPPORTED_OPERATOR');
+    throw new XsmlError(`${model.name}: ${unsupported.length} unsupported operator${unsupported.length > 1 ? 's' : ''}: ${list}. ${supportedList()}`, 'UNSUPPORTED_OPERATOR');
   }
   if (model.inputs.length === 0) throw new XsmlError(`${model.name}: the model declares no inputs`, 'INVALID_MODEL');
   if (model.outputs.length === 0) throw new XsmlError(`${model.name}: the model declares no outputs`, 'INVALID_MODEL');

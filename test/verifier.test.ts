@@ -184,10 +184,10 @@ describe('error codes', () => {
     for (const code of XSML_ERROR_CODES) expect(section, code).toContain(`\`${code}\``);
   });
 
-  it('UNSUPPORTED_OPERATOR lists the operators', () => {
+  it('UNSUPPORTED_OPERATOR lists the operators, and those xsml runs', () => {
     const spec = chain();
     spec.ops[1] = { code: 32, customName: 'MyOp', inputs: [1], outputs: [2] };
-    expectError(spec, 'UNSUPPORTED_OPERATOR', /1 unsupported operator: op #1 MyOp \(version 1\): custom operator/);
+    expectError(spec, 'UNSUPPORTED_OPERATOR', /1 unsupported operator: op #1 MyOp \(version 1\): custom operator\. xsml runs: ADD \(v1-\d\), .*CONV_2D \(v1-\d\), .*; custom: .*SignalRfft/);
   });
 
   it('UNSUPPORTED_FEATURE and INVALID_MODEL from prepare', () => {
