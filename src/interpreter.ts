@@ -31,6 +31,8 @@ export class Interpreter {
   readonly inputs: TensorView[];
   readonly outputs: TensorView[];
   readonly executor: Executor;
+  /** Runs every op once. Allocates nothing. (The executor's runAll: no lookups between the call and the kernels.) */
+  readonly invoke: () => void;
 
   constructor(model: Model, options: InterpreterOptions = {}) {
     this.model = model;
@@ -49,6 +51,7 @@ export class Interpreter {
     this.arena = arena;
     this.reset();
     this.executor = (options.executor ?? typescriptExecutor)(this.plan, arena, model.bytes);
+    this.invoke = this.executor.runAll;
     this.inputs = model.inputs.map((i) => this.view(model.tensors[i]));
     this.outputs = model.outputs.map((i) => this.view(model.tensors[i]));
   }
@@ -59,10 +62,6 @@ export class Interpreter {
     this.arena.fill(0, end - this.plan.persistentBytes, end);
   }
 
-  /** Runs every op once. Allocates nothing. */
-  invoke(): void {
-    this.executor.run(0, this.plan.ops.length);
-  }
 
   /** Runs ops [from, to) (indices into plan.ops); for per-op timing. */
   invokeOps(from: number, to: number): void {

@@ -17,11 +17,14 @@ export const nativeExecutor: ExecutorFactory = (plan, arena, model): NativeExecu
   } catch (e) {
     throw new XsmlError(`${plan.model.name}: the native executor rejects the plan: ${(e as Error).message}`, 'PLAN_REJECTED');
   }
+  const count = plan.ops.length;
   return {
     name: 'native',
     run(from: number, to: number): void {
       run(handle, from, to, arena, model);
     },
+    // Pools that never move (host buffers) were taken once, by prepare: a call of three arguments.
+    runAll: handle.pinned ? () => run(handle, 0, count) : () => run(handle, 0, count, arena, model),
     kernelNanoseconds(): number {
       return runNanoseconds(handle);
     },

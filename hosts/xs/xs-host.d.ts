@@ -25,6 +25,8 @@ interface StringConstructor {
 /** A plan checked and copied by the C side; its memory is freed when the handle is collected. */
 interface XsmlNativePlan {
   readonly __xsmlNativePlan: never;
+  /** Whether the arena and the model given to prepare are host buffers (never moved): run may omit them. */
+  readonly pinned: boolean;
 }
 
 /** Memory outside the XS heap (never moved by the GC); `new Uint8Array(buffer)` views it. */
@@ -41,8 +43,11 @@ declare const xsmlNative: {
    * (xsml_plan_check); throws an Error naming the op and what is wrong. rounding: 0 single, 1 double.
    */
   prepare(program: Int32Array, refBytes: Int32Array, arena: XsmlNativePool, model: XsmlNativePool, rounding: 0 | 1): XsmlNativePlan;
-  /** Runs ops [from, to) in one call into C over the current arena and model bytes. */
-  run(plan: XsmlNativePlan, from: number, to: number, arena: XsmlNativePool, model: XsmlNativePool): void;
+  /**
+   * Runs ops [from, to) in one call into C over the current arena and model bytes; without them, over
+   * the ones prepare took, if they are pinned (plan.pinned).
+   */
+  run(plan: XsmlNativePlan, from: number, to: number, arena?: XsmlNativePool, model?: XsmlNativePool): void;
   /** Nanoseconds spent inside the C kernels (xsml_plan_run) for this plan so far. */
   runNanoseconds(plan: XsmlNativePlan): number;
   /** A monotonic clock, in microseconds. */

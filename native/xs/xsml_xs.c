@@ -34,6 +34,7 @@ typedef struct {
 	uint32_t pool_bytes[XSML_POOL_COUNT]; /* checked sizes: every run needs pools at least this large */
 	int rounding; /* XSML_ROUNDING_* */
 	uint64_t run_ns; /* time spent inside xsml_plan_run */
+	uint8_t *pinned[XSML_POOL_COUNT]; /* both pools when neither can move (host buffers), else NULL */
 	uint32_t *starts; /* inside this block, after program */
 	int32_t program[]; /* the records */
 } xsml_xs_plan;
@@ -190,6 +191,18 @@ static uint8_t *xsml_xs_bytes(xsMachine *the, xsSlot *value, xsSlot *tmp, uint32
 	return (uint8_t *)data;
 }
 
+/*
+ * Whether a pool's bytes can never move: a Uint8Array over a host buffer (static memory, or
+ * xsmlNative.hostBuffer's). An ArrayBuffer's bytes live in the XS heap's chunks, which the GC
+ * compacts.
+ */
+static int xsml_xs_pinned(xsMachine *the, xsSlot *value)
+{
+	void *data = NULL;
+	xsUnsignedValue count = 0;
+	return _xsmcGetBuffer(the, value, &data, &count, 0) == xsBufferNonrelocatable;
+}
+
 /* The plan behind a handle that prepare returned. */
 static xsml_xs_plan *xsml_xs_plan_of(xsMachine *the, xsSlot *handle)
 {
@@ -205,9 +218,9 @@ static void xs_xsml_prepare(xsMachine *the)
 	char error[512];
 	uint32_t program_bytes, ref_bytes, arena_bytes, model_bytes, ops;
 	int32_t *refs;
-	uint8_t *data;
+	uint8_t *data, *arena, *model;
 	xsml_xs_plan *plan;
-	int rounding;
+	int rounding, pinned;
 
 	if (xsmcArgc < 5)
 		xsTypeError("prepare(program, refBytes, arena, model, rounding): 5 arguments expected");
@@ -215,9 +228,10 @@ static void xs_xsml_prepare(xsMachine *the)
 	if ((rounding != XSML_ROUNDING_SINGLE) && (rounding != XSML_ROUNDING_DOUBLE))
 		xsRangeError("prepare: rounding must be %d (single) or %d (double), got %d", XSML_ROUNDING_SINGLE, XSML_ROUNDING_DOUBLE, rounding);
 	xsmcVars(1);
-	/* Only the pools' sizes: their addresses are fetched by every run. */
-	xsml_xs_bytes(the, &xsArg(2), &xsVar(0), &arena_bytes, 1, "prepare: arena");
-	xsml_xs_bytes(the, &xsArg(3), &xsVar(0), &model_bytes, 0, "prepare: model");
+	/* The pools' sizes; their addresses too when neither can move, else every run fetches them. */
+	arena = xsml_xs_bytes(the, &xsArg(2), &xsVar(0), &arena_bytes, 1, "prepare: arena");
+	model = xsml_xs_bytes(the, &xsArg(3), &xsVar(0), &model_bytes, 0, "prepare: model");
+	pinned = xsml_xs_pinned(the, &xsArg(2)) && xsml_xs_pinned(the, &xsArg(3));
 
 	/* The handle first: creating it may collect garbage, so it comes before any buffer pointer. */
 	xsResult = xsNewHostObject(xsml_xs_plan_free);
@@ -236,6 +250,8 @@ static void xs_xsml_prepare(xsMachine *the)
 	plan->pool_bytes[XSML_POOL_MODEL] = model_bytes;
 	plan->rounding = rounding;
 	plan->run_ns = 0;
+	plan->pinned[XSML_POOL_ARENA] = pinned ? arena : NULL;
+	plan->pinned[XSML_POOL_MODEL] = pinned ? model : NULL;
 	plan->starts = NULL;
 	xsmcSetHostData(xsResult, plan); /* from here on the destructor frees it, even if we throw */
 
@@ -259,6 +275,8 @@ static void xs_xsml_prepare(xsMachine *the)
 	xsmcSetHostData(xsResult, plan);
 	plan->starts = (uint32_t *)(plan->program + plan->words);
 	plan->ops = xsml_plan_op_starts(plan->program, plan->words, plan->starts, ops);
+	xsmcSetBoolean(xsVar(0), pinned);
+	xsmcSet(xsResult, xsID("pinned"), xsVar(0));
 }
 
 /* The bytes of a pool for run: a Uint8Array, ArrayBuffer or host buffer, at least `need` bytes.
@@ -275,7 +293,10 @@ static uint8_t *xsml_xs_pool(xsMachine *the, xsSlot *value, uint32_t need, int w
 	return (uint8_t *)data;
 }
 
-/* run(plan, from, to, arena: Uint8Array, model: Uint8Array): ops [from, to), one xsml_plan_run */
+/*
+ * run(plan, from, to, arena: Uint8Array, model: Uint8Array): ops [from, to), one xsml_plan_run.
+ * A plan whose pools are pinned (plan.pinned) runs on the ones it was prepared with: run(plan, from, to).
+ */
 static void xs_xsml_run(xsMachine *the)
 {
 	xsml_memory mem;
@@ -283,17 +304,24 @@ static void xs_xsml_run(xsMachine *the)
 	xsIntegerValue from, to;
 	uint64_t start;
 
-	if (xsmcArgc < 5)
-		xsTypeError("run(plan, from, to, arena, model): 5 arguments expected");
+	if (xsmcArgc < 3)
+		xsTypeError("run(plan, from, to[, arena, model]): 3 or 5 arguments expected");
 	plan = xsml_xs_plan_of(the, &xsArg(0));
 	from = xsmcToInteger(xsArg(1));
 	to = xsmcToInteger(xsArg(2));
 	if ((from < 0) || (to < from) || ((uint32_t)to > plan->ops))
 		xsRangeError("run: ops [%d, %d) are not within the plan's %u ops", (int)from, (int)to, (unsigned)plan->ops);
-	/* Buffers last: nothing between here and xsml_plan_run can move them. */
-	mem.pools[XSML_POOL_ARENA] = xsml_xs_pool(the, &xsArg(3), plan->pool_bytes[XSML_POOL_ARENA], 1, "arena");
+	if (xsmcArgc >= 5) {
+		/* Buffers last: nothing between here and xsml_plan_run can move them. */
+		mem.pools[XSML_POOL_ARENA] = xsml_xs_pool(the, &xsArg(3), plan->pool_bytes[XSML_POOL_ARENA], 1, "arena");
+		mem.pools[XSML_POOL_MODEL] = xsml_xs_pool(the, &xsArg(4), plan->pool_bytes[XSML_POOL_MODEL], 0, "model");
+	} else if (plan->pinned[XSML_POOL_ARENA]) {
+		mem.pools[XSML_POOL_ARENA] = plan->pinned[XSML_POOL_ARENA];
+		mem.pools[XSML_POOL_MODEL] = plan->pinned[XSML_POOL_MODEL];
+	} else {
+		xsTypeError("run: the plan's arena or model may move (not host buffers): pass them");
+	}
 	mem.pool_bytes[XSML_POOL_ARENA] = plan->pool_bytes[XSML_POOL_ARENA];
-	mem.pools[XSML_POOL_MODEL] = xsml_xs_pool(the, &xsArg(4), plan->pool_bytes[XSML_POOL_MODEL], 0, "model");
 	mem.pool_bytes[XSML_POOL_MODEL] = plan->pool_bytes[XSML_POOL_MODEL];
 	mem.rounding = plan->rounding;
 	start = xsml_xs_clock_ns();
