@@ -164,52 +164,50 @@ static const int8_t *conv_s8_column(const xsml_conv_dims *d, const int8_t *input
   return scratch;
 }
 
-static void conv_s8_columns(const xsml_conv_dims *d, const xsml_conv_quant_s8 *quant, const int8_t *input, const int8_t *filter,
-                            const int32_t *bias, int8_t *output, int8_t *scratch) {
-  const int32_t out_c = d->out_c, k = d->filter_h * d->filter_w * d->filter_c;
-  const int32_t pixels = d->batches * d->out_h * d->out_w;
+/*
+ * Every output channel of one or two pixels (col1 NULL: one) from their columns. A function of its
+ * own, not inlined, so that fewer values compete for the registers of its loops.
+ */
+static void __attribute__((noinline)) conv_s8_pixels(const xsml_conv_quant_s8 *quant, const int8_t *filter, const int32_t *bias,
+                                                     int32_t out_c, int32_t k, const int8_t *col0, const int8_t *col1, int8_t *out0) {
   const int32_t in_off = quant->input_offset, out_off = quant->output_offset;
   const int32_t lo = quant->act.min - out_off, hi = quant->act.max - out_off;
   const int32_t *mult = quant->multiplier, *shift = quant->shift;
-  const int8_t pad = (int8_t)-in_off;
-  int32_t p = 0;
-  for (; p + 1 < pixels; p += 2) {
-    const int8_t *col0 = conv_s8_column(d, input, p, pad, scratch);
-    const int8_t *col1 = conv_s8_column(d, input, p + 1, pad, scratch + k);
-    int8_t *out0 = output + (size_t)p * (size_t)out_c, *out1 = out0 + out_c;
-    const int8_t *row = filter;
-    int32_t o = 0;
-    for (; o + 1 < out_c; o += 2, row += 2 * k) {
-      uint32_t acc[4] = {0, 0, 0, 0};
-      if (bias) acc[0] = acc[1] = (uint32_t)bias[o], acc[2] = acc[3] = (uint32_t)bias[o + 1];
+  int8_t *out1 = out0 + out_c;
+  const int8_t *row = filter;
+  int32_t o = 0;
+  for (; o + 1 < out_c; o += 2, row += 2 * k) {
+    const uint32_t b0 = bias ? (uint32_t)bias[o] : 0u, b1 = bias ? (uint32_t)bias[o + 1] : 0u;
+    if (col1) {
+      uint32_t acc[4] = {b0, b0, b1, b1};
       xsml_dot_2x2(row, row + k, col0, col1, k, in_off, acc);
       out0[o] = xsml_conv_output_s8(acc[0], mult[o], shift[o], lo, hi, out_off);
       out1[o] = xsml_conv_output_s8(acc[1], mult[o], shift[o], lo, hi, out_off);
       out0[o + 1] = xsml_conv_output_s8(acc[2], mult[o + 1], shift[o + 1], lo, hi, out_off);
       out1[o + 1] = xsml_conv_output_s8(acc[3], mult[o + 1], shift[o + 1], lo, hi, out_off);
-    }
-    if (o < out_c) {
-      const uint32_t b = bias ? (uint32_t)bias[o] : 0u;
-      out0[o] = xsml_conv_output_s8(b + xsml_dot_1x1(row, col0, k, in_off), mult[o], shift[o], lo, hi, out_off);
-      out1[o] = xsml_conv_output_s8(b + xsml_dot_1x1(row, col1, k, in_off), mult[o], shift[o], lo, hi, out_off);
+    } else {
+      uint32_t acc[2] = {b0, b1};
+      xsml_dot_2x1(row, row + k, col0, k, in_off, acc);
+      out0[o] = xsml_conv_output_s8(acc[0], mult[o], shift[o], lo, hi, out_off);
+      out0[o + 1] = xsml_conv_output_s8(acc[1], mult[o + 1], shift[o + 1], lo, hi, out_off);
     }
   }
-  if (p < pixels) {
-    const int8_t *col = conv_s8_column(d, input, p, pad, scratch);
-    int8_t *out = output + (size_t)p * (size_t)out_c;
-    const int8_t *row = filter;
-    int32_t o = 0;
-    for (; o + 1 < out_c; o += 2, row += 2 * k) {
-      uint32_t acc[2] = {0, 0};
-      if (bias) acc[0] = (uint32_t)bias[o], acc[1] = (uint32_t)bias[o + 1];
-      xsml_dot_2x1(row, row + k, col, k, in_off, acc);
-      out[o] = xsml_conv_output_s8(acc[0], mult[o], shift[o], lo, hi, out_off);
-      out[o + 1] = xsml_conv_output_s8(acc[1], mult[o + 1], shift[o + 1], lo, hi, out_off);
-    }
-    if (o < out_c) {
-      const uint32_t b = bias ? (uint32_t)bias[o] : 0u;
-      out[o] = xsml_conv_output_s8(b + xsml_dot_1x1(row, col, k, in_off), mult[o], shift[o], lo, hi, out_off);
-    }
+  if (o < out_c) {
+    const uint32_t b = bias ? (uint32_t)bias[o] : 0u;
+    out0[o] = xsml_conv_output_s8(b + xsml_dot_1x1(row, col0, k, in_off), mult[o], shift[o], lo, hi, out_off);
+    if (col1) out1[o] = xsml_conv_output_s8(b + xsml_dot_1x1(row, col1, k, in_off), mult[o], shift[o], lo, hi, out_off);
+  }
+}
+
+static void conv_s8_columns(const xsml_conv_dims *d, const xsml_conv_quant_s8 *quant, const int8_t *input, const int8_t *filter,
+                            const int32_t *bias, int8_t *output, int8_t *scratch) {
+  const int32_t out_c = d->out_c, k = d->filter_h * d->filter_w * d->filter_c;
+  const int32_t pixels = d->batches * d->out_h * d->out_w;
+  const int8_t pad = (int8_t)-quant->input_offset;
+  for (int32_t p = 0; p < pixels; p += 2) {
+    const int8_t *col0 = conv_s8_column(d, input, p, pad, scratch);
+    const int8_t *col1 = p + 1 < pixels ? conv_s8_column(d, input, p + 1, pad, scratch + k) : NULL;
+    conv_s8_pixels(quant, filter, bias, out_c, k, col0, col1, output + (size_t)p * (size_t)out_c);
   }
 }
 
