@@ -1,8 +1,11 @@
 /* CONV_2D kernels (float32, int8, hybrid) and their record decoders and checks. See conv_2d.h. */
 #include "conv_2d.h"
 
+#include <string.h>
+
 #include "dsp/basic_math_functions.h"
 #include "fixed_point.h"
+#include "int8_dot.h"
 
 enum {
   P_BATCHES = 0,
@@ -84,13 +87,14 @@ void xsml_conv_2d_f32(const xsml_conv_dims *d, const float *input, const float *
   }
 }
 
-void xsml_conv_2d_s8(const xsml_conv_dims *d, const xsml_conv_quant_s8 *quant, const int8_t *input,
-                     const int8_t *filter, const int32_t *bias, int8_t *output) {
+/* The loop of the definition: any grouping, any input offset. */
+static void conv_s8_direct(const xsml_conv_dims *d, const xsml_conv_quant_s8 *quant, const int8_t *input, const int8_t *filter,
+                           const int32_t *bias, int8_t *output) {
   const int32_t in_h = d->in_h, in_w = d->in_w, in_c = d->in_c, out_c = d->out_c;
   const int32_t f_w = d->filter_w, f_c = d->filter_c, per_group = d->filters_per_group;
   const size_t filter_size = (size_t)d->filter_h * (size_t)f_w * (size_t)f_c;
-  const int32_t in_off = quant->input_offset;
-  const int64_t out_off = quant->output_offset, lo = quant->act.min, hi = quant->act.max;
+  const int32_t in_off = quant->input_offset, out_off = quant->output_offset;
+  const int32_t lo = quant->act.min - out_off, hi = quant->act.max - out_off;
   int8_t *out = output;
   for (int32_t b = 0; b < d->batches; b++) {
     const int8_t *in_b = input + (size_t)b * (size_t)in_h * (size_t)in_w * (size_t)in_c;
@@ -112,17 +116,116 @@ void xsml_conv_2d_s8(const xsml_conv_dims *d, const xsml_conv_quant_s8 *quant, c
               const int32_t x = x0 + d->dilation_w * kx;
               const int8_t *ip = in_g + ((size_t)y * (size_t)in_w + (size_t)x) * (size_t)in_c;
               const int8_t *fp = f_o + ((size_t)ky * (size_t)f_w + (size_t)kx) * (size_t)f_c;
-              for (int32_t c = 0; c < f_c; c++) acc += (uint32_t)(fp[c] * (ip[c] + in_off));
+              acc += xsml_dot_1x1(fp, ip, f_c, in_off);
             }
           }
           if (bias) acc += (uint32_t)bias[o];
-          int64_t v = (int64_t)xsml_mbqm_double((int32_t)acc, quant->multiplier[o], quant->shift[o]) + out_off;
-          v = v < lo ? lo : v > hi ? hi : v;
-          *out++ = (int8_t)v;
+          *out++ = xsml_conv_output_s8(acc, quant->multiplier[o], quant->shift[o], lo, hi, out_off);
         }
       }
     }
   }
+}
+
+/*
+ * One group: a matrix product. Each output pixel's window is a column of k = filter_h x filter_w x
+ * filter_c int8 values in the filter's (ky, kx, c) order: the input pixel itself for a 1x1 filter
+ * without padding, else gathered into `scratch` (im2col), taps in the padding set to the input zero
+ * point so that they add 0. Two pixels and two output channels per pass share every loaded value.
+ */
+static const int8_t *conv_s8_column(const xsml_conv_dims *d, const int8_t *input, int32_t pixel, int8_t pad, int8_t *scratch) {
+  const int32_t per_image = d->out_h * d->out_w;
+  const int32_t b = pixel / per_image, oy = pixel % per_image / d->out_w, ox = pixel % d->out_w;
+  const int32_t in_h = d->in_h, in_w = d->in_w, in_c = d->in_c, f_w = d->filter_w;
+  const int8_t *in_b = input + (size_t)b * (size_t)in_h * (size_t)in_w * (size_t)in_c;
+  const int32_t y0 = oy * d->stride_h - d->pad_h, x0 = ox * d->stride_w - d->pad_w;
+  if (!xsml_conv_2d_s8_get_buffer_size(d)) return in_b + ((size_t)y0 * (size_t)in_w + (size_t)x0) * (size_t)in_c;
+  const size_t row_bytes = (size_t)f_w * (size_t)in_c;
+  int32_t kx_lo, kx_hi;
+  xsml_window_taps(x0, d->dilation_w, f_w, in_w, &kx_lo, &kx_hi);
+  int8_t *col = scratch;
+  for (int32_t ky = 0; ky < d->filter_h; ky++, col += row_bytes) {
+    const int32_t y = y0 + d->dilation_h * ky;
+    if (y < 0 || y >= in_h || kx_lo == kx_hi) {
+      memset(col, pad, row_bytes);
+      continue;
+    }
+    memset(col, pad, (size_t)kx_lo * (size_t)in_c);
+    const int8_t *row = in_b + (size_t)y * (size_t)in_w * (size_t)in_c;
+    if (d->dilation_w == 1) {
+      memcpy(col + (size_t)kx_lo * (size_t)in_c, row + (size_t)(x0 + kx_lo) * (size_t)in_c, (size_t)(kx_hi - kx_lo) * (size_t)in_c);
+    } else {
+      for (int32_t kx = kx_lo; kx < kx_hi; kx++) {
+        memcpy(col + (size_t)kx * (size_t)in_c, row + (size_t)(x0 + d->dilation_w * kx) * (size_t)in_c, (size_t)in_c);
+      }
+    }
+    memset(col + (size_t)kx_hi * (size_t)in_c, pad, (size_t)(f_w - kx_hi) * (size_t)in_c);
+  }
+  return scratch;
+}
+
+/*
+ * Every output channel of one or two pixels (col1 NULL: one) from their columns. A function of its
+ * own, not inlined, so that fewer values compete for the registers of its loops.
+ */
+static void __attribute__((noinline)) conv_s8_pixels(const xsml_conv_quant_s8 *quant, const int8_t *filter, const int32_t *bias,
+                                                     int32_t out_c, int32_t k, const int8_t *col0, const int8_t *col1, int8_t *out0) {
+  const int32_t in_off = quant->input_offset, out_off = quant->output_offset;
+  const int32_t lo = quant->act.min - out_off, hi = quant->act.max - out_off;
+  const int32_t *mult = quant->multiplier, *shift = quant->shift;
+  int8_t *out1 = out0 + out_c;
+  const int8_t *row = filter;
+  int32_t o = 0;
+  for (; o + 1 < out_c; o += 2, row += 2 * k) {
+    const uint32_t b0 = bias ? (uint32_t)bias[o] : 0u, b1 = bias ? (uint32_t)bias[o + 1] : 0u;
+    if (col1) {
+      uint32_t acc[4] = {b0, b0, b1, b1};
+      xsml_dot_2x2(row, row + k, col0, col1, k, in_off, acc);
+      out0[o] = xsml_conv_output_s8(acc[0], mult[o], shift[o], lo, hi, out_off);
+      out1[o] = xsml_conv_output_s8(acc[1], mult[o], shift[o], lo, hi, out_off);
+      out0[o + 1] = xsml_conv_output_s8(acc[2], mult[o + 1], shift[o + 1], lo, hi, out_off);
+      out1[o + 1] = xsml_conv_output_s8(acc[3], mult[o + 1], shift[o + 1], lo, hi, out_off);
+    } else {
+      uint32_t acc[2] = {b0, b1};
+      xsml_dot_2x1(row, row + k, col0, k, in_off, acc);
+      out0[o] = xsml_conv_output_s8(acc[0], mult[o], shift[o], lo, hi, out_off);
+      out0[o + 1] = xsml_conv_output_s8(acc[1], mult[o + 1], shift[o + 1], lo, hi, out_off);
+    }
+  }
+  if (o < out_c) {
+    const uint32_t b = bias ? (uint32_t)bias[o] : 0u;
+    out0[o] = xsml_conv_output_s8(b + xsml_dot_1x1(row, col0, k, in_off), mult[o], shift[o], lo, hi, out_off);
+    if (col1) out1[o] = xsml_conv_output_s8(b + xsml_dot_1x1(row, col1, k, in_off), mult[o], shift[o], lo, hi, out_off);
+  }
+}
+
+static void conv_s8_columns(const xsml_conv_dims *d, const xsml_conv_quant_s8 *quant, const int8_t *input, const int8_t *filter,
+                            const int32_t *bias, int8_t *output, int8_t *scratch) {
+  const int32_t out_c = d->out_c, k = d->filter_h * d->filter_w * d->filter_c;
+  const int32_t pixels = d->batches * d->out_h * d->out_w;
+  const int8_t pad = (int8_t)-quant->input_offset;
+  for (int32_t p = 0; p < pixels; p += 2) {
+    const int8_t *col0 = conv_s8_column(d, input, p, pad, scratch);
+    const int8_t *col1 = p + 1 < pixels ? conv_s8_column(d, input, p + 1, pad, scratch + k) : NULL;
+    conv_s8_pixels(quant, filter, bias, out_c, k, col0, col1, output + (size_t)p * (size_t)out_c);
+  }
+}
+
+void xsml_conv_2d_s8(const xsml_conv_dims *d, const xsml_conv_quant_s8 *quant, const int8_t *input,
+                     const int8_t *filter, const int32_t *bias, int8_t *output, void *scratch) {
+  /* The columns path pads with the input zero point, which must be an int8 value. */
+  if (d->filter_c == d->in_c && quant->input_offset >= -127 && quant->input_offset <= 128) {
+    conv_s8_columns(d, quant, input, filter, bias, output, (int8_t *)scratch);
+  } else {
+    conv_s8_direct(d, quant, input, filter, bias, output);
+  }
+}
+
+uint32_t xsml_conv_2d_s8_get_buffer_size(const xsml_conv_dims *d) {
+  const int pointwise = d->filter_h == 1 && d->filter_w == 1 && d->pad_h == 0 && d->pad_w == 0;
+  if (d->filter_c != d->in_c || pointwise) return 0;
+  const uint32_t k = (uint32_t)d->filter_h * (uint32_t)d->filter_w * (uint32_t)d->filter_c;
+  return (2u * k + 3u) & ~3u;
 }
 
 uint32_t xsml_conv_2d_hybrid_get_buffer_size(const xsml_conv_dims *d) {
@@ -296,7 +399,7 @@ static void eval_s8(const int32_t *rec, const xsml_memory *mem) {
       p[P_INPUT_OFFSET], p[P_OUTPUT_OFFSET], {p[P_ACT_MIN], p[P_ACT_MAX]}, p + P_PER_CHANNEL, p + P_PER_CHANNEL + d.out_c,
   };
   xsml_conv_2d_s8(&d, &quant, (const int8_t *)xsml_tensor(rec, R_INPUT, mem), (const int8_t *)xsml_tensor(rec, R_FILTER, mem),
-                  (const int32_t *)xsml_tensor(rec, R_BIAS, mem), (int8_t *)xsml_tensor(rec, R_OUTPUT, mem));
+                  (const int32_t *)xsml_tensor(rec, R_BIAS, mem), (int8_t *)xsml_tensor(rec, R_OUTPUT, mem), xsml_tensor(rec, R_SCRATCH, mem));
 }
 
 static void eval_hybrid(const int32_t *rec, const xsml_memory *mem) {
@@ -359,17 +462,21 @@ static const char *check_f32(const int32_t *rec, const int32_t *ref_bytes) {
 }
 
 static const char *check_s8(const int32_t *rec, const int32_t *ref_bytes) {
-  const char *error = check_common(rec, ref_bytes, 4, P_COUNT_S8, 1, 1, 1);
+  const char *error = check_common(rec, ref_bytes, 5, P_COUNT_S8, 1, 1, 1);
   if (error) return error;
   const int32_t *p = xsml_params(rec);
   const int32_t out_c = p[P_OUT_C];
   if (xsml_param_words(rec) < P_COUNT_S8 + 2 * (int64_t)out_c) return "record too short for the per-channel multipliers and shifts";
   if (p[P_ACT_MIN] < -128 || p[P_ACT_MIN] > p[P_ACT_MAX] || p[P_ACT_MAX] > 127) return "activation range not within [-128, 127]";
   if (p[P_INPUT_OFFSET] < -255 || p[P_INPUT_OFFSET] > 255) return "input offset outside [-255, 255]";
+  if (p[P_OUTPUT_OFFSET] < -128 || p[P_OUTPUT_OFFSET] > 127) return "output offset outside [-128, 127]";
   const int32_t *shift = p + P_PER_CHANNEL + out_c;
   for (int32_t o = 0; o < out_c; o++) {
     if (shift[o] < -31) return "a requantization shift below -31";
   }
+  if (!xsml_ref_present(rec, R_SCRATCH) || !xsml_ref_writable(rec, R_SCRATCH)) return "scratch ref missing or not in the arena";
+  const xsml_conv_dims d = dims_of(p);
+  if (!xsml_ref_holds(ref_bytes, R_SCRATCH, xsml_conv_2d_s8_get_buffer_size(&d))) return "scratch ref shorter than two im2col columns";
   return NULL;
 }
 

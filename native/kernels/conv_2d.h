@@ -3,7 +3,7 @@
  *   input[b, y*sh - ph + ky*dh, x*sw - pw + kx*dw, g*filter_c + c] * filter[o, ky, kx, c] + bias[o]),
  * g = o / filters_per_group. NHWC input and output, OHWI filter; taps that fall in the padding are skipped.
  * The C twin of src/ops/conv-2d.ts (its P_* constants are the record's param layout):
- *   tensor refs: 0 input, 1 filter, 2 bias (or XSML_NO_TENSOR), 3 output; HYBRID: 4 arena scratch
+ *   tensor refs: 0 input, 1 filter, 2 bias (or XSML_NO_TENSOR), 3 output; S8 and HYBRID: 4 arena scratch
  *   params 0..16: the geometry below, in xsml_conv_dims order; 17, 18: act_min, act_max
  *   (float32 bits for F32 and HYBRID, int32 for S8);
  *   S8: 19 input_offset, 20 output_offset, 21.. out_c multipliers then out_c shifts;
@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "check_util.h"
+#include "fixed_point.h"
 #include "xsml_record.h"
 
 typedef struct {
@@ -57,13 +58,35 @@ typedef struct {
 void xsml_conv_2d_f32(const xsml_conv_dims *dims, const float *input, const float *filter, const float *bias,
                       xsml_act_f32 act, float *output);
 
+/* Scratch bytes of the int8 kernel: two im2col columns, none for one group of 1x1 filters without padding. */
+uint32_t xsml_conv_2d_s8_get_buffer_size(const xsml_conv_dims *dims);
+
 /*
  * int8 with int32 bias: acc = sum filter * (input + input_offset) (+ bias), int32 wrap-around;
  * double-rounding requantization per output channel (always, as TFLite's and TFLM's
- * ConvPerChannel), + output_offset, clamped. Preconditions: |input_offset| <= 255; act within [-128, 127].
+ * ConvPerChannel), + output_offset, clamped. One group runs as a matrix product (int8_dot.h) over
+ * im2col columns in `scratch` (xsml_conv_2d_s8_get_buffer_size bytes); grouped convolutions and
+ * input zero points outside int8 take the loop of the definition. Preconditions: |input_offset| <= 255;
+ * |output_offset| <= 128; act within [-128, 127].
  */
 void xsml_conv_2d_s8(const xsml_conv_dims *dims, const xsml_conv_quant_s8 *quant, const int8_t *input,
-                     const int8_t *filter, const int32_t *bias, int8_t *output);
+                     const int8_t *filter, const int32_t *bias, int8_t *output, void *scratch);
+
+/*
+ * One int8 output of CONV_2D and DEPTHWISE_CONV_2D: acc requantized with double rounding, clamped
+ * to [lo, hi] (the activation range minus output_offset), + output_offset.
+ */
+static inline int8_t xsml_conv_output_s8(uint32_t acc, int32_t multiplier, int32_t shift, int32_t lo, int32_t hi, int32_t output_offset) {
+  /* xsml_mbqm_double written out for -31 <= shift, without branches. */
+  const int32_t x = (int32_t)(acc << (shift > 0 ? shift & 31 : 0));
+  const int right = shift > 0 ? 0 : -shift;
+  int32_t v = x == INT32_MIN && multiplier == INT32_MIN ? INT32_MAX : (int32_t)(((int64_t)x * multiplier + ((int64_t)1 << 30)) >> 31);
+  const int32_t mask = (int32_t)((UINT32_C(1) << right) - 1u);
+  const int32_t remainder = v & mask, threshold = (mask >> 1) + (v < 0);
+  v = (v >> right) + (remainder > threshold);
+  v = v < lo ? lo : v > hi ? hi : v;
+  return (int8_t)(v + output_offset);
+}
 
 /* Scratch bytes of the hybrid kernel: the quantized input (padded to 4), a float and an int32 per batch. */
 uint32_t xsml_conv_2d_hybrid_get_buffer_size(const xsml_conv_dims *dims);
@@ -82,6 +105,12 @@ void xsml_conv_2d_hybrid(const xsml_conv_dims *dims, const xsml_conv_hybrid_para
  * 0 <= start + dilation * k < extent, for k < size. dilation >= 1.
  */
 static inline void xsml_window_taps(int32_t start, int32_t dilation, int32_t size, int32_t extent, int32_t *lo, int32_t *hi) {
+  /* Most windows lie inside the input: no division. */
+  if (start >= 0 && (int64_t)start + (int64_t)(size - 1) * dilation < extent) {
+    *lo = 0;
+    *hi = size;
+    return;
+  }
   int64_t first = start >= 0 ? 0 : (-(int64_t)start + dilation - 1) / dilation;
   int64_t last = start >= extent ? 0 : ((int64_t)extent - 1 - start) / dilation + 1;
   if (last > size) last = size;

@@ -2,6 +2,7 @@
 #include "depthwise_conv_2d.h"
 
 #include "fixed_point.h"
+#include "int8_dot.h"
 
 enum {
   P_BATCHES = 0,
@@ -65,11 +66,82 @@ void xsml_depthwise_conv_2d_f32(const xsml_dwconv_dims *d, const float *input, c
   }
 }
 
+/*
+ * The int8 kernel takes four output channels at a time where they read four consecutive input
+ * channels (depth multiplier 1: one word of input per tap) or one input channel (a multiple of 4:
+ * one input value per tap against a word of filter; eight channels for a multiple of 8). With the DSP extension a word of filter or input
+ * is widened into int16 lanes (__sxtb16, __sxtab16 adding the input offset) and each lane is
+ * multiplied and accumulated on its own (__smlabb, __smlatt, __smlatb). Every sum wraps mod 2^32,
+ * as the plain loops' do: the same bits in any order.
+ */
+
+/* Four accumulators that stay in registers. */
+typedef struct {
+  uint32_t a0, a1, a2, a3;
+} acc4;
+
+/* acc.a_i += filter[i] * (input[i] + offset), i = 0..3. */
+static inline void mac_4x4(const int8_t *input, const int8_t *filter, int32_t offset, acc4 *acc) {
+#if defined(__ARM_FEATURE_DSP)
+  const int32_t iw = xsml_load_s8x4(input), fw = xsml_load_s8x4(filter), off2 = xsml_lanes_s16x2(offset);
+  const int32_t ie = __sxtab16(off2, iw), io = xsml_sxtab16_odd(off2, iw);
+  const int32_t fe = __sxtb16(fw), fo = xsml_sxtb16_odd(fw);
+  acc->a0 = (uint32_t)__smlabb(ie, fe, (int32_t)acc->a0);
+  acc->a1 = (uint32_t)__smlabb(io, fo, (int32_t)acc->a1);
+  acc->a2 = (uint32_t)__smlatt(ie, fe, (int32_t)acc->a2);
+  acc->a3 = (uint32_t)__smlatt(io, fo, (int32_t)acc->a3);
+#else
+  acc->a0 += (uint32_t)(filter[0] * (input[0] + offset));
+  acc->a1 += (uint32_t)(filter[1] * (input[1] + offset));
+  acc->a2 += (uint32_t)(filter[2] * (input[2] + offset));
+  acc->a3 += (uint32_t)(filter[3] * (input[3] + offset));
+#endif
+}
+
+/* acc.a_i += filter[i] * x, i = 0..3, for x = input + offset. */
+static inline void mac_1x4(int32_t x, const int8_t *filter, acc4 *acc) {
+#if defined(__ARM_FEATURE_DSP)
+  const int32_t fw = xsml_load_s8x4(filter);
+  const int32_t fe = __sxtb16(fw), fo = xsml_sxtb16_odd(fw);
+  acc->a0 = (uint32_t)__smlabb(fe, x, (int32_t)acc->a0);
+  acc->a1 = (uint32_t)__smlabb(fo, x, (int32_t)acc->a1);
+  acc->a2 = (uint32_t)__smlatb(fe, x, (int32_t)acc->a2);
+  acc->a3 = (uint32_t)__smlatb(fo, x, (int32_t)acc->a3);
+#else
+  acc->a0 += (uint32_t)(filter[0] * x);
+  acc->a1 += (uint32_t)(filter[1] * x);
+  acc->a2 += (uint32_t)(filter[2] * x);
+  acc->a3 += (uint32_t)(filter[3] * x);
+#endif
+}
+
+/* The four accumulators from bias[0..3], or 0. */
+static inline acc4 acc4_from(const int32_t *bias) {
+  acc4 acc = {0, 0, 0, 0};
+  if (bias) acc.a0 = (uint32_t)bias[0], acc.a1 = (uint32_t)bias[1], acc.a2 = (uint32_t)bias[2], acc.a3 = (uint32_t)bias[3];
+  return acc;
+}
+
+/* Requantizes four outputs of channels o..o+3. */
+static inline void store4(const acc4 *acc, const int32_t *mul, const int32_t *shift, int32_t lo, int32_t hi, int32_t out_off, int8_t *out) {
+  out[0] = xsml_conv_output_s8(acc->a0, mul[0], shift[0], lo, hi, out_off);
+  out[1] = xsml_conv_output_s8(acc->a1, mul[1], shift[1], lo, hi, out_off);
+  out[2] = xsml_conv_output_s8(acc->a2, mul[2], shift[2], lo, hi, out_off);
+  out[3] = xsml_conv_output_s8(acc->a3, mul[3], shift[3], lo, hi, out_off);
+}
+
 void xsml_depthwise_conv_2d_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *quant, const int8_t *input,
                                const int8_t *filter, const int32_t *bias, int8_t *output) {
   const int32_t in_h = d->in_h, in_w = d->in_w, in_c = d->in_c, out_c = d->out_c, f_w = d->filter_w, mult = d->depth_multiplier;
-  const int32_t in_off = quant->input_offset;
-  const int64_t out_off = quant->output_offset, lo = quant->act.min, hi = quant->act.max;
+  const int32_t in_off = quant->input_offset, out_off = quant->output_offset;
+  const int32_t lo = quant->act.min - out_off, hi = quant->act.max - out_off;
+  const int32_t *mul = quant->multiplier, *shift = quant->shift;
+  /* Output channels [0, wide) go four at a time. */
+  const int32_t wide = mult == 1 ? out_c & ~3 : mult % 4 == 0 ? out_c : 0;
+  /* A multiple of 8: eight output channels per input value. */
+  const int32_t wide8 = mult % 8 == 0 ? out_c : 0;
+  const size_t row_step = (size_t)d->dilation_h * (size_t)in_w * (size_t)in_c, tap_step = (size_t)d->dilation_w * (size_t)in_c;
+  const size_t f_row_step = (size_t)f_w * (size_t)out_c;
   int8_t *out = output;
   for (int32_t b = 0; b < d->batches; b++) {
     const int8_t *in_b = input + (size_t)b * (size_t)in_h * (size_t)in_w * (size_t)in_c;
@@ -77,25 +149,50 @@ void xsml_depthwise_conv_2d_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_
       const int32_t y0 = oy * d->stride_h - d->pad_h;
       int32_t ky_lo, ky_hi;
       xsml_window_taps(y0, d->dilation_h, d->filter_h, in_h, &ky_lo, &ky_hi);
-      for (int32_t ox = 0; ox < d->out_w; ox++) {
+      for (int32_t ox = 0; ox < d->out_w; ox++, out += out_c) {
         const int32_t x0 = ox * d->stride_w - d->pad_w;
         int32_t kx_lo, kx_hi;
         xsml_window_taps(x0, d->dilation_w, f_w, in_w, &kx_lo, &kx_hi);
-        for (int32_t o = 0; o < out_c; o++) {
-          const int8_t *in_c0 = in_b + o / mult;
-          uint32_t acc = 0; /* int32 that wraps, as the TypeScript `| 0` */
-          for (int32_t ky = ky_lo; ky < ky_hi; ky++) {
-            const int32_t y = y0 + d->dilation_h * ky;
-            for (int32_t kx = kx_lo; kx < kx_hi; kx++) {
-              const int32_t x = x0 + d->dilation_w * kx;
-              acc += (uint32_t)(filter[((size_t)ky * (size_t)f_w + (size_t)kx) * (size_t)out_c + (size_t)o] *
-                                (in_c0[((size_t)y * (size_t)in_w + (size_t)x) * (size_t)in_c] + in_off));
+        const int32_t taps_w = kx_hi - kx_lo;
+        /* The first tap inside the input, for input channel 0 and output channel 0. */
+        const int8_t *in_first = in_b + ((size_t)(y0 + d->dilation_h * ky_lo) * (size_t)in_w + (size_t)(x0 + d->dilation_w * kx_lo)) * (size_t)in_c;
+        const int8_t *f_first = filter + ((size_t)ky_lo * (size_t)f_w + (size_t)kx_lo) * (size_t)out_c;
+        int32_t o = 0;
+        for (; o < wide8; o += 8) {
+          acc4 lo4 = acc4_from(bias ? bias + o : NULL), hi4 = acc4_from(bias ? bias + o + 4 : NULL);
+          const int8_t *in_row = in_first + o / mult, *f_row = f_first + o;
+          for (int32_t ky = ky_lo; ky < ky_hi; ky++, in_row += row_step, f_row += f_row_step) {
+            const int8_t *ip = in_row, *fp = f_row;
+            for (int32_t n = taps_w; n > 0; n--, ip += tap_step, fp += out_c) {
+              const int32_t x = *ip + in_off;
+              mac_1x4(x, fp, &lo4);
+              mac_1x4(x, fp + 4, &hi4);
             }
           }
-          if (bias) acc += (uint32_t)bias[o];
-          int64_t v = (int64_t)xsml_mbqm_double((int32_t)acc, quant->multiplier[o], quant->shift[o]) + out_off;
-          v = v < lo ? lo : v > hi ? hi : v;
-          *out++ = (int8_t)v;
+          store4(&lo4, mul + o, shift + o, lo, hi, out_off, out + o);
+          store4(&hi4, mul + o + 4, shift + o + 4, lo, hi, out_off, out + o + 4);
+        }
+        for (; o < wide; o += 4) {
+          acc4 acc = acc4_from(bias ? bias + o : NULL);
+          const int8_t *in_row = in_first + o / mult, *f_row = f_first + o;
+          for (int32_t ky = ky_lo; ky < ky_hi; ky++, in_row += row_step, f_row += f_row_step) {
+            const int8_t *ip = in_row, *fp = f_row;
+            if (mult == 1) {
+              for (int32_t n = taps_w; n > 0; n--, ip += tap_step, fp += out_c) mac_4x4(ip, fp, in_off, &acc);
+            } else {
+              for (int32_t n = taps_w; n > 0; n--, ip += tap_step, fp += out_c) mac_1x4(*ip + in_off, fp, &acc);
+            }
+          }
+          store4(&acc, mul + o, shift + o, lo, hi, out_off, out + o);
+        }
+        for (; o < out_c; o++) {
+          uint32_t acc = bias ? (uint32_t)bias[o] : 0u; /* int32 that wraps, as the TypeScript `| 0` */
+          const int8_t *in_row = in_first + o / mult, *f_row = f_first + o;
+          for (int32_t ky = ky_lo; ky < ky_hi; ky++, in_row += row_step, f_row += f_row_step) {
+            const int8_t *ip = in_row, *fp = f_row;
+            for (int32_t n = taps_w; n > 0; n--, ip += tap_step, fp += out_c) acc += (uint32_t)(*fp * (*ip + in_off));
+          }
+          out[o] = xsml_conv_output_s8(acc, mul[o], shift[o], lo, hi, out_off);
         }
       }
     }
@@ -172,6 +269,7 @@ static const char *check_s8(const int32_t *rec, const int32_t *ref_bytes) {
   if (xsml_param_words(rec) < P_COUNT_S8 + 2 * (int64_t)out_c) return "record too short for the per-channel multipliers and shifts";
   if (p[P_ACT_MIN] < -128 || p[P_ACT_MIN] > p[P_ACT_MAX] || p[P_ACT_MAX] > 127) return "activation range not within [-128, 127]";
   if (p[P_INPUT_OFFSET] < -255 || p[P_INPUT_OFFSET] > 255) return "input offset outside [-255, 255]";
+  if (p[P_OUTPUT_OFFSET] < -128 || p[P_OUTPUT_OFFSET] > 127) return "output offset outside [-128, 127]";
   const int32_t *shift = p + P_PER_CHANNEL + out_c;
   for (int32_t o = 0; o < out_c; o++) {
     if (shift[o] < -31) return "a requantization shift below -31";

@@ -40,7 +40,7 @@ void xsml_depthwise_conv_2d_f32(const xsml_dwconv_dims *dims, const float *input
 /*
  * int8 with int32 bias: acc = sum filter * (input + input_offset) (+ bias), int32 wrap-around;
  * double-rounding requantization per output channel, + output_offset, clamped.
- * Preconditions: |input_offset| <= 255; act within [-128, 127]; quant->shift[o] >= -31.
+ * Preconditions: |input_offset| <= 255; |output_offset| <= 128; act within [-128, 127]; quant->shift[o] >= -31.
  */
 void xsml_depthwise_conv_2d_s8(const xsml_dwconv_dims *dims, const xsml_conv_quant_s8 *quant, const int8_t *input,
                                const int8_t *filter, const int32_t *bias, int8_t *output);

@@ -12,13 +12,16 @@
 
 #include "xsml_record.h"
 
-/* SaturatingRoundingDoublingHighMul: the high 32 bits of 2*a*b, rounded half away from zero. */
+/*
+ * SaturatingRoundingDoublingHighMul: the high 32 bits of 2*a*b, rounded half up. gemmlowp writes it
+ * (ab + nudge) / 2^31 with C's truncating division and nudge = 2^30, or 1 - 2^30 for ab < 0; for
+ * ab < 0 that is ceil((ab + 1 - 2^30) / 2^31) = floor((ab + 2^30) / 2^31), so one arithmetic shift
+ * gives the same value for every ab (one multiply-accumulate and a shift on Cortex-M).
+ */
 static inline int32_t xsml_srdhm(int32_t a, int32_t b) {
   if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
   const int64_t ab = (int64_t)a * (int64_t)b;
-  const int64_t nudge = ab >= 0 ? ((int64_t)1 << 30) : (1 - ((int64_t)1 << 30));
-  /* C's division truncates toward zero, as gemmlowp's does. */
-  return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
+  return (int32_t)((ab + ((int64_t)1 << 30)) >> 31);
 }
 
 /*

@@ -14,7 +14,7 @@ import {
   roundHalfAway,
 } from './quant.js';
 
-// Tensor refs: 0 input, 1 filter, 2 bias (or NO_TENSOR), 3 output.
+// Tensor refs: 0 input, 1 filter, 2 bias (or NO_TENSOR), 3 output; S8 and HYBRID: 4 arena scratch.
 // Params, both kernels:
 const P_BATCHES = 0; // input.shape[0] = output.shape[0]
 const P_IN_H = 1; // input.shape[1]
@@ -213,6 +213,18 @@ function hybridScratchBytes(batches: number, inputElements: number): number {
   return ((inputElements + 3) & ~3) + 8 * batches;
 }
 
+/**
+ * Arena scratch of the int8 kernel (native/kernels/conv_2d.c, xsml_conv_2d_s8_get_buffer_size): two
+ * im2col columns of filterH * filterW * filterC bytes for a convolution of one group, padded to 4 bytes;
+ * none for 1x1 filters without padding (the input pixels are the columns) or several groups (the C
+ * kernel runs those without columns). The TypeScript kernel does not use it.
+ */
+function s8ScratchBytes(inC: number, filterH: number, filterW: number, filterC: number, win: Window): number {
+  const pointwise = filterH === 1 && filterW === 1 && win.padH === 0 && win.padW === 0;
+  if (filterC !== inC || pointwise) return 0;
+  return (2 * filterH * filterW * filterC + 3) & ~3;
+}
+
 export const conv2d: OpDefinition = {
   code: 3,
   name: 'CONV_2D',
@@ -263,6 +275,7 @@ export const conv2d: OpDefinition = {
       kernel: KernelId.CONV_2D_S8,
       tensors,
       params: [...geometry, ...quantizedConvParams(ctx, input, filter, bias, output, activation, outC, 0)],
+      scratchBytes: s8ScratchBytes(inC, filterH, filterW, filterC, win),
     };
   },
 };

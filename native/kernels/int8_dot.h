@@ -1,0 +1,127 @@
+/*
+ * The int8 dot products of the convolution and fully-connected kernels: rows of a filter (k contiguous
+ * int8 values each) against columns of input (k contiguous int8 values each, `offset` added to every
+ * value), summed in int32 with wrap-around. Header-only, static inline.
+ *
+ * On cores with the DSP extension (Cortex-M4/M7, __ARM_FEATURE_DSP) four values at a time: __sxtb16
+ * widens bytes 0 and 2 of a word into two int16 lanes (of the word rotated by 8: bytes 1 and 3),
+ * __sxtab16 does the same and adds the offset to both lanes, and __smlad multiplies the lanes pairwise
+ * and adds both products to the sum. Filter and column words are widened alike, so the lanes pair up.
+ * The products fit (|filter| <= 128, |input + offset| <= 383) and every sum wraps mod 2^32, so the order
+ * of the additions does not matter: the results are those of the plain loops, which every other core
+ * runs, bit for bit. The last k mod 4 values always take the plain loop.
+ *
+ * Precondition: |offset| <= 255.
+ */
+#ifndef XSML_INT8_DOT_H
+#define XSML_INT8_DOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__ARM_FEATURE_DSP)
+#include <arm_acle.h>
+
+/* Four int8 values as one word; Cortex-M4/M7 load unaligned words. */
+static inline int32_t xsml_load_s8x4(const int8_t *p) {
+  int32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+
+/* __sxtb16 of the word rotated right by 8: bytes 1 and 3 widened, in one instruction (GCC does not fuse the rotation). */
+static inline int32_t xsml_sxtb16_odd(int32_t w) {
+  int32_t r;
+  __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(w));
+  return r;
+}
+
+/* __sxtab16 of the word rotated right by 8: a + bytes 1 and 3 widened, lane by lane. */
+static inline int32_t xsml_sxtab16_odd(int32_t a, int32_t w) {
+  int32_t r;
+  __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(w));
+  return r;
+}
+
+/* The offset in both int16 lanes. */
+static inline int32_t xsml_lanes_s16x2(int32_t offset) { return (int32_t)(((uint32_t)offset & 0xffffu) | ((uint32_t)offset << 16)); }
+#endif
+
+/* acc[r * 2 + c] += row_r . (col_c + offset), for two rows and two columns. */
+static inline void xsml_dot_2x2(const int8_t *row0, const int8_t *row1, const int8_t *col0, const int8_t *col1, int32_t k,
+                                int32_t offset, uint32_t acc[4]) {
+  uint32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
+#if defined(__ARM_FEATURE_DSP)
+  const int32_t off2 = xsml_lanes_s16x2(offset);
+  const int8_t *end = col0 + (k & ~3);
+  const ptrdiff_t col_step = col1 - col0, row_step = row1 - row0;
+  while (col0 != end) {
+    const int32_t c0 = xsml_load_s8x4(col0), c1 = xsml_load_s8x4(col0 + col_step);
+    const int32_t c0e = __sxtab16(off2, c0), c1e = __sxtab16(off2, c1);
+    const int32_t c0o = xsml_sxtab16_odd(off2, c0), c1o = xsml_sxtab16_odd(off2, c1);
+    const int32_t r0 = xsml_load_s8x4(row0), r1 = xsml_load_s8x4(row0 + row_step);
+    col0 += 4, row0 += 4;
+    const int32_t r0e = __sxtb16(r0), r0o = xsml_sxtb16_odd(r0);
+    a00 = (uint32_t)__smlad(r0e, c0e, (int32_t)a00);
+    a01 = (uint32_t)__smlad(r0e, c1e, (int32_t)a01);
+    a00 = (uint32_t)__smlad(r0o, c0o, (int32_t)a00);
+    a01 = (uint32_t)__smlad(r0o, c1o, (int32_t)a01);
+    const int32_t r1e = __sxtb16(r1), r1o = xsml_sxtb16_odd(r1);
+    a10 = (uint32_t)__smlad(r1e, c0e, (int32_t)a10);
+    a11 = (uint32_t)__smlad(r1e, c1e, (int32_t)a11);
+    a10 = (uint32_t)__smlad(r1o, c0o, (int32_t)a10);
+    a11 = (uint32_t)__smlad(r1o, c1o, (int32_t)a11);
+  }
+  col1 = col0 + col_step, row1 = row0 + row_step;
+  k &= 3;
+#endif
+  for (int32_t i = 0; i < k; i++) {
+    const int32_t x0 = col0[i] + offset, x1 = col1[i] + offset;
+    a00 += (uint32_t)(row0[i] * x0);
+    a01 += (uint32_t)(row0[i] * x1);
+    a10 += (uint32_t)(row1[i] * x0);
+    a11 += (uint32_t)(row1[i] * x1);
+  }
+  acc[0] = a00, acc[1] = a01, acc[2] = a10, acc[3] = a11;
+}
+
+/* acc[r] += row_r . (col + offset), for two rows and one column. */
+static inline void xsml_dot_2x1(const int8_t *row0, const int8_t *row1, const int8_t *col, int32_t k, int32_t offset, uint32_t acc[2]) {
+  uint32_t a0 = acc[0], a1 = acc[1];
+#if defined(__ARM_FEATURE_DSP)
+  const int32_t off2 = xsml_lanes_s16x2(offset);
+  for (int32_t n = k >> 2; n > 0; n--) {
+    const int32_t c = xsml_load_s8x4(col), r0 = xsml_load_s8x4(row0), r1 = xsml_load_s8x4(row1);
+    col += 4, row0 += 4, row1 += 4;
+    const int32_t ce = __sxtab16(off2, c), co = xsml_sxtab16_odd(off2, c);
+    a0 = (uint32_t)__smlad(xsml_sxtb16_odd(r0), co, __smlad(__sxtb16(r0), ce, (int32_t)a0));
+    a1 = (uint32_t)__smlad(xsml_sxtb16_odd(r1), co, __smlad(__sxtb16(r1), ce, (int32_t)a1));
+  }
+  k &= 3;
+#endif
+  for (int32_t i = 0; i < k; i++) {
+    const int32_t x = col[i] + offset;
+    a0 += (uint32_t)(row0[i] * x);
+    a1 += (uint32_t)(row1[i] * x);
+  }
+  acc[0] = a0, acc[1] = a1;
+}
+
+/* row . (col + offset): one row, one column. */
+static inline uint32_t xsml_dot_1x1(const int8_t *row, const int8_t *col, int32_t k, int32_t offset) {
+  uint32_t a = 0;
+#if defined(__ARM_FEATURE_DSP)
+  const int32_t off2 = xsml_lanes_s16x2(offset);
+  for (int32_t n = k >> 2; n > 0; n--) {
+    const int32_t c = xsml_load_s8x4(col), r = xsml_load_s8x4(row);
+    col += 4, row += 4;
+    a = (uint32_t)__smlad(xsml_sxtb16_odd(r), xsml_sxtab16_odd(off2, c), __smlad(__sxtb16(r), __sxtab16(off2, c), (int32_t)a));
+  }
+  k &= 3;
+#endif
+  for (int32_t i = 0; i < k; i++) a += (uint32_t)(row[i] * (col[i] + offset));
+  return a;
+}
+
+#endif
