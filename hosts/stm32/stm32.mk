@@ -65,8 +65,10 @@ $(STM32_JS)/%/xsml-board.js: $(ROOT)/build/stm32/js/.tsc-stamp $(BUILD)/%/models
 	$(Q)cd $(ROOT) && XSML_APP=$* XSML_OPS=$(BUILD)/$*/ops XSML_OUT=$(@D) $(NODE_BIN)/rollup --silent -c hosts/stm32/rollup.config.mjs
 $(foreach a,$(APPS),$(eval $(STM32_JS)/$(a)/$(a).js: $(STM32_JS)/$(a)/xsml-board.js ;))
 
-# Flash and static RAM of every app (the numbers the tests check against the board's capacity).
+# Flash and static RAM of every app (the numbers the tests check against the board's capacity):
+# flash = code, read-only data, byte code, models, .data's image; static-ram = C stack, .data,
+# .bss, arena (wherever ARENA put it); heap = what the linker script left to malloc (the XS heap).
 report: $(APPS:%=$(BUILD)/%.elf)
 	$(Q)for app in $(APPS); do printf '%s %s ' $(BOARD) $$app; $(SIZE) -A $(BUILD)/$$app.elf | \
 		awk '/^\.(text|ARM|xsml_bytecode|xsml_models|data)/ { f += $$2 } /^\.(data|bss|stack|xsml_arena)/ { r += $$2 } \
-		END { printf "flash %d static-ram %d\n", f, r }'; done
+		/^\.heap/ { h += $$2 } END { printf "flash %d static-ram %d heap %d\n", f, r, h }'; done
