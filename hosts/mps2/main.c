@@ -40,7 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mps2.h"
+#include "board.h" /* the board's services: hosts/mps2/board/board.h, hosts/stm32/board/board.h */
 #include "xsmlBoard.h"
 
 #ifdef XSML_NATIVE
@@ -131,18 +131,18 @@ static void xs_exit(xsMachine *the)
 
 static void xs_ticks(xsMachine *the)
 {
-	xsmcSetNumber(xsResult, (double)mps2_ticks());
+	xsmcSetNumber(xsResult, (double)board_ticks());
 }
 
 static void xs_instructions(xsMachine *the)
 {
-	xsmcSetNumber(xsResult, (double)mps2_instructions_start());
+	xsmcSetNumber(xsResult, (double)board_instructions_start());
 }
 
 static void xs_elapsed(xsMachine *the)
 {
 	double start = xsmcToNumber(xsArg(0));
-	xsmcSetNumber(xsResult, (double)mps2_instructions_end() - start);
+	xsmcSetNumber(xsResult, (double)board_instructions_end() - start);
 }
 
 static void xs_arena(xsMachine *the)
@@ -193,8 +193,8 @@ static void xs_heap_stats(xsMachine *the)
 	set_number(the, &xsResult, "slots", the->currentHeapCount);
 	set_number(the, &xsResult, "peakSlots", the->peakHeapCount);
 	set_number(the, &xsResult, "slotBytes", sizeof(txSlot));
-	set_number(the, &xsResult, "mallocBytes", mps2_heap_used());
-	set_number(the, &xsResult, "heapBudget", mps2_heap_size());
+	set_number(the, &xsResult, "mallocBytes", board_heap_used());
+	set_number(the, &xsResult, "heapBudget", board_heap_size());
 }
 
 static void xs_collect(xsMachine *the)
@@ -404,9 +404,10 @@ static void print_boot(void)
 	printf("flash used: %lu bytes (byte code %lu bytes for %lu bytes of JS in %u scripts, models %lu bytes)\n",
 		(unsigned long)(__flash_end - __flash_start), (unsigned long)bytecode, (unsigned long)source, xsml_bytecode_count, (unsigned long)models);
 	printf("XS heap budget: %lu bytes; C stack %lu bytes; SRAM reserved %lu bytes (stack, data, heap%s)\n",
-		(unsigned long)mps2_heap_size(), (unsigned long)mps2_stack_size(), (unsigned long)(__sram_end - __sram_start),
+		(unsigned long)board_heap_size(), (unsigned long)board_stack_size(), (unsigned long)(__sram_end - __sram_start),
 		strcmp(XSML_ARENA_REGION, "SRAM") ? "" : ", arena");
 	printf("arena: %lu bytes at 0x%08lx (.xsml_arena, %s)\n", (unsigned long)sizeof(xsml_arena), (unsigned long)(uintptr_t)xsml_arena, XSML_ARENA_REGION);
+	board_print_memory();
 }
 
 static void print_memory(xsMachine *the)
@@ -419,7 +420,7 @@ static void print_memory(xsMachine *the)
 		(long)(the->stackTop - the->stackBottom), (int)the->garbageCollectionCount);
 #endif
 	printf("\nmemory: heap high-water %lu of %lu bytes, C stack peak %lu of %lu bytes\n",
-		(unsigned long)mps2_heap_used(), (unsigned long)mps2_heap_size(), (unsigned long)mps2_stack_peak(), (unsigned long)mps2_stack_size());
+		(unsigned long)board_heap_used(), (unsigned long)board_heap_size(), (unsigned long)board_stack_peak(), (unsigned long)board_stack_size());
 }
 
 int main(void)
@@ -444,20 +445,20 @@ int main(void)
 
 	/* Boot time: reset to a ready machine, measured before anything is printed (the console's
 	   polling depends on the host's terminal, not on the firmware). */
-	mps2_console_init();
-	start = mps2_instructions();
+	board_console_init();
+	start = board_instructions();
 	the = xsCreateMachine(&creation, "xsml", NULL);
-	boot_instructions = mps2_instructions();
+	boot_instructions = board_instructions();
 	print_boot();
 	if (!the) {
 		fprintf(stderr, "xsml: error: cannot create the XS machine\n");
 		return XSML_EXIT_FATAL;
 	}
-	mps2_instructions_calibrate();
-	printf("instruction counter: exact readings measure a loop of 2001 instructions as %lu, of 20001 as %lu\n",
-		(unsigned long)mps2_instructions_check(1000), (unsigned long)mps2_instructions_check(10000));
-	printf("boot: %lu instructions from reset to a ready XS machine (%lu us at %lu MHz), %lu of them creating it\n",
-		(unsigned long)boot_instructions, (unsigned long)(boot_instructions / (XSML_NOMINAL_HZ / 1000000)),
+	board_instructions_calibrate();
+	printf("%s counter: exact readings measure a loop of 2001 instructions as %lu, of 20001 as %lu\n", BOARD_COUNTER_NAME,
+		(unsigned long)board_instructions_check(1000), (unsigned long)board_instructions_check(10000));
+	printf("boot: %lu %s from reset to a ready XS machine (%lu us at %lu MHz), %lu of them creating it\n",
+		(unsigned long)boot_instructions, BOARD_COUNT_UNIT, (unsigned long)(boot_instructions / (XSML_NOMINAL_HZ / 1000000)),
 		(unsigned long)(XSML_NOMINAL_HZ / 1000000), (unsigned long)(boot_instructions - start));
 	xsBeginHost(the);
 	{
@@ -465,10 +466,10 @@ int main(void)
 			unsigned i;
 			install(the);
 			for (i = 0; i < xsml_bytecode_count; i++) {
-				start = mps2_instructions();
+				start = board_instructions();
 				xsmlRunBytecode(the, xsml_bytecodes[i]);
 				xsmlRunJobs(the);
-				printf("script %s: %lu instructions\n", xsml_bytecodes[i]->name, (unsigned long)(mps2_instructions() - start));
+				printf("script %s: %lu %s\n", xsml_bytecodes[i]->name, (unsigned long)(board_instructions() - start), BOARD_COUNT_UNIT);
 			}
 		}
 		xsCatch {

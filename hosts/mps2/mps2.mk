@@ -1,6 +1,7 @@
 # The xsml firmware for the MPS2 boards under QEMU: rules shared by hosts/mps2-an386/Makefile
 # (Cortex-M4F) and hosts/mps2-an500/Makefile (Cortex-M7), which set BOARD, CPU, CPU_FLAGS and
-# LDSCRIPT and include this file. GNU make; arm-none-eabi-gcc + newlib (Debian packages
+# LDSCRIPT and include this file. The STM32 boards include it too, through hosts/stm32/stm32.mk,
+# which sets BOARD_SRC (their board code), APPS and the settings below before including it. GNU make; arm-none-eabi-gcc + newlib (Debian packages
 # gcc-arm-none-eabi, libnewlib-arm-none-eabi); outputs under build/mps2/ (gitignored).
 #
 #   make                  build/mps2/BOARD/OPT[-ts]/{selftest,fail,overflow,hello_world,runner,demo}.elf
@@ -24,6 +25,9 @@
 #                         executor (build/mps2/BOARD/OPT-ts/). The kernels are native/'s build for
 #                         the board's core: `make -C native arm` (M4F) or `make -C native arm-m7`.
 #   PLAN_POOL_BYTES=65536 the static pool the native glue takes the checked plans from (no malloc)
+#   BYTECODE=ram          ram: each script's code is copied to RAM (XS writes the symbol IDs into
+#                         it) and stays there; flash: xsml-xsc writes the IDs, the code runs from
+#                         flash and the firmware registers the names at boot (xsml-xsc --in-flash)
 #   XS_* (below)          the XS machine's creation parameters
 #
 # Apps: a firmware runs the scripts of its app in order, compiled to XS byte code on the desktop
@@ -49,7 +53,13 @@ XS_STAMP := $(XS)/.extracted-xsnap-0.15.0
 OUT := $(ROOT)/build/mps2
 OPT ?= -Os
 NATIVE ?= 1
-BUILD := $(OUT)/$(BOARD)/$(subst -,,$(OPT))$(if $(filter 1,$(NATIVE)),,-ts)
+BYTECODE ?= ram
+BUILD := $(OUT)/$(BOARD)/$(subst -,,$(OPT))$(if $(filter 1,$(NATIVE)),,-ts)$(if $(filter flash,$(BYTECODE)),-flash)
+# The board's own code (startup, console, clock, syscalls) and the glue's clock function.
+BOARD_SRC ?= $(MPS2)/board
+BOARD_SOURCES ?= startup board syscalls
+CLOCK_NS_FN ?= mps2_clock_ns
+RUN_SH ?= $(MPS2)/run.sh
 JS := $(OUT)/js
 XSC := $(OUT)/host/xsml-xsc
 Q := $(if $(V),,@)
@@ -88,8 +98,9 @@ XS_SOURCES := $(filter-out $(XS_PARSER),$(XS_ALL))
 # mxBoundsCheck=1: a JS stack overflow is an error, not a fault. mxMinusZero: -0 like V8.
 # mxInstrument: the stack and heap high-water marks printed at the end.
 XS_DEFINES := -DINCLUDE_XSPLATFORM -DXSPLATFORM='"xsmlBoardPlatform.h"' -DmxRun=1 -DmxBoundsCheck=1 \
-	-DmxMinusZero=1 -DmxInstrument=1
-INCLUDES := -I$(MPS2)/xs -I$(MPS2)/board -I$(XS)/includes -I$(XS)/platforms -I$(XS)/sources
+	-DmxMinusZero=1 -DmxInstrument=1 $(if $(filter flash,$(BYTECODE)),-DXSML_FLASH_BYTECODE=1)
+XSC_FLAGS += $(if $(filter flash,$(BYTECODE)),--in-flash)
+INCLUDES := -I$(MPS2)/xs -I$(BOARD_SRC) -I$(XS)/includes -I$(XS)/platforms -I$(XS)/sources
 XS_WARNINGS := -Wall -Wno-misleading-indentation -Wno-implicit-fallthrough -Wno-unused-variable \
 	-Wno-unused-but-set-variable -Wno-unused-function -Wno-parentheses -Wno-sign-compare \
 	-Wno-format-truncation -Wno-dangling-pointer -Wno-maybe-uninitialized -Wno-format
@@ -100,14 +111,14 @@ OWN_CFLAGS := $(COMMON_FLAGS) -std=gnu99 -Wall -Wextra -Wno-unused-parameter
 XS_CREATION := -DXSML_XS_CHUNKS=$(XS_CHUNKS) -DXSML_XS_CHUNKS_INCREMENT=$(XS_CHUNKS_INCREMENT) \
 	-DXSML_XS_SLOTS=$(XS_SLOTS) -DXSML_XS_SLOTS_INCREMENT=$(XS_SLOTS_INCREMENT) -DXSML_XS_STACK=$(XS_STACK) \
 	-DXSML_XS_KEYS=$(XS_KEYS) -DXSML_XS_KEYS_INCREMENT=$(XS_KEYS_INCREMENT)
-ARENA_REGION_NAME := $(if $(filter sdram,$(ARENA_REGION)),SDRAM,SRAM)
+ARENA_REGION_NAME ?= $(if $(filter sdram,$(ARENA_REGION)),SDRAM,SRAM)
 MAIN_DEFINES := -DXSML_BOARD='"$(BOARD)"' -DXSML_CPU='"$(CPU)"' -DXSML_ARENA_BYTES=$(ARENA_BYTES) \
-	-DXSML_ARENA_REGION='"$(ARENA_REGION_NAME)"' $(XS_CREATION) $(if $(filter 1,$(NATIVE)),-DXSML_NATIVE=1)
-LDFLAGS := $(CPU_FLAGS) -nostartfiles --specs=nano.specs -Wl,--gc-sections -L$(MPS2) -L$(BUILD) \
+	-DXSML_ARENA_REGION='"$(ARENA_REGION_NAME)"' $(XS_CREATION) $(if $(filter 1,$(NATIVE)),-DXSML_NATIVE=1) $(BOARD_DEFINES)
+LDFLAGS := $(CPU_FLAGS) -nostartfiles --specs=nano.specs -Wl,--gc-sections $(LD_DIRS:%=-L%) -L$(MPS2) -L$(BUILD) \
 	-T$(LDSCRIPT) -Wl,--defsym=XSML_STACK_BYTES=$(STACK_BYTES) -Wl,--defsym=XSML_HEAP_BYTES=$(HEAP_BYTES)
 LIBS := -lm
 
-BOARD_OBJS := $(addprefix $(BUILD)/board/,startup.o board.o syscalls.o)
+BOARD_OBJS := $(BOARD_SOURCES:%=$(BUILD)/board/%.o)
 OWN_OBJS := $(BOARD_OBJS) $(BUILD)/xs/xsmlBoardPlatform.o $(BUILD)/main.o
 LIBXS := $(BUILD)/libxs.a
 XS_OBJS := $(XS_SOURCES:%=$(BUILD)/xs-engine/%.o)
@@ -123,8 +134,8 @@ NATIVE_DEPS := $(LIBXSML_ARM)
 INCLUDES += -I$(NATIVE_DIR)/include -I$(NATIVE_DIR)/xs
 endif
 
-APPS := selftest fail overflow hello_world runner demo
-APP ?= selftest
+APPS ?= selftest fail overflow hello_world runner demo
+APP ?= $(firstword $(APPS))
 SCRIPTS_selftest := $(MPS2)/apps/selftest.js
 SCRIPTS_fail := $(MPS2)/apps/fail.js
 SCRIPTS_overflow := $(MPS2)/apps/overflow.js
@@ -172,7 +183,7 @@ $(BUILD)/$(1)/bytecode.c: $$(SCRIPTS_$(1)) $(XSC) $(BUILD)/settings
 $(BUILD)/$(1)/models.S: $$(MODELS_$(1)) $(MPS2)/tools/gen-models.sh $(MPS2)/mps2.mk
 	@mkdir -p $$(@D)
 	$(Q)sh $(MPS2)/tools/gen-models.sh $$@ $$(MODELS_$(1))
-$(BUILD)/$(1).elf: $(OWN_OBJS) $(NATIVE_OBJS) $(LIBXS) $(BUILD)/$(1)/bytecode.o $(BUILD)/$(1)/models.o $(BUILD)/xsml-arena.ld $(LDSCRIPT) $(MPS2)/sections.ld $(NATIVE_DEPS)
+$(BUILD)/$(1).elf: $(OWN_OBJS) $(NATIVE_OBJS) $(LIBXS) $(BUILD)/$(1)/bytecode.o $(BUILD)/$(1)/models.o $(BUILD)/xsml-arena.ld $(LDSCRIPT) $(MPS2)/sections.ld $(NATIVE_DEPS) $$(APP_DEPS_$(1))
 	@echo "  LD      $$(patsubst $(ROOT)/%,%,$$@)"
 	$(Q)$(CC) $(LDFLAGS) -Wl,-Map=$$(@:.elf=.map) -o $$@ $(OWN_OBJS) $(NATIVE_OBJS) $(BUILD)/$(1)/bytecode.o $(BUILD)/$(1)/models.o \
 		$(LIBXS) $(NATIVE_LIBS) $(LIBS)
@@ -202,20 +213,20 @@ $(XS)/sources/%.c: | $(XS_STAMP) ;
 # ---- ours ----
 # The settings that change main.o, the byte code and the link are this file's content (rewritten
 # only when they change).
-SETTINGS := $(MAIN_DEFINES) $(STACK_BYTES) $(HEAP_BYTES) $(ARENA_REGION) $(XSC_FLAGS) $(PLAN_POOL_BYTES)
+SETTINGS := $(MAIN_DEFINES) $(BOARD_DEFINES) $(BYTECODE) $(STACK_BYTES) $(HEAP_BYTES) $(ARENA_REGION) $(XSC_FLAGS) $(PLAN_POOL_BYTES)
 $(BUILD)/settings: FORCE
 	@mkdir -p $(@D)
 	@echo '$(SETTINGS)' | cmp -s - $@ 2>/dev/null || echo '$(SETTINGS)' > $@
 $(BUILD)/xsml-arena.ld: $(BUILD)/settings
 	$(Q)echo 'REGION_ALIAS("ARENA_RAM", $(ARENA_REGION_NAME));' > $@
-OWN_HEADERS := $(wildcard $(MPS2)/board/*.h $(MPS2)/xs/*.h)
-$(BUILD)/board/%.o: $(MPS2)/board/%.S
+OWN_HEADERS := $(wildcard $(BOARD_SRC)/*.h $(MPS2)/xs/*.h)
+$(BUILD)/board/%.o: $(BOARD_SRC)/%.S
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPU_FLAGS) -c -o $@ $<
-$(BUILD)/board/%.o: $(MPS2)/board/%.c $(OWN_HEADERS)
+	$(Q)$(CC) $(CPU_FLAGS) $(BOARD_DEFINES) -c -o $@ $<
+$(BUILD)/board/%.o: $(BOARD_SRC)/%.c $(OWN_HEADERS) $(BUILD)/settings
 	@mkdir -p $(@D)
-	@echo "  CC      hosts/mps2/board/$*.c"
-	$(Q)$(CC) $(OWN_CFLAGS) -I$(MPS2)/board -c -o $@ $<
+	@echo "  CC      $(patsubst $(ROOT)/%,%,$(BOARD_SRC))/$*.c"
+	$(Q)$(CC) $(OWN_CFLAGS) $(BOARD_DEFINES) -I$(BOARD_SRC) -c -o $@ $<
 $(BUILD)/xs/%.o: $(MPS2)/xs/%.c $(OWN_HEADERS) | $(XS_STAMP)
 	@mkdir -p $(@D)
 	@echo "  CC      hosts/mps2/xs/$*.c"
@@ -225,7 +236,7 @@ $(BUILD)/main.o: $(MPS2)/main.c $(OWN_HEADERS) $(BUILD)/settings | $(XS_STAMP)
 	$(Q)$(CC) $(OWN_CFLAGS) $(XS_DEFINES) $(MAIN_DEFINES) $(INCLUDES) -c -o $@ $<
 # The glue on the board: its clock is the board's (mps2_clock_ns: instructions under -icount
 # shift=0) and its plans come from a static pool, not malloc.
-GLUE_DEFINES := -DXSML_XS_CLOCK_NS=mps2_clock_ns -DXSML_XS_PLAN_POOL_BYTES=$(PLAN_POOL_BYTES)
+GLUE_DEFINES := -DXSML_XS_CLOCK_NS=$(CLOCK_NS_FN) -DXSML_XS_PLAN_POOL_BYTES=$(PLAN_POOL_BYTES)
 $(BUILD)/glue/%.o: $(NATIVE_DIR)/xs/%.c $(wildcard $(NATIVE_DIR)/include/*.h $(NATIVE_DIR)/xs/*.h) $(BUILD)/settings | $(XS_STAMP)
 	@mkdir -p $(@D)
 	@echo "  CC      native/xs/$*.c"
@@ -239,7 +250,7 @@ check: $(BUILD)/selftest.elf $(BUILD)/fail.elf $(BUILD)/overflow.elf
 	sh $(MPS2)/run.sh $(BOARD) $(BUILD)/fail.elf; test $$? -eq 1 && echo "fail.elf exited 1, as expected"
 	sh $(MPS2)/run.sh $(BOARD) $(BUILD)/overflow.elf; test $$? -eq 2 && echo "overflow.elf exited 2, as expected"
 run: $(BUILD)/$(APP).elf
-	sh $(MPS2)/run.sh $(BOARD) $<
+	sh $(RUN_SH) $(BOARD) $<
 size: $(BUILD)/$(APP).elf
 	$(Q)$(SIZE) -A $< | awk '$$2 > 0 && !/debug|comment|attributes|^Total/'
 	$(Q)sh $(MPS2)/tools/flash-split.sh $(<:.elf=.map)

@@ -9,12 +9,15 @@ import { BOARDS, runModelOnBoard } from './board-host.js';
 import { gesture, hotword } from './apps.js';
 import { fillInput } from './inputs.js';
 import { runOnXs } from './xs-host.js';
+import { boardCommand } from './flash.js';
 
 const USAGE = `usage:
   xsml inspect MODEL [--json] [--exact-with tflite|tflm]
   xsml run MODEL [--input FILE]... [--host node|xs|mps2-an386|mps2-an500] [--repeat N] [--arena-bytes N]
                  [--exact-with tflite|tflm] [--profile] [--json]
   xsml convert MODEL --to circle|tflite [-o OUT]
+  xsml flash --board nucleo-f767zi|stm32f746g-disco|netduinoplus2 [--app sine|gesture] [ARENA=...] [--dry-run]
+  xsml monitor --board NAME [--dry-run]   the board's console (ST-LINK virtual COM port, 115200 baud)
   xsml hotword FILE.wav [--host H] [--exact-with tflite|tflm] [--json]
                     words heard in 16 kHz audio (audio_preprocessor_int8 + micro_speech_quantized)
   xsml gesture FILE [--host H] [--json]
@@ -317,6 +320,7 @@ function convert(args: Args): void {
 export function main(argv: string[]): number {
   let verbose = argv.includes('--verbose');
   try {
+    if (argv[0] === 'flash' || argv[0] === 'monitor') return boardCommand(argv);
     const args = parseArgs(argv);
     verbose = args.verbose;
     switch (args.command) {

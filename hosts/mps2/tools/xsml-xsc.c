@@ -1,7 +1,7 @@
 /*
  * xsml-xsc: compiles JavaScript to XS byte code on the desktop, for firmware that has no parser.
  *
- *   xsml-xsc [--module] [--copy-functions] [-o OUT.c] [--run] FILE.js...
+ *   xsml-xsc [--module] [--copy-functions | --in-flash] [-o OUT.c] [--run] FILE.js...
  *
  * Each FILE is parsed and compiled by the XS sources' own parser and code generator (the same XS
  * version as the firmware: hosts/xs/fetch-xs.sh) as a classic script, or with --module as a
@@ -19,6 +19,14 @@
  * keeps the code buffer for the life of the machine instead of freeing it after the script ran
  * (XSML_BYTECODE_RESIDENT): the chunk heap no longer holds a second copy of every function.
  * --copy-functions keeps XS's own behaviour (copies; the code buffer is freed).
+ *
+ * --in-flash: the code runs from flash, with no copy in RAM at all (XSML_BYTECODE_IN_FLASH). The
+ * firmware cannot rewrite symbol IDs in flash, so they are written here: a name XS predefines
+ * (gxIDStrings[], the same table on the desktop and the board) keeps its ID; every other name of
+ * every script gets XS_ID_COUNT + k, k its rank in xsml_bytecode_keys[] (first appearance, all
+ * scripts in order). The firmware registers those names right after XS's own keys, while the
+ * machine is created (fxBuildKeys in hosts/mps2/xs/xsmlBoardPlatform.c), so that they get exactly
+ * these IDs, and checks that they did.
  * Exit status: 0, 1 on a syntax error or (with --run) an uncaught exception, 2 on a usage error.
  */
 #include "xsAll.h"
@@ -178,7 +186,72 @@ static int make_resident(txScript *script)
 	return count;
 }
 
+/* ---- IDs fixed on the desktop (--in-flash) ---- */
+
+static const char **flash_keys; /* names that XS does not predefine, in the order they get IDs */
+static int flash_key_count;
+
+/* The ID a name will have on the board: its predefined one, or XS_ID_COUNT + its rank. */
+static txID flash_id(const char *name)
+{
+	int i;
+	for (i = XS_SYMBOL_ID_COUNT; i < XS_ID_COUNT; i++)
+		if (!strcmp(gxIDStrings[i], name))
+			return (txID)i;
+	for (i = 0; i < flash_key_count; i++)
+		if (!strcmp(flash_keys[i], name))
+			return (txID)(XS_ID_COUNT + i);
+	flash_keys = realloc((void *)flash_keys, (size_t)(flash_key_count + 1) * sizeof(char *));
+	flash_keys[flash_key_count] = strdup(name);
+	return (txID)(XS_ID_COUNT + flash_key_count++);
+}
+
+/* Writes the board's IDs into the code (as fxRunScript would on the board) and drops the
+   symbols: the code is final. */
+static void fix_ids(txMachine *the, txScript *script)
+{
+	txByte *p = script->symbolsBuffer;
+	txID c, i, *ids;
+	mxDecodeID(p, c);
+	ids = malloc((size_t)c * sizeof(txID));
+	ids[0] = XS_NO_ID;
+	for (i = 1; i < c; i++) {
+		ids[i] = flash_id((const char *)p);
+		p += mxStringLength((char *)p) + 1;
+	}
+	fxRemapIDs(the, script->codeBuffer, script->codeSize, ids);
+	free(ids);
+}
+
+/* XS's predefined names must be what flash_id assumes: ID i for gxIDStrings[i]. */
+static int check_predefined_ids(txMachine *the)
+{
+	int i;
+	for (i = XS_SYMBOL_ID_COUNT; i < XS_ID_COUNT; i++) {
+		if (fxFindName(the, gxIDStrings[i]) != (txID)i) {
+			fprintf(stderr, "xsml-xsc: --in-flash: XS's name %s does not have ID %d\n", gxIDStrings[i], i);
+			return 0;
+		}
+	}
+	return 1;
+}
+
 /* ---- the C file ---- */
+
+static void write_string(FILE *out, const char *text)
+{
+	fputc('"', out);
+	for (; *text; text++) {
+		unsigned char c = (unsigned char)*text;
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c < 32 || c > 126)
+			fprintf(out, "\\%03o", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
 
 static void write_bytes(FILE *out, const char *type, unsigned index, const char *what, const txS1 *bytes, txSize size)
 {
@@ -205,6 +278,8 @@ static int write_c(const char *path, Compiled *compiled, int count)
 	fprintf(out, ". Do not edit. */\n#include \"xsml_bytecode.h\"\n\n");
 	for (i = 0; i < count; i++) {
 		txScript *s = compiled[i].script;
+		if (compiled[i].flags & XSML_BYTECODE_IN_FLASH)
+			s->symbolsSize = 0; /* the IDs are in the code */
 		write_bytes(out, "uint8_t", (unsigned)i, "symbols", s->symbolsBuffer, s->symbolsSize);
 		write_bytes(out, "uint8_t", (unsigned)i, "code", s->codeBuffer, s->codeSize);
 		fprintf(out, "static const xsml_bytecode xsml_script_%d = {\n\t\"%s\", { %d, %d, %d, %d }, %uu, %uu,\n\txsml_symbols_%d, %ldu, xsml_code_%d, %ldu\n};\n\n",
@@ -216,6 +291,15 @@ static int write_c(const char *path, Compiled *compiled, int count)
 	for (i = 0; i < count; i++)
 		fprintf(out, " &xsml_script_%d,", i);
 	fprintf(out, " 0 };\nconst unsigned xsml_bytecode_count = %d;\n", count);
+	/* The names the firmware registers as keys XS_ID_COUNT, XS_ID_COUNT + 1, ... (--in-flash). */
+	fprintf(out, "\nconst unsigned xsml_bytecode_first_key = %d;\nconst unsigned xsml_bytecode_key_count = %d;\n", XS_ID_COUNT, flash_key_count);
+	fprintf(out, "const char *const xsml_bytecode_keys[] = {");
+	for (i = 0; i < flash_key_count; i++) {
+		fprintf(out, "%s", (i % 8) ? " " : "\n\t");
+		write_string(out, flash_keys[i]);
+		fputc(',', out);
+	}
+	fprintf(out, "\n\t0\n};\n");
 	if (fclose(out) != 0) {
 		fprintf(stderr, "xsml-xsc: cannot write %s\n", path);
 		return 1;
@@ -308,7 +392,7 @@ static int run(xsCreation *creation, Compiled *compiled, int count)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: xsml-xsc [--module] [--copy-functions] [-o OUT.c] [--run] FILE.js...\n");
+	fprintf(stderr, "usage: xsml-xsc [--module] [--copy-functions | --in-flash] [-o OUT.c] [--run] FILE.js...\n");
 	return 2;
 }
 
@@ -324,7 +408,7 @@ int main(int argc, char *argv[])
 		1993, 0,
 	};
 	const char *output = NULL;
-	int module = 0, execute = 0, resident = 1, count = 0, i, status = 0;
+	int module = 0, execute = 0, resident = 1, in_flash = 0, count = 0, i, status = 0;
 	Compiled *compiled = calloc((size_t)argc, sizeof(Compiled));
 	xsMachine *the;
 
@@ -333,6 +417,8 @@ int main(int argc, char *argv[])
 			module = 1;
 		else if (!strcmp(argv[i], "--copy-functions"))
 			resident = 0;
+		else if (!strcmp(argv[i], "--in-flash"))
+			in_flash = 1;
 		else if (!strcmp(argv[i], "--run"))
 			execute = 1;
 		else if (!strcmp(argv[i], "-o") && (i + 1 < argc))
@@ -343,11 +429,12 @@ int main(int argc, char *argv[])
 			const char *slash = strrchr(argv[i], '/');
 			compiled[count].path = argv[i];
 			compiled[count].name = slash ? slash + 1 : argv[i];
-			compiled[count].flags = (module ? XSML_BYTECODE_MODULE : XSML_BYTECODE_SCRIPT) | (resident ? XSML_BYTECODE_RESIDENT : 0);
+			compiled[count].flags = (module ? XSML_BYTECODE_MODULE : XSML_BYTECODE_SCRIPT) | (resident ? XSML_BYTECODE_RESIDENT : 0)
+				| ((resident && in_flash) ? XSML_BYTECODE_IN_FLASH : 0);
 			count++;
 		}
 	}
-	if (!count || (!output && !execute))
+	if (!count || (!output && !execute) || (in_flash && (!resident || module || execute)))
 		return usage();
 
 	the = xsCreateMachine(&creation, "xsml-xsc", NULL);
@@ -365,9 +452,17 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "xsml-xsc: %s: %u bytes of source -> %ld bytes of symbols + %ld bytes of code", compiled[i].name,
 			(unsigned)compiled[i].source_bytes, (long)compiled[i].script->symbolsSize, (long)compiled[i].script->codeSize);
 		if (compiled[i].flags & XSML_BYTECODE_RESIDENT)
-			fprintf(stderr, " (%d functions run in place)", make_resident(compiled[i].script));
+			fprintf(stderr, " (%d functions run in place%s)", make_resident(compiled[i].script),
+				(compiled[i].flags & XSML_BYTECODE_IN_FLASH) ? ", from flash" : "");
 		fprintf(stderr, "\n");
+		if (compiled[i].flags & XSML_BYTECODE_IN_FLASH) {
+			if ((i == 0) && !check_predefined_ids(the))
+				return 1;
+			fix_ids(the, compiled[i].script);
+		}
 	}
+	if (in_flash)
+		fprintf(stderr, "xsml-xsc: %d names registered at boot (IDs %d to %d)\n", flash_key_count, XS_ID_COUNT, XS_ID_COUNT + flash_key_count - 1);
 	xsDeleteMachine(the);
 
 	if (output)

@@ -80,6 +80,36 @@ txScript* fxParseScript(txMachine* the, void* stream, txGetter getter, txUnsigne
 	return C_NULL;
 }
 
+#ifdef XSML_FLASH_BYTECODE
+/* How many of the byte code's names got the ID xsml-xsc wrote into the code (all, or the code
+   cannot run from flash: xsmlRunBytecode refuses it). */
+static unsigned flash_keys_matched;
+
+/* XS's own keys (as xsPlatforms.c builds them), then the byte code's names, in xsml-xsc's order,
+   so that they get the IDs already in the code. The names stay in flash (fxNewNameX). */
+void fxBuildKeys(txMachine* the)
+{
+	unsigned i;
+	for (i = 0; i < XS_SYMBOL_ID_COUNT; i++) {
+		txID id = the->keyIndex;
+		txSlot* description = fxNewSlot(the);
+		fxCopyStringC(the, description, gxIDStrings[i]);
+		the->keyArray[id] = description;
+		the->keyIndex++;
+	}
+	for (; i < XS_ID_COUNT; i++)
+		fxID(the, gxIDStrings[i]);
+	flash_keys_matched = 0;
+	if (xsml_bytecode_first_key != XS_ID_COUNT)
+		return;
+	for (i = 0; i < xsml_bytecode_key_count; i++) {
+		if (fxNewNameX(the, (txString)xsml_bytecode_keys[i]) != (txID)(xsml_bytecode_first_key + i))
+			return;
+		flash_keys_matched++;
+	}
+}
+#endif
+
 extern void fxRemapIDs(txMachine* the, txByte* codeBuffer, txSize codeSize, txID* theIDs);
 
 /* Runs one compiled script in the global scope. Its code is copied from flash into the heap (XS
@@ -100,6 +130,23 @@ void xsmlRunBytecode(txMachine* the, const xsml_bytecode* bytecode)
 	script = c_calloc(1, sizeof(txScript));
 	if (!script)
 		fxAbort(the, XS_NOT_ENOUGH_MEMORY_EXIT);
+	if (bytecode->flags & XSML_BYTECODE_IN_FLASH) {
+#ifdef XSML_FLASH_BYTECODE
+		if ((xsml_bytecode_first_key != XS_ID_COUNT) || (flash_keys_matched != xsml_bytecode_key_count))
+			mxUnknownError("%s: byte code for names from ID %u, %u names; the firmware has XS_ID_COUNT %d and registered %u of them as expected",
+				bytecode->name, xsml_bytecode_first_key, xsml_bytecode_key_count, (int)XS_ID_COUNT, flash_keys_matched);
+		/* The IDs are final (xsml-xsc): the code runs where it is, and fxRunScript keeps it. */
+		script->codeBuffer = (txByte*)bytecode->code;
+		script->codeSize = (txSize)bytecode->code_bytes;
+		c_memcpy(script->version, bytecode->version, 4);
+		script->path = (txString)bytecode->name;
+		fxRunScript(the, script, mxRealmGlobal(realm), C_NULL, mxRealmClosures(realm)->value.reference, C_NULL, mxProgram.value.reference);
+		mxPop();
+		return;
+#else
+		mxUnknownError("%s: compiled with --in-flash; build the firmware with BYTECODE=flash (-DXSML_FLASH_BYTECODE)", bytecode->name);
+#endif
+	}
 	script->codeBuffer = c_malloc(bytecode->code_bytes);
 	if (!script->codeBuffer)
 		fxAbort(the, XS_NOT_ENOUGH_MEMORY_EXIT);

@@ -37,7 +37,12 @@
    shared chunks without threads); ours for fxAbort, fxQueuePromiseJobs, fxCStackLimit, module lookup
    (none: the board runs scripts) and fxParseScript (the parser is not linked). */
 #define mxUseDefaultMachinePlatform 1
+/* BYTECODE=flash builds (XSML_FLASH_BYTECODE) register the byte code's names while the machine is created. */
+#ifdef XSML_FLASH_BYTECODE
+#define mxUseDefaultBuildKeys 0
+#else
 #define mxUseDefaultBuildKeys 1
+#endif
 #define mxUseDefaultChunkAllocation 1
 #define mxUseDefaultSlotAllocation 1
 #define mxUseDefaultSharedChunks 1

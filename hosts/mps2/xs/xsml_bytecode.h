@@ -14,6 +14,7 @@
 #define XSML_BYTECODE_SCRIPT 0u /* compiled as a classic script (mxProgramFlag) */
 #define XSML_BYTECODE_MODULE 1u /* compiled as a module: not run by the firmware (yet) */
 #define XSML_BYTECODE_RESIDENT 2u /* functions run in place: keep the code buffer (see xsml-xsc.c) */
+#define XSML_BYTECODE_IN_FLASH 4u /* IDs fixed by xsml-xsc: the code runs from flash, no RAM copy */
 
 typedef struct {
 	const char *name; /* the source file's base name */
@@ -28,5 +29,11 @@ typedef struct {
 
 extern const xsml_bytecode *const xsml_bytecodes[];
 extern const unsigned xsml_bytecode_count;
+
+/* XSML_BYTECODE_IN_FLASH: the names the firmware registers while XS creates its machine, so that
+   xsml_bytecode_keys[k] gets the ID xsml_bytecode_first_key + k (XS_ID_COUNT of the compiler). */
+extern const unsigned xsml_bytecode_first_key;
+extern const unsigned xsml_bytecode_key_count;
+extern const char *const xsml_bytecode_keys[];
 
 #endif
