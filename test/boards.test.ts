@@ -3,7 +3,7 @@
 // prints the sine model's outputs for x = 0..7 as the Node host computes them. The F7 boards have
 // no QEMU model: their firmware is built and sized here, and runs only on the hardware.
 // Cost: the first build of the three boards ~2 minutes of CPU on 2 cores; then seconds.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -19,15 +19,27 @@ const BOARDS: Record<string, { flashBytes: number; ramBytes: number }> = {
   'stm32f746g-disco': { flashBytes: 1024 * 1024, ramBytes: 320 * 1024 }, // the arena in SRAM (default)
 };
 
-function make(dir: string, ...args: string[]): string {
-  const r = spawnSync('make', ['-C', join(ROOT, 'hosts', dir), '-j2', ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+/** Runs a command to its end without blocking the test worker (builds take minutes). */
+function exec(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    let stdout = '', stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
+    child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+async function make(dir: string, ...args: string[]): Promise<string> {
+  const r = await exec('make', ['-C', join(ROOT, 'hosts', dir), '-j2', ...args]);
   if (r.status !== 0) throw new Error(`make -C hosts/${dir} ${args.join(' ')} failed:\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-4000)}`);
   return r.stdout;
 }
 
 describe.each(Object.entries(BOARDS))('%s', (board, capacity) => {
-  it('builds every app within the board\'s flash and RAM', () => {
-    const lines = make(board, 'report').split('\n').filter((l) => l.startsWith(`${board} `));
+  it('builds every app within the board\'s flash and RAM', async () => {
+    const lines = (await make(board, 'report')).split('\n').filter((l) => l.startsWith(`${board} `));
     expect(lines.map((l) => l.split(' ')[1]).sort()).toEqual(['gesture', 'sine']);
     for (const line of lines) {
       const [, app, , flash, , ram, , heap] = line.split(' ');
@@ -39,20 +51,18 @@ describe.each(Object.entries(BOARDS))('%s', (board, capacity) => {
 });
 
 describe('a model that does not fit the arena is refused at build time', () => {
-  it('names the model, the bytes it needs and the arena it was given', () => {
-    const r = spawnSync('make', ['-C', join(ROOT, 'hosts/nucleo-f767zi'), 'ARENA_BYTES=8192', 'gesture'], { encoding: 'utf8' });
+  it('names the model, the bytes it needs and the arena it was given', async () => {
+    const r = await exec('make', ['-C', join(ROOT, 'hosts/nucleo-f767zi'), 'ARENA_BYTES=8192', 'gesture']);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/xsml: error: magic_wand\.tflite needs an arena of 13824 bytes; the firmware's arena in DTCM is 8192 bytes/);
   }, BUILD_TIMEOUT);
 });
 
 describe('netduinoplus2 in QEMU', () => {
-  it('prints the sine model\'s outputs for x = 0..7, as the Node host computes them, within 192 KB', () => {
-    make('netduinoplus2', 'QEMU=1', 'sine');
+  it('prints the sine model\'s outputs for x = 0..7, as the Node host computes them, within 192 KB', async () => {
+    await make('netduinoplus2', 'QEMU=1', 'sine');
     const elf = join(ROOT, 'build/mps2/netduinoplus2-qemu/Os-flash/sine.elf');
-    const r = spawnSync('sh', [join(ROOT, 'hosts/stm32/run-qemu.sh'), 'netduinoplus2-qemu', elf], {
-      encoding: 'utf8', env: { ...process.env, XSML_QEMU_TIMEOUT: '120' },
-    });
+    const r = await exec('sh', [join(ROOT, 'hosts/stm32/run-qemu.sh'), 'netduinoplus2-qemu', elf], { ...process.env, XSML_QEMU_TIMEOUT: '120' });
     const log = r.stdout.split('\n');
     expect(r.status, r.stdout + r.stderr).toBe(0);
 

@@ -714,6 +714,7 @@ export class XsHost {
   private dir: string | null = null;
   private batches = 0;
   private binary: string | null = null;
+  private driver: string | null = null;
   executed = 0;
 
   constructor(private readonly batchSize = 48, private readonly timeoutMs = 30_000, private readonly xsBinary = XS_ASAN) {}
@@ -740,6 +741,10 @@ export class XsHost {
       process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     }
     this.binary ??= await snapshotOf(this.xsBinary, this.dir, 2);
+    if (!this.driver) { // a copy too: a rebuild (npm run build) while the fuzzer runs changes nothing under it
+      this.driver = join(this.dir, 'xsml-xs-driver.js');
+      copyFileSync(XS_DRIVER, this.driver);
+    }
     const base = join(this.dir, `b${this.batches++}`);
     mkdirSync(base, { recursive: true });
     try {
@@ -768,7 +773,7 @@ export class XsHost {
     writeFileSync(file, JSON.stringify(manifest.slice(from, to)));
     const env = { ...process.env, ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0:exitcode=86', UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1:exitcode=87' };
     const r = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; timedOut: boolean }>((res) => {
-      const child = spawn(this.binary!, [XS_DRIVER, 'batch', file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(this.binary!, [this.driver!, 'batch', file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '', stderr = '', timedOut = false;
       child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
       child.stderr.setEncoding('utf8').on('data', (d: string) => { if (stderr.length < 20000) stderr += d; });
