@@ -9,9 +9,12 @@
 //                                malloc's high-water mark (the XS heap's budget), since boot
 //   flash                        the runner firmware by origin (hosts/mps2/tools/flash-split.sh):
 //                                XS engine, runtime byte code, C kernels (+ glue), the rest; the model's bytes
-// Writes bench/results.json, bench/RESULTS.md and bench/board-instructions.svg. TFLM's columns stay
-// empty until its numbers are measured the same way: no number here is typed in.
-//   npm run bench [-- --repeat N] [--boards mps2-an386,mps2-an500] [--models SUBSTRING]
+// TFLM's numbers (bench/tflm.json, measured the same way, its method there) give the ratios.
+// Writes bench/results.json, bench/RESULTS.md and bench/board-instructions.svg; with --check it
+// writes nothing and fails (exit 1) if a model takes more than 2% more instructions than the
+// committed bench/results.json says (instruction counts are deterministic).
+// --render rewrites RESULTS.md and the chart from results.json without running anything.
+//   npm run bench [-- --repeat N] [--boards mps2-an386,mps2-an500] [--models SUBSTRING] [--check | --render]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +30,11 @@ const REPEAT = Number(option('--repeat', '5'));
 const BOARD_NAMES = option('--boards', Object.keys(BOARDS).join(',')).split(',');
 const ONLY = option('--models', '');
 const NOMINAL_MHZ = 216;
+const CHECK = args.includes('--check');
+const RENDER = args.includes('--render');
+const REGRESSION = 0.02;
+const TFLM = JSON.parse(readFileSync(join(ROOT, 'bench/tflm.json'), 'utf8'));
+const COMMITTED = JSON.parse(readFileSync(join(ROOT, 'bench/results.json'), 'utf8'));
 
 function modelFiles(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -91,8 +99,9 @@ for (const path of modelFiles(join(ROOT, 'models'))) {
   }
 }
 
-const boards = {};
-for (const board of BOARD_NAMES) {
+// --render: no boot, the tables and the chart again from the committed bench/results.json.
+const boards = RENDER ? COMMITTED.boards : {};
+for (const board of RENDER ? [] : BOARD_NAMES) {
   await ensureFirmwareAsync(board);
   const rows = [];
   let boot = null;
@@ -127,18 +136,40 @@ for (const board of BOARD_NAMES) {
       xsHeapLiveBytes: j.memory.liveBytes, xsHeapModelBytes: j.memory.liveBytes - j.memory.baselineLiveBytes,
       mallocHighWaterBytes: j.memory.mallocBytes, heapBudgetBytes: j.memory.heapBudget,
       planPoolPeakBytes: j.memory.peakPlanPoolBytes,
-      tflmInstructions: null,
+      tflmInstructions: TFLM.models[m.name]?.[board]?.cmsisNn ?? null,
     });
   }
   boards[board] = { cpu: BOARDS[board].cpu, bootInstructions: boot, flash: flashSplit(board), rows };
 }
 
-const results = {
+if (CHECK) {
+  // Every model of this run against the committed numbers.
+  let regressions = 0;
+  for (const [board, { rows }] of Object.entries(boards)) {
+    for (const r of rows) {
+      const before = COMMITTED.boards[board]?.rows.find((x) => x.model === r.model);
+      if (!before?.instructions) continue;
+      if (r.error) {
+        console.log(`${board} ${r.model}: error: ${r.error}`);
+        regressions++;
+        continue;
+      }
+      const change = r.instructions / before.instructions - 1;
+      const bad = change > REGRESSION;
+      if (bad) regressions++;
+      console.log(`${bad ? 'REGRESSION ' : ''}${board} ${r.model}: ${Math.round(r.instructions)} instructions, committed ${Math.round(before.instructions)} (${change >= 0 ? '+' : ''}${(100 * change).toFixed(2)}%)`);
+    }
+  }
+  console.log(regressions ? `bench: ${regressions} models more than ${100 * REGRESSION}% slower than bench/results.json` : `bench: no model more than ${100 * REGRESSION}% slower than bench/results.json`);
+  process.exit(regressions ? 1 : 0);
+}
+
+const results = RENDER ? COMMITTED : {
   date: new Date().toISOString(), repeat: REPEAT, nominalMHz: NOMINAL_MHZ,
   method: 'QEMU -icount shift=0 (one instruction = 1 ns of virtual time), readings of the MPS2 FPGAIO counter exact to +-4 instructions; median of N inferences after one warm-up; inputs: the LCG of models/PROVENANCE.md; exactWith tflite',
   boards, skipped,
 };
-writeFileSync(join(ROOT, 'bench/results.json'), `${JSON.stringify(results, null, 1)}\n`);
+if (!RENDER) writeFileSync(join(ROOT, 'bench/results.json'), `${JSON.stringify(results, null, 1)}\n`);
 
 // ---- Markdown ----
 const n = (x) => (x === null || x === undefined ? '' : String(Math.round(x)).replace(/\B(?=(\d{3})+(?!\d))/g, ','));
@@ -148,16 +179,29 @@ const md = [];
 md.push('# xsml on the emulated boards', '');
 md.push(`Written by \`npm run bench\` (bench/board.mjs) on ${results.date.slice(0, 10)}. ${results.method}.`);
 md.push('Microseconds are instructions at a nominal 216 MHz (one instruction per cycle): instruction counts, not cycles.');
-md.push('TFLM columns are empty until TFLM is measured the same way (same QEMU, same GCC); no number here is typed in.', '');
+md.push(`TFLM: TFLM + CMSIS-NN, instructions of MicroInterpreter::Invoke() (bench/tflm.json: ${TFLM.method}); ratio: xsml / TFLM, below 1 is fewer instructions.`, '');
 md.push(`## Instructions per inference`, '');
-md.push(`| model | ops | ${BOARD_NAMES.map((b) => `${b} (${BOARDS[b].cpu}) instructions | us`).join(' | ')} | TFLM ${BOARDS[m4]?.cpu ?? ''} | TFLM ${m7 ? BOARDS[m7].cpu : ''} |`);
-md.push(`|---|---:|${BOARD_NAMES.map(() => '---:|---:').join('|')}|---:|---:|`);
+md.push(`| model | ops | ${BOARD_NAMES.map((b) => `${b} (${BOARDS[b].cpu}) instructions | us | TFLM | ratio`).join(' | ')} |`);
+md.push(`|---|---:|${BOARD_NAMES.map(() => '---:|---:|---:|---:').join('|')}|`);
+const ratio = (a, b) => (a && b ? (a / b).toFixed(2) : '');
 for (const m of models) {
   const cells = BOARD_NAMES.map((b) => {
     const r = boards[b].rows.find((x) => x.model === m.name);
-    return r.error ? `error: ${r.error.replace(/^[^:]*: /, '').slice(0, 90)} |` : `${n(r.instructions)} | ${us(r.microseconds)}`;
+    const tflm = TFLM.models[m.name]?.[b]?.cmsisNn;
+    return r.error ? `error: ${r.error.replace(/^[^:]*: /, '').slice(0, 90)} | | |` : `${n(r.instructions)} | ${us(r.microseconds)} | ${n(tflm)} | ${ratio(r.instructions, tflm)}`;
   });
-  md.push(`| ${m.name} | ${m.ops} | ${cells.join(' | ')} | | |`);
+  md.push(`| ${m.name} | ${m.ops} | ${cells.join(' | ')} |`);
+}
+md.push('', '## RAM per model against TFLM', '');
+md.push(`xsml: the arena, the plan (its records, copied into C) and what the model keeps in the XS heap (Model, Plan,`);
+md.push(`Interpreter objects, after a full collection, over the runtime alone) on ${m4}; TFLM: arena_used_bytes with CMSIS-NN. Bytes.`, '');
+md.push('| model | arena | plan | XS heap, model | xsml total | TFLM | ratio |', '|---|---:|---:|---:|---:|---:|---:|');
+for (const m of models) {
+  const r = boards[m4].rows.find((x) => x.model === m.name);
+  const tflm = TFLM.models[m.name]?.arenaUsedBytes ?? null;
+  if (r.error || !tflm) continue;
+  const total = r.arenaBytes + r.planBytes + r.xsHeapModelBytes;
+  md.push(`| ${m.name} | ${n(r.arenaBytes)} | ${n(r.planBytes)} | ${n(r.xsHeapModelBytes)} | ${n(total)} | ${n(tflm)} | ${ratio(total, tflm)} |`);
 }
 md.push('', '## Memory and preparation', '');
 md.push('Prepare: instructions of loadModel + new Interpreter. XS heap, model: what stays in the XS heap for the');
