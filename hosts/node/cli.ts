@@ -114,7 +114,7 @@ function readModel(path: string): Model {
   return loadModel(new Uint8Array(file), basename(path));
 }
 
-function quantOf(t: { quant: { scale: number[]; zeroPoint: number[] } | null }): string {
+function quantOf(t: { quant: { scale: ArrayLike<number>; zeroPoint: ArrayLike<number> } | null }): string {
   if (!t.quant) return '';
   const q = t.quant;
   return q.scale.length === 1 ? ` scale ${q.scale[0]} zero point ${q.zeroPoint[0]}` : ` per-channel (${q.scale.length} scales)`;

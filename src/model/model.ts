@@ -48,9 +48,14 @@ export function dtypeBytes(type: number): number {
   return DTYPE_BYTES[type] ?? 0;
 }
 
+/**
+ * Per-channel values in typed arrays: on XS every element of an array is a slot of its own (16 bytes
+ * on a Cortex-M; person_detect has thousands of them), a typed array's element 4 bytes. A single
+ * value stays in a one-element array, smaller than a typed array and its buffer.
+ */
 export interface Quantization {
-  scale: number[]; // float32 values, one per channel or one for the tensor
-  zeroPoint: number[]; // same length as scale
+  scale: readonly number[] | Float32Array; // one per channel or one for the tensor
+  zeroPoint: readonly number[] | Int32Array; // same length as scale
   axis: number; // quantized_dimension: the channel axis when per-channel
 }
 
@@ -334,7 +339,7 @@ function readTensor(fb: FlatBuffer, t: Table, index: number, buffers: BufferSpan
       if (scale.length > 1 && (axis < 0 || axis >= shape.length || shape[axis] !== scale.length)) {
         fb.fail(`${q.path}`, `${scale.length} per-channel scales do not match dimension ${axis} of shape [${shape.join(',')}]`, 'INVALID_MODEL');
       }
-      quant = { scale, zeroPoint: zp, axis };
+      quant = scale.length > 1 ? { scale: Float32Array.from(scale), zeroPoint: Int32Array.from(zp), axis } : { scale, zeroPoint: zp, axis };
     }
   }
   return { index, name, type, shape, elements, bytes, data, quant, isVariable: t.bool(5, 'is_variable') };

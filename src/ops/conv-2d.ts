@@ -202,7 +202,7 @@ function hybridFilterParams(ctx: OpContext, filter: Tensor, channels: number, gr
     ctx.fail(`a grouped hybrid convolution (${groups} groups) needs per-channel filter scales; `
       + `filter ${ctx.describe(filter)} has the one scale ${fq.scale[0]} for every channel`);
   }
-  return perChannel ? [1, ...fq.scale.map(floatBits)] : [0, floatBits(fq.scale[0])];
+  return perChannel ? [1, ...Array.from(fq.scale, floatBits)] : [0, floatBits(fq.scale[0])];
 }
 
 /**

@@ -61,7 +61,7 @@ export const dequantize: OpDefinition = {
     return {
       kernel: KernelId.DEQUANTIZE_S8,
       tensors,
-      params: [input.type, outer, channels, inner, ...q.scale.map(floatBits), ...q.zeroPoint],
+      params: [input.type, outer, channels, inner, ...Array.from(q.scale, floatBits), ...q.zeroPoint],
     };
   },
 };

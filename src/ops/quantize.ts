@@ -46,7 +46,7 @@ function rangeOf(ctx: OpContext, t: Tensor, what: string): [number, number] {
 }
 
 /** Fails unless every zero point fits the tensor's type. */
-function checkZeroPoints(ctx: OpContext, t: Tensor, what: string, zeroPoints: number[]): void {
+function checkZeroPoints(ctx: OpContext, t: Tensor, what: string, zeroPoints: Iterable<number>): void {
   const [lo, hi] = RANGES[t.type];
   for (const zp of zeroPoints) {
     if (!Number.isInteger(zp) || zp < lo || zp > hi) ctx.fail(`${what} ${ctx.describe(t)} has zero point ${zp}, outside the range of ${dtypeName(t.type)}`);
@@ -88,7 +88,7 @@ export const quantize: OpDefinition = {
       return {
         kernel: KernelId.QUANTIZE_F32,
         tensors,
-        params: [output.type, qmin, qmax, outer, channels, inner, ...oq.scale.map(floatBits), ...oq.zeroPoint],
+        params: [output.type, qmin, qmax, outer, channels, inner, ...Array.from(oq.scale, floatBits), ...oq.zeroPoint],
       };
     }
 
