@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GesturePredictor, HotwordRecognizer, Interpreter, loadModel, type ExactWith, type TensorData } from '../src/index.js';
 import {
-  BOARDS, ensureFirmware, ensureFirmwareAsync, runOnBoardAsync, streamOnBoardAsync, type BoardBoot, type BoardRecording, type BoardRun, type BoardStreamBoot,
+  BOARDS, bootFirmwareAsync, ensureFirmware, ensureFirmwareAsync, runOnBoardAsync, streamOnBoardAsync, type BoardBoot, type BoardRecording, type BoardRun, type BoardStreamBoot,
 } from '../hosts/node/board-host.js';
 import { readWav } from '../hosts/node/wav.js';
 import { mismatch } from './support/compare.js';
@@ -152,6 +152,22 @@ describe('mps2-an386: the apps over their recordings (hosts/mps2/apps/stream.ts)
     expect(result.report.inferences).toBe(r.app === 'hotword' ? 51 : r.name.includes('ring') ? 127 : 126);
     expect(result.report.memory.arenaBytes).toBeGreaterThan(0);
   }));
+});
+
+describe('mps2-an386: a script that fails stops the firmware cleanly, with a report and a status', () => {
+  // hosts/mps2/apps: selftest.js passes, fail.js throws, overflow.js overflows the JS stack (an XS abort).
+  const expected: [app: string, status: number, report: RegExp][] = [
+    ['selftest', 0, /^memory: heap high-water \d+ of \d+ bytes/],
+    ['fail', 1, /^xsml: error: TypeError: expected failure$/],
+    ['overflow', 2, /^xsml: fatal: stack overflow \(JS stack or C stack\) \(XS exit 2\)$/],
+  ];
+  for (const [app, status, report] of expected) {
+    it(`${app}.js: exit status ${status}`, async () => {
+      const boot = await bootFirmwareAsync('mps2-an386', await ensureFirmwareAsync('mps2-an386', app), null, 120);
+      expect(boot.status, boot.lines.join('\n')).toBe(status);
+      expect([...boot.lines, ...boot.stderr.split('\n')]).toContainEqual(expect.stringMatching(report));
+    }, BUILD_TIMEOUT);
+  }
 });
 
 describe('instructions', () => {
