@@ -35,3 +35,20 @@ export class XsmlError extends Error {
     this.code = code;
   }
 }
+
+/**
+ * The one-line form hosts print an error in: `xsml: error (CODE): message` for an XsmlError,
+ * `xsml: error: message` for anything else (newlines folded). errorFromLine reads it back.
+ */
+export function errorLine(e: unknown): string {
+  const message = (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ');
+  return e instanceof XsmlError ? `xsml: error (${e.code}): ${message}` : `xsml: error: ${message}`;
+}
+
+/** The XsmlError of an errorLine (the code BAD_ARGUMENT if it has none), or null if `line` is not one. */
+export function errorFromLine(line: string): XsmlError | null {
+  const m = /^xsml: error(?: \(([A-Z_]+)\))?: (.*)$/.exec(line);
+  if (!m) return null;
+  const code = (XSML_ERROR_CODES as readonly string[]).includes(m[1]) ? (m[1] as XsmlErrorCode) : undefined;
+  return new XsmlError(m[2], code);
+}

@@ -1,5 +1,5 @@
 // xsml: the engine-neutral runtime. Load a model, plan it into a fixed arena, run it.
-export { XsmlError, XSML_ERROR_CODES } from './errors.js';
+export { XsmlError, XSML_ERROR_CODES, errorLine, errorFromLine } from './errors.js';
 export type { XsmlErrorCode } from './errors.js';
 export { loadModel, DType, dtypeName, dtypeBytes, TFLITE_IDENTIFIER, CIRCLE_IDENTIFIER } from './model/model.js';
 export type { Model, Tensor, Operator, OperatorCode, Quantization } from './model/model.js';

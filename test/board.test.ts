@@ -228,6 +228,12 @@ describe('xsml run --host mps2-an386', () => {
     }, BOOT_TIMEOUT);
   }
 
+  it('gives the API the error codes the board raised', async () => {
+    const run = (name: string, model: Uint8Array, arenaBytes: number | null): BoardRun => ({ name, model, inputs: [], repeat: 1, arenaBytes, exactWith: 'tflite', profile: false });
+    const { results } = await boot('mps2-an386', [run('hello_world_float.tflite', bytesOf('tflm/hello_world_float.tflite'), 16), run('zeros.tflite', new Uint8Array(64), null)]);
+    expect(results.map((r) => (r.ok ? 'ok' : r.code))).toEqual(['ARENA_TOO_SMALL', 'MALFORMED_MODEL']);
+  }, BOOT_TIMEOUT);
+
   it('the firmware is the one ensureFirmware keeps up to date', () => {
     expect(ensureFirmware('mps2-an386')).toMatch(/build\/mps2\/mps2-an386\/Os\/runner\.elf$/);
   });

@@ -12,6 +12,7 @@ import {
   GesturePredictor, HotwordRecognizer, Interpreter, loadModel, type Detection, type ExactWith, type Gesture, type TensorData,
 } from '../src/index.js';
 import { readWav } from '../hosts/node/wav.js';
+import { runOnXs } from '../hosts/node/xs-host.js';
 import { frontendCases } from './cases/audio-frontend.js';
 import { allCases } from './cases/index.js';
 import { buildModel } from './support/builder.js';
@@ -239,11 +240,16 @@ describe('xsml run --host xs', () => {
     expect(r.stderr).toMatch(/^xsml: error: hello_world_float.tflite: arena of 16 bytes is too small: the model needs 128 bytes\n$/);
   });
 
+  it('gives the API the error code XS raised', () => {
+    const options = { inputs: null, repeat: 1, arenaBytes: 16, exactWith: 'tflite' as const, profile: false };
+    expect(() => runOnXs(join(ROOT, 'models/tflm/hello_world_float.tflite'), options)).toThrow(expect.objectContaining({ code: 'ARENA_TOO_SMALL' }));
+  });
+
   it('the driver reports its own errors in one line', () => {
     const r = spawnSync(XS, [DRIVER, 'run', join(ROOT, 'models/tflm/hello_world_float.tflite'), '--input', join(ROOT, 'models/tflm/magic_wand.tflite')], { encoding: 'utf8' });
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^xsml: error: input 0 \(tensor "[^"]+", float32\[1,1\]\): \S+magic_wand.tflite has \d+ bytes, expected 4 raw little-endian float32 bytes\n$/);
+    expect(r.stderr).toMatch(/^xsml: error \(BAD_INPUT\): input 0 \(tensor "[^"]+", float32\[1,1\]\): \S+magic_wand.tflite has \d+ bytes, expected 4 raw little-endian float32 bytes\n$/);
   });
 });
 

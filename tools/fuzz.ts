@@ -36,7 +36,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import ts from 'typescript';
-import { XSML_ERROR_CODES } from '../src/errors.js';
+import { XSML_ERROR_CODES, errorFromLine } from '../src/errors.js';
 import { ensureFirmwareAsync, bootFirmwareAsync, writeJob, BOARDS, type BoardJson, type BoardRun } from '../hosts/node/board-host.js';
 import { allCases } from '../test/cases/index.js';
 import { buildModel } from '../test/support/builder.js';
@@ -847,7 +847,7 @@ export class BoardHost {
       const log: string[] = [];
       for (const line of boot.lines) {
         if (line.startsWith('{"model":')) results.push({ ok: true, json: JSON.parse(line) });
-        else if (line.startsWith('xsml: error: ')) results.push({ ok: false, error: line.slice(13) });
+        else if (errorFromLine(line)) results.push({ ok: false, error: errorFromLine(line)!.message });
         else if (line) log.push(line);
       }
       results.forEach((r, i) => rest[i].resolve(boardFailures(rest[i].node, r)));

@@ -48,7 +48,7 @@ const grouped = (n: number) => String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d
 /** A board's report: its error as an XsmlError, or the report. */
 function onBoard(host: string, app: 'hotword' | 'gesture', file: string, data: Uint8Array, models: string[], exactWith: ExactWith): BoardStreamReport {
   const r = streamOnBoard(host, [{ app, name: basename(file), data, models: models.map(modelBytes), exactWith }]).results[0];
-  if (!r.ok) throw new XsmlError(r.error);
+  if (!r.ok) throw new XsmlError(r.error, r.code);
   return r.report;
 }
 

@@ -2,13 +2,13 @@
 // (build/mps2/BOARD/Os/runner.elf, built by `make -C hosts/BOARD runner` the first time it is needed
 // or when its sources change) boots in QEMU with a job placed in its LOAD region by QEMU's
 // `-device loader`: the models and the raw inputs, read in place (hosts/mps2/main.c describes the
-// format, hosts/mps2/apps/runner.ts runs it). Each run prints one JSON line, or `xsml: error:`.
+// format, hosts/mps2/apps/runner.ts runs it). Each run prints one JSON line, or its error's line.
 import { spawn, spawnSync, type StdioOptions } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { XsmlError, type ExactWith } from '../../src/index.js';
+import { XsmlError, errorFromLine, type ExactWith, type XsmlErrorCode } from '../../src/index.js';
 
 /** The package root: the nearest folder above this file with a package.json (from dist/ or from the sources). */
 function packageRoot(): string {
@@ -267,7 +267,7 @@ export interface BoardStreamReport {
 export interface BoardStreamBoot {
   status: number | null;
   /** Per recording: its report and the console lines it printed before it (the detections), or its error. */
-  results: ({ ok: true; report: BoardStreamReport; lines: string[] } | { ok: false; error: string })[];
+  results: ({ ok: true; report: BoardStreamReport; lines: string[] } | BoardError)[];
   log: string[];
 }
 
@@ -293,8 +293,9 @@ function parseStreamBoot(board: Board, count: number, boot: Boot): BoardStreamBo
     if (line.startsWith('{"app":')) {
       results.push({ ok: true, report: JSON.parse(line), lines });
       lines = [];
-    } else if (line.startsWith('xsml: error: ')) {
-      results.push({ ok: false, error: line.slice('xsml: error: '.length) });
+    } else if (errorFromLine(line)) {
+      const e = errorFromLine(line)!;
+      results.push({ ok: false, error: e.message, code: e.code });
       lines = [];
     } else if (/^(Heard|Gesture) /.test(line)) lines.push(line);
     else if (line !== '') log.push(line);
@@ -308,7 +309,10 @@ function parseStreamBoot(board: Board, count: number, boot: Boot): BoardStreamBo
 }
 
 /** A run's result: the JSON the runner printed, or its error line. */
-export type BoardResult = { ok: true; json: BoardJson } | { ok: false; error: string };
+/** A run the board refused: the message and code of the XsmlError it raised. */
+export interface BoardError { ok: false; error: string; code: XsmlErrorCode }
+
+export type BoardResult = { ok: true; json: BoardJson } | BoardError;
 
 export interface BoardJson {
   model: string;
@@ -402,7 +406,10 @@ function parseBoot(board: Board, runs: BoardRun[], boot: Boot): BoardBoot {
   const log: string[] = [];
   for (const line of boot.lines) {
     if (line.startsWith('{"model":')) results.push({ ok: true, json: JSON.parse(line) });
-    else if (line.startsWith('xsml: error: ')) results.push({ ok: false, error: line.slice('xsml: error: '.length) });
+    else if (errorFromLine(line)) {
+      const e = errorFromLine(line)!;
+      results.push({ ok: false, error: e.message, code: e.code });
+    }
     else if (line !== '') log.push(line);
   }
   if (results.length !== runs.length) {
@@ -418,6 +425,6 @@ function parseBoot(board: Board, runs: BoardRun[], boot: Boot): BoardBoot {
 export function runModelOnBoard(boardName: string, modelPath: string, model: Uint8Array, options: Omit<BoardRun, 'name' | 'model'>): BoardJson {
   const { results } = runOnBoard(boardName, [{ name: basename(modelPath), model, ...options }]);
   const r = results[0];
-  if (!r.ok) throw new XsmlError(r.error);
+  if (!r.ok) throw new XsmlError(r.error, r.code);
   return r.json;
 }

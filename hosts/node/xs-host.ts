@@ -4,12 +4,17 @@
 import { spawnSync, type StdioOptions } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { XsmlError, type ExactWith, type TensorView } from '../../src/index.js';
+import { XsmlError, errorFromLine, type ExactWith, type TensorView } from '../../src/index.js';
 
-/** The package root: this file is dist/hosts/node/xs-host.js once built. */
-export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+/** The package root: the nearest folder above this file with a package.json (from dist/ or from the sources). */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+export const PACKAGE_ROOT = packageRoot();
 export const XS_HOST_DIR = join(PACKAGE_ROOT, 'hosts/xs');
 export const XS_BINARY = join(XS_HOST_DIR, 'build/xsml-xs');
 export const XS_DRIVER = join(PACKAGE_ROOT, 'dist/xsml-xs-driver.js');
@@ -58,14 +63,16 @@ export function makeXsHost(targets: string[], stdio: StdioOptions = 'pipe') {
   return (r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' ? spawnSync(make[0], make.slice(1), { stdio, encoding: 'utf8' }) : r;
 }
 
-/** Runs the driver; its one JSON line parsed, or its `xsml: error:` line as an XsmlError. */
+/** Runs the driver; its one JSON line parsed, or its error line as the XsmlError it was. */
 export function runXsDriver(args: string[]): unknown {
   ensureXsHost();
   const r = spawnSync(XS_BINARY, [XS_DRIVER, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
   if (r.error) throw new XsmlError(`cannot run the XS host ${XS_BINARY}: ${r.error.message}`);
   if (r.status !== 0) {
-    const line = r.stderr.split('\n').find((l) => l.startsWith('xsml: error: '));
-    if (line) throw new XsmlError(line.slice('xsml: error: '.length));
+    for (const line of r.stderr.split('\n')) {
+      const error = errorFromLine(line);
+      if (error) throw error;
+    }
     const why = r.signal ? `killed by ${r.signal}` : `exit status ${r.status}`;
     throw new XsmlError(`the XS host failed (${why}): ${r.stderr.trim().replace(/\s*\n\s*/g, ' ')}`);
   }

@@ -26,9 +26,9 @@
 // Inputs are raw little-endian bytes in the tensor's dtype (the Node CLI converts .json/.npy/.csv).
 // The arena and the model live in host buffers, outside the XS heap, as on a board (static memory
 // the GC never moves); --heap-buffers puts them in ordinary ArrayBuffers in the XS heap instead.
-// Errors print one line "xsml: error: <message>" on stderr and exit 1.
+// Errors print one line on stderr, "xsml: error (CODE): <message>" (src/errors.ts, errorLine), and exit 1.
 import {
-  ARENA_ALIGNMENT, GesturePredictor, HotwordRecognizer, Interpreter, XsmlError, loadModel, planModel, type ExactWith, type Model, type TensorView,
+  ARENA_ALIGNMENT, GesturePredictor, errorLine, HotwordRecognizer, Interpreter, XsmlError, loadModel, planModel, type ExactWith, type Model, type TensorView,
 } from '../../src/index.js';
 import { nativeExecutor, type NativeExecutor } from './native-executor.js';
 
@@ -129,7 +129,7 @@ function fillRaw(view: TensorView, k: number, path: string): void {
   const bytes = readBytes(path, `input ${k}`);
   const target = bytesOf(view);
   if (bytes.length !== target.length) {
-    throw new XsmlError(`input ${k} (tensor ${JSON.stringify(view.name)}, ${view.dtype}[${view.shape.join(',')}]): ${path} has ${bytes.length} bytes, expected ${target.length} raw little-endian ${view.dtype} bytes`);
+    throw new XsmlError(`input ${k} (tensor ${JSON.stringify(view.name)}, ${view.dtype}[${view.shape.join(',')}]): ${path} has ${bytes.length} bytes, expected ${target.length} raw little-endian ${view.dtype} bytes`, 'BAD_INPUT');
   }
   target.set(bytes);
 }
@@ -321,7 +321,7 @@ function main(argv: string[]): number {
       default: throw new XsmlError(`unknown command ${JSON.stringify(command)}`);
     }
   } catch (e) {
-    writeStderr(`xsml: error: ${messageOf(e)}\n`);
+    writeStderr(`${errorLine(e)}\n`);
     return 1;
   }
 }

@@ -6,7 +6,7 @@
 //    "invoke": {"repeat", "microseconds"}, "instructions", ["profile": [{"op", "name", "microseconds",
 //    "instructions", "share"}]], "executor", "instructionsEach" (up to 100), "prepareInstructions",
 //    "memory": {...}}
-// or `xsml: error: <message>`. A job of recordings (`xsml hotword|gesture --host BOARD`) runs each
+// or the error's line (`xsml: error (CODE): <message>`, src/errors.ts). A job of recordings (`xsml hotword|gesture --host BOARD`) runs each
 // through its app (hosts/mps2/apps/stream.ts), printing its detections and then ONE JSON line, the
 // app's StreamReport, or the error line. "instructions" is the mean per inference, exact to a few
 // (hosts/mps2/apps/measure.ts); microseconds are instructions at the nominal clock. Any failed run
@@ -21,7 +21,6 @@ import { liveBytes, stream } from './stream.js';
   const wholeArena = new Uint8Array(xsmlBoard.arena());
   const baselineLiveBytes = liveBytes(); // the runtime and this app, before any model
 
-  const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ');
   const bytesOf = (v: TensorView) => new Uint8Array(v.data.buffer, v.data.byteOffset, v.data.byteLength);
   const numberJson = (v: number) => (Number.isFinite(v) ? String(v) : 'null');
 
@@ -145,7 +144,7 @@ import { liveBytes, stream } from './stream.js';
       try {
         runOne(run);
       } catch (e) {
-        print(`xsml: error: ${messageOf(e)}`);
+        print(xsml.errorLine(e));
         failed++;
       }
     }
@@ -157,7 +156,7 @@ import { liveBytes, stream } from './stream.js';
         const report = stream({ app: r.app, name: r.name, data: new Uint8Array(r.data), models, exactWith: r.exactWith }, wholeArena, true);
         print(JSON.stringify(report));
       } catch (e) {
-        print(`xsml: error: ${messageOf(e)}`);
+        print(xsml.errorLine(e));
         failed++;
       }
     }
