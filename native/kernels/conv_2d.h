@@ -111,6 +111,14 @@ static inline void xsml_window_taps(int32_t start, int32_t dilation, int32_t siz
     *hi = size;
     return;
   }
+  if (dilation == 1) { /* no division either */
+    int64_t first = start >= 0 ? 0 : -(int64_t)start, last = start >= extent ? 0 : (int64_t)extent - start;
+    if (last > size) last = size;
+    if (first > last) first = last;
+    *lo = (int32_t)first;
+    *hi = (int32_t)last;
+    return;
+  }
   int64_t first = start >= 0 ? 0 : (-(int64_t)start + dilation - 1) / dilation;
   int64_t last = start >= extent ? 0 : ((int64_t)extent - 1 - start) / dilation + 1;
   if (last > size) last = size;
