@@ -255,6 +255,35 @@ static void depthwise_one_channel_s8(const xsml_dwconv_dims *d, const xsml_conv_
   }
 }
 
+/*
+ * Depth multiplier 1, 3x3 filter, dilation 1, channels a multiple of 4 (the MobileNet layers): `count`
+ * output pixels of one row whose windows lie inside the input, `in_step` input bytes apart. Every
+ * tap unrolled, four channels at a time.
+ */
+typedef struct {
+  const int8_t *filter;
+  const int32_t *bias, *mul, *shift;
+  int32_t channels, row_step, in_off, lo, hi, out_off;
+} dw3x3_run;
+
+static void __attribute__((noinline)) dw3x3_s8(const dw3x3_run *r, const int8_t *in, int32_t count, int32_t in_step, int8_t *out) {
+  const int32_t c = r->channels, row_step = r->row_step, in_off = r->in_off;
+  for (; count > 0; count--, in += in_step, out += c) {
+    const int8_t *ip = in, *fp = r->filter;
+    for (int32_t o = 0; o < c; o += 4, ip += 4, fp += 4) {
+      acc4 acc = acc4_from(r->bias ? r->bias + o : NULL);
+      const int8_t *i0 = ip, *f0 = fp;
+#pragma GCC unroll 3
+      for (int32_t ky = 0; ky < 3; ky++, i0 += row_step, f0 += 3 * c) {
+        mac_4x4(i0, f0, in_off, &acc);
+        mac_4x4(i0 + c, f0 + c, in_off, &acc);
+        mac_4x4(i0 + 2 * c, f0 + 2 * c, in_off, &acc);
+      }
+      store4(&acc, r->mul + o, r->shift + o, r->lo, r->hi, r->out_off, out + o);
+    }
+  }
+}
+
 void xsml_depthwise_conv_2d_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *quant, const int8_t *input,
                                const int8_t *filter, const int32_t *bias, int8_t *output) {
   const int32_t in_h = d->in_h, in_w = d->in_w, in_c = d->in_c, out_c = d->out_c, f_w = d->filter_w, mult = d->depth_multiplier;
@@ -267,6 +296,8 @@ void xsml_depthwise_conv_2d_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_
   const int32_t wide8 = mult % 8 == 0 ? out_c : 0;
   const size_t row_step = (size_t)d->dilation_h * (size_t)in_w * (size_t)in_c, tap_step = (size_t)d->dilation_w * (size_t)in_c;
   const size_t f_row_step = (size_t)f_w * (size_t)out_c;
+  const int fast3x3 = mult == 1 && d->filter_h == 3 && f_w == 3 && d->dilation_h == 1 && d->dilation_w == 1 && in_c % 4 == 0;
+  const dw3x3_run run = {filter, bias, mul, shift, in_c, in_w * in_c, in_off, lo, hi, out_off};
   int8_t *out = output;
   for (int32_t b = 0; b < d->batches; b++) {
     const int8_t *in_b = input + (size_t)b * (size_t)in_h * (size_t)in_w * (size_t)in_c;
@@ -282,6 +313,14 @@ void xsml_depthwise_conv_2d_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_
         /* The first tap inside the input, for input channel 0 and output channel 0. */
         const int8_t *in_first = in_b + ((size_t)(y0 + d->dilation_h * ky_lo) * (size_t)in_w + (size_t)(x0 + d->dilation_w * kx_lo)) * (size_t)in_c;
         const int8_t *f_first = filter + ((size_t)ky_lo * (size_t)f_w + (size_t)kx_lo) * (size_t)out_c;
+        if (fast3x3 && ky_hi - ky_lo == 3 && taps_w == 3) {
+          /* This pixel and the next ones whose windows lie inside the input. */
+          int32_t n = 1;
+          while (ox + n < d->out_w && (int64_t)x0 + (int64_t)n * d->stride_w + 2 < in_w) n++;
+          dw3x3_s8(&run, in_first, n, d->stride_w * in_c, out);
+          ox += n - 1, out += (size_t)(n - 1) * (size_t)out_c;
+          continue;
+        }
         int32_t o = 0;
         for (; o < wide8; o += 8) {
           acc4 lo4 = acc4_from(bias ? bias + o : NULL), hi4 = acc4_from(bias ? bias + o + 4 : NULL);

@@ -36,7 +36,8 @@ const P_PER_CHANNEL = 20; // multipliers then shifts, one per output channel, fr
 // S8, after the shifts: a layout word, then what it announces (the TypeScript kernel reads neither).
 //   DW_PLAIN: nothing.
 //   DW_ONE_CHANNEL: one input channel, output channels a multiple of 4, filter constant, filter_h x
-//   round4(filter_w) taps at most DW_ONE_CHANNEL_MAX_TAPS. The filter widened to int16 pairs for the
+//   round4(filter_w) taps at most DW_ONE_CHANNEL_MAX_TAPS, and a filter width that is a multiple of 4
+//   (any width runs, but narrow ones, 3x3, run faster in the C kernel's plain loops: measured). The filter widened to int16 pairs for the
 //   C kernel's dual multiply-accumulates: per group of 4 output channels, per group of 4 taps
 //   t0..t3 (tap k = ky * round4(filter_w) + kx, 0 where kx >= filter_w), per channel of the group,
 //   two words: t0 | t2 << 16 and t1 | t3 << 16 (low halves as int16).
@@ -47,7 +48,7 @@ export const DW_ONE_CHANNEL_MAX_TAPS = 256;
 /** The DW_ONE_CHANNEL section of an int8 record, or [DW_PLAIN]. */
 function s8Layout(inC: number, outC: number, filterH: number, filterW: number, filter: Uint8Array | null): number[] {
   const w4 = (filterW + 3) & ~3;
-  if (inC !== 1 || outC % 4 !== 0 || !filter || filterH * w4 > DW_ONE_CHANNEL_MAX_TAPS) return [DW_PLAIN];
+  if (inC !== 1 || outC % 4 !== 0 || filterW % 4 !== 0 || !filter || filterH * w4 > DW_ONE_CHANNEL_MAX_TAPS) return [DW_PLAIN];
   const f = new Int8Array(filter.buffer, filter.byteOffset, filter.length);
   const tap = (k: number, o: number) => {
     const ky = (k / w4) | 0, kx = k % w4;

@@ -55,17 +55,23 @@ export function depthwiseConv2dCases(rng: Rng): OpCase[] {
     });
   }
   // One input channel and a multiplier of 4 or 8 (micro_speech's layer): the C kernel's widened-filter path,
-  // with filter widths that are and are not a multiple of 4, padding, strides, dilation and batches.
+  // (filter widths a multiple of 4), with padding, strides, dilation and batches.
   const oneChannel = [
     { inH: 13, inW: 12, kH: 4, kW: 8, mult: 8, strideH: 2, strideW: 2, same: true, dilationH: 1, dilationW: 1, batches: 1 },
-    { inH: 9, inW: 10, kH: 3, kW: 3, mult: 4, strideH: 1, strideW: 1, same: true, dilationH: 1, dilationW: 1, batches: 2 },
+    { inH: 9, inW: 10, kH: 3, kW: 8, mult: 4, strideH: 1, strideW: 1, same: true, dilationH: 1, dilationW: 1, batches: 2 },
     { inH: 8, inW: 11, kH: 2, kW: 4, mult: 12, strideH: 1, strideW: 3, same: false, dilationH: 2, dilationW: 1, batches: 1 },
-    { inH: 7, inW: 9, kH: 3, kW: 5, mult: 4, strideH: 2, strideW: 1, same: true, dilationH: 1, dilationW: 2, batches: 1 },
+    { inH: 7, inW: 9, kH: 3, kW: 4, mult: 4, strideH: 2, strideW: 1, same: true, dilationH: 1, dilationW: 2, batches: 1 },
   ];
-  for (const c of oneChannel) {
+  // Multiplier 1, 3x3, dilation 1, channels a multiple of 4 (MobileNet's layers): the C kernel's unrolled path.
+  const mobile = [
+    { inH: 7, inW: 9, kH: 3, kW: 3, mult: 1, inC: 8, strideH: 1, strideW: 1, same: true, dilationH: 1, dilationW: 1, batches: 2 },
+    { inH: 8, inW: 9, kH: 3, kW: 3, mult: 1, inC: 12, strideH: 2, strideW: 2, same: true, dilationH: 1, dilationW: 1, batches: 1 },
+    { inH: 6, inW: 10, kH: 3, kW: 3, mult: 1, inC: 4, strideH: 1, strideW: 3, same: false, dilationH: 1, dilationW: 1, batches: 1 },
+  ];
+  for (const c of [...oneChannel.map((x) => ({ ...x, inC: 1 })), ...mobile]) {
     const s = { ...randomShape(rng, false, 'random'), ...c };
-    const outC = c.mult;
-    const inShape = [s.batches, s.inH, s.inW, 1];
+    const outC = c.mult * c.inC;
+    const inShape = [s.batches, s.inH, s.inW, c.inC];
     const fShape = [1, s.kH, s.kW, outC];
     const outShape = [s.batches, outSize(s.same, s.inH, s.kH, s.strideH, s.dilationH), outSize(s.same, s.inW, s.kW, s.strideW, s.dilationW), outC];
     const fCount = s.kH * s.kW * outC;
@@ -75,7 +81,7 @@ export function depthwiseConv2dCases(rng: Rng): OpCase[] {
     const bias = constant(I32, [outC], rng.ints(outC, -2000, 2000), q.biasQ);
     const output = activation(I8, outShape, q.outQ);
     cases.push({
-      name: `s8 in[${inShape}] filter[${fShape}] multiplier${c.mult} bias one channel ${shapeName(s)}`,
+      name: `s8 in[${inShape}] filter[${fShape}] multiplier${c.mult} bias${c.inC === 1 ? ' one channel' : ''} ${shapeName(s)}`,
       spec: {
         tensors: [input, filter, bias, output],
         inputs: [0],
