@@ -266,19 +266,59 @@ typedef struct {
   int32_t channels, row_step, in_off, lo, hi, out_off;
 } dw3x3_run;
 
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+/* mac_4x4 for the 9 taps of a 3x3 window, written out in 13 registers (GCC's allocation of the C spills). */
+static void __attribute__((noinline)) dw3x3_taps(const int8_t *ip, const int8_t *fp, int32_t c, int32_t row_step, int32_t off2, acc4 *acc) {
+  uint32_t a0 = acc->a0, a1 = acc->a1, a2 = acc->a2, a3 = acc->a3;
+  const int8_t *i0 = ip, *f0 = fp;
+  int32_t x, xe, f, fe;
+#define DW_TAP(ADDR_I, ADDR_F)                  \
+  "ldr %[x], " ADDR_I "\n\t"                   \
+  "ldr %[f], " ADDR_F "\n\t"                   \
+  "sxtab16 %[xe], %[off2], %[x]\n\t"           \
+  "sxtab16 %[x], %[off2], %[x], ror #8\n\t"    \
+  "sxtb16 %[fe], %[f]\n\t"                     \
+  "sxtb16 %[f], %[f], ror #8\n\t"              \
+  "smlabb %[a0], %[xe], %[fe], %[a0]\n\t"      \
+  "smlatt %[a2], %[xe], %[fe], %[a2]\n\t"      \
+  "smlabb %[a1], %[x], %[f], %[a1]\n\t"        \
+  "smlatt %[a3], %[x], %[f], %[a3]\n\t"
+#define DW_ROW                                                 \
+  DW_TAP("[%[i0]]", "[%[f0]]")                                 \
+  DW_TAP("[%[i0], %[c]]", "[%[f0], %[c]]")                     \
+  DW_TAP("[%[i0], %[c], lsl #1]", "[%[f0], %[c], lsl #1]")
+#define DW_NEXT_ROW                                            \
+  "add %[i0], %[i0], %[rs]\n\t"                              \
+  "add %[f0], %[f0], %[c], lsl #1\n\t"                       \
+  "add %[f0], %[f0], %[c]\n\t"
+  __asm__ volatile(DW_ROW DW_NEXT_ROW DW_ROW DW_NEXT_ROW DW_ROW
+                   : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [i0] "+r"(i0), [f0] "+r"(f0),
+                     [x] "=&r"(x), [xe] "=&r"(xe), [f] "=&r"(f), [fe] "=&r"(fe)
+                   : [c] "r"(c), [rs] "r"(row_step), [off2] "r"(off2)
+                   : "memory");
+#undef DW_ROW
+#undef DW_NEXT_ROW
+#undef DW_TAP
+  acc->a0 = a0, acc->a1 = a1, acc->a2 = a2, acc->a3 = a3;
+}
+#endif
+
 static void __attribute__((noinline)) dw3x3_s8(const dw3x3_run *r, const int8_t *in, int32_t count, int32_t in_step, int8_t *out) {
   const int32_t c = r->channels, row_step = r->row_step, in_off = r->in_off;
   for (; count > 0; count--, in += in_step, out += c) {
     const int8_t *ip = in, *fp = r->filter;
     for (int32_t o = 0; o < c; o += 4, ip += 4, fp += 4) {
       acc4 acc = acc4_from(r->bias ? r->bias + o : NULL);
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+      dw3x3_taps(ip, fp, c, row_step, xsml_lanes_s16x2(in_off), &acc);
+#else
       const int8_t *i0 = ip, *f0 = fp;
-#pragma GCC unroll 3
       for (int32_t ky = 0; ky < 3; ky++, i0 += row_step, f0 += 3 * c) {
         mac_4x4(i0, f0, in_off, &acc);
         mac_4x4(i0 + c, f0 + c, in_off, &acc);
         mac_4x4(i0 + 2 * c, f0 + 2 * c, in_off, &acc);
       }
+#endif
       store4(&acc, r->mul + o, r->shift + o, r->lo, r->hi, r->out_off, out + o);
     }
   }
