@@ -77,27 +77,8 @@ void xsml_conv_2d_s8(const xsml_conv_dims *dims, const xsml_conv_quant_s8 *quant
  * to [lo, hi] (the activation range minus output_offset), + output_offset.
  */
 static inline int8_t xsml_conv_output_s8(uint32_t acc, int32_t multiplier, int32_t shift, int32_t lo, int32_t hi, int32_t output_offset) {
-  if (shift <= -2 && multiplier >= 0) {
-    /*
-     * The usual case (a right shift r >= 2, the multiplier in [0, 2^31)) with one rounding step of the
-     * same result: with P = x * m + 2^30, SaturatingRoundingDoublingHighMul is v = floor(P / 2^31) (never
-     * saturating for m >= 0) and RoundingDivideByPOT is floor((v + 2^(r-1) - [v < 0]) / 2^r); floors
-     * of divisions by powers of two nest, and [v < 0] = [P < 0] may be read as [x < 0] (when they differ,
-     * 0 <= P <= 2^30 and v = 0, which rounds to 0 either way), so the result is
-     * floor((x * m + (x < 0 ? -2^30 : 2^30) + 2^(30+r)) / 2^(31+r)): the high word shifted by r - 2,
-     * then halved rounding up.
-     */
-    const int32_t x = (int32_t)acc;
-#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
-    /* hi:lo = x < 0 ? -2^30 : 2^30, then += x * m (SMLAL). */
-    int32_t p_hi = x >> 31, p_lo = (int32_t)(((uint32_t)x & 0x80000000u) | 0x40000000u);
-    __asm__("smlal %0, %1, %2, %3" : "+r"(p_lo), "+r"(p_hi) : "r"(x), "r"(multiplier));
-    const int32_t q = p_hi >> (~shift - 1); /* ~shift - 1 = -shift - 2 */
-#else
-    const int64_t p = (int64_t)x * multiplier + (x < 0 ? -((int64_t)1 << 30) : ((int64_t)1 << 30));
-    const int32_t q = (int32_t)(p >> 32) >> (~shift - 1);
-#endif
-    int32_t v = (q >> 1) + (q & 1);
+  if (shift <= -2 && multiplier >= 0) { /* the usual case, in one rounding step (fixed_point.h) */
+    int32_t v = xsml_mbqm_double_rs2((int32_t)acc, multiplier, shift);
     v = v < lo ? lo : v > hi ? hi : v;
     return (int8_t)(v + output_offset);
   }
