@@ -40,12 +40,36 @@ typedef struct {
   const xsml_add_s8_params *q;
 } s8_ctx;
 
+/*
+ * xsml_mbqm_double for multiplier >= 0 and -31 <= shift <= 0: in one rounding step for shift <= -2
+ * (xsml_mbqm_double_rs2), the high mul alone for shift 0 (it never saturates for multiplier >= 0).
+ */
+static inline int32_t rescale_s8(int32_t x, int32_t multiplier, int32_t shift) {
+  if (shift <= -2) return xsml_mbqm_double_rs2(x, multiplier, shift);
+  if (shift == 0) return (int32_t)(((int64_t)x * multiplier + ((int64_t)1 << 30)) >> 31);
+  return xsml_mbqm_double(x, multiplier, shift);
+}
+
 static void row_s8(const void *ctx, int32_t i1, int32_t i2, int32_t o, int32_t n, int32_t s1, int32_t s2) {
   const s8_ctx *c = (const s8_ctx *)ctx;
   /* Locals: int8 stores could alias the params for the compiler. */
   const xsml_add_s8_params q = *c->q;
   const int8_t *a = c->a + i1, *b = c->b + i2;
   int8_t *out = c->out + o;
+  if (q.input1_shift <= 0 && q.input1_shift >= -31 && q.input2_shift <= 0 && q.input2_shift >= -31 && q.output_shift <= 0 &&
+      q.output_shift >= -31 && q.input1_multiplier >= 0 && q.input2_multiplier >= 0 && q.output_multiplier >= 0 &&
+      q.output_offset >= -256 && q.output_offset <= 256) {
+    /* The usual case: right shifts and non-negative multipliers, rescaled by rescale_s8 (the same results). */
+    const int32_t lo = q.act_min, hi = q.act_max, l = q.left_shift;
+    for (int32_t k = 0; k < n; k++, a += s1, b += s2) {
+      const int32_t x1 = rescale_s8(xsml_shl_wrap(xsml_add_wrap(*a, q.input1_offset), l), q.input1_multiplier, q.input1_shift);
+      const int32_t x2 = rescale_s8(xsml_shl_wrap(xsml_add_wrap(*b, q.input2_offset), l), q.input2_multiplier, q.input2_shift);
+      int32_t v = rescale_s8(xsml_add_wrap(x1, x2), q.output_multiplier, q.output_shift) + q.output_offset;
+      v = v < lo ? lo : v > hi ? hi : v;
+      out[k] = (int8_t)v;
+    }
+    return;
+  }
   for (int32_t k = 0; k < n; k++, a += s1, b += s2) {
     const int32_t x1 = xsml_mbqm_double(xsml_shl_wrap(xsml_add_wrap(*a, q.input1_offset), q.left_shift),
                                         q.input1_multiplier, q.input1_shift);

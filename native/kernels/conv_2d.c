@@ -180,7 +180,11 @@ static void __attribute__((noinline)) conv_s8_pixels(const xsml_conv_quant_s8 *q
     const uint32_t b0 = bias ? (uint32_t)bias[o] : 0u, b1 = bias ? (uint32_t)bias[o + 1] : 0u;
     if (col1) {
       uint32_t acc[4] = {b0, b0, b1, b1};
-      xsml_dot_2x2(row, row + k, col0, col1, k, in_off, acc);
+      if (col1 == col0 + k) {
+        xsml_dot_2x2_k(row, col0, k, in_off, acc);
+      } else {
+        xsml_dot_2x2(row, row + k, col0, col1, k, in_off, acc);
+      }
       out0[o] = xsml_conv_output_s8(acc[0], mult[o], shift[o], lo, hi, out_off);
       out1[o] = xsml_conv_output_s8(acc[1], mult[o], shift[o], lo, hi, out_off);
       out0[o + 1] = xsml_conv_output_s8(acc[2], mult[o + 1], shift[o + 1], lo, hi, out_off);

@@ -77,6 +77,11 @@ void xsml_conv_2d_s8(const xsml_conv_dims *dims, const xsml_conv_quant_s8 *quant
  * to [lo, hi] (the activation range minus output_offset), + output_offset.
  */
 static inline int8_t xsml_conv_output_s8(uint32_t acc, int32_t multiplier, int32_t shift, int32_t lo, int32_t hi, int32_t output_offset) {
+  if (shift <= -2 && multiplier >= 0) { /* the usual case, in one rounding step (fixed_point.h) */
+    int32_t v = xsml_mbqm_double_rs2((int32_t)acc, multiplier, shift);
+    v = v < lo ? lo : v > hi ? hi : v;
+    return (int8_t)(v + output_offset);
+  }
   /* xsml_mbqm_double written out for -31 <= shift, without branches. */
   const int32_t x = (int32_t)(acc << (shift > 0 ? shift & 31 : 0));
   const int right = shift > 0 ? 0 : -shift;
@@ -109,6 +114,14 @@ static inline void xsml_window_taps(int32_t start, int32_t dilation, int32_t siz
   if (start >= 0 && (int64_t)start + (int64_t)(size - 1) * dilation < extent) {
     *lo = 0;
     *hi = size;
+    return;
+  }
+  if (dilation == 1) { /* no division either */
+    int64_t first = start >= 0 ? 0 : -(int64_t)start, last = start >= extent ? 0 : (int64_t)extent - start;
+    if (last > size) last = size;
+    if (first > last) first = last;
+    *lo = (int32_t)first;
+    *hi = (int32_t)last;
     return;
   }
   int64_t first = start >= 0 ? 0 : (-(int64_t)start + dilation - 1) / dilation;

@@ -27,8 +27,11 @@ enum {
   P_OUTPUT_OFFSET = 19,
   P_PER_CHANNEL = 20,
   P_COUNT_F32 = 18,
-  P_COUNT_S8 = 20 /* + 2 * out_c */
+  P_COUNT_S8 = 20 /* + 2 * out_c, then the layout word and its section */
 };
+
+/* The layout word after the shifts (src/ops/depthwise-conv-2d.ts): DW_PLAIN, or DW_ONE_CHANNEL and the widened filter. */
+enum { DW_PLAIN = 0, DW_ONE_CHANNEL = 1, DW_ONE_CHANNEL_MAX_TAPS = 256 };
 
 enum { R_INPUT = 0, R_FILTER = 1, R_BIAS = 2, R_OUTPUT = 3, R_COUNT = 4 };
 
@@ -130,6 +133,197 @@ static inline void store4(const acc4 *acc, const int32_t *mul, const int32_t *sh
   out[3] = xsml_conv_output_s8(acc->a3, mul[3], shift[3], lo, hi, out_off);
 }
 
+/*
+ * One input channel, output channels a multiple of 4 (micro_speech: 10x8 filter, multiplier 8):
+ * each output pixel is a matrix product. The window is copied once per pixel into `patch` as int16
+ * pairs with the input offset added (0 in the padding), in the order of the filter widened at prepare
+ * (`wide`, see the layout in depthwise_conv_2d.h): two taps of one channel per __smlad.
+ */
+static inline int32_t pack_s16x2(int32_t lo, int32_t hi) { return (int32_t)(((uint32_t)lo & 0xffffu) | ((uint32_t)hi << 16)); }
+
+#if defined(__ARM_FEATURE_DSP)
+#define DW_SMLAD(a, b, acc) ((uint32_t)__smlad((a), (b), (int32_t)(acc)))
+#else
+static inline uint32_t dw_smlad(int32_t a, int32_t b, uint32_t acc) {
+  return acc + (uint32_t)((int32_t)(int16_t)a * (int32_t)(int16_t)b) + (uint32_t)((a >> 16) * (b >> 16));
+}
+#define DW_SMLAD(a, b, acc) dw_smlad((a), (b), (acc))
+#endif
+
+/* acc.a_j += patch . wide channel j, over `groups` groups of 4 taps (8 words of `wide` per group). */
+static void __attribute__((noinline)) dot_wide4(const int16_t *patch, const int32_t *wide, int32_t groups, acc4 *acc) {
+  uint32_t a0 = acc->a0, a1 = acc->a1, a2 = acc->a2, a3 = acc->a3;
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+  const int16_t *pp = patch;
+  const int32_t *fp = wide;
+  int32_t p0, p1, f0, f1;
+  __asm__ volatile(
+      "1:\n\t"
+      "ldrd %[p0], %[p1], [%[pp]], #8\n\t"
+      "ldrd %[f0], %[f1], [%[fp]], #8\n\t"
+      "smlad %[a0], %[p0], %[f0], %[a0]\n\t"
+      "smlad %[a0], %[p1], %[f1], %[a0]\n\t"
+      "ldrd %[f0], %[f1], [%[fp]], #8\n\t"
+      "smlad %[a1], %[p0], %[f0], %[a1]\n\t"
+      "smlad %[a1], %[p1], %[f1], %[a1]\n\t"
+      "ldrd %[f0], %[f1], [%[fp]], #8\n\t"
+      "smlad %[a2], %[p0], %[f0], %[a2]\n\t"
+      "smlad %[a2], %[p1], %[f1], %[a2]\n\t"
+      "ldrd %[f0], %[f1], [%[fp]], #8\n\t"
+      "smlad %[a3], %[p0], %[f0], %[a3]\n\t"
+      "smlad %[a3], %[p1], %[f1], %[a3]\n\t"
+      "subs %[n], %[n], #1\n\t"
+      "bne 1b\n\t"
+      : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [pp] "+r"(pp), [fp] "+r"(fp), [n] "+r"(groups),
+        [p0] "=&r"(p0), [p1] "=&r"(p1), [f0] "=&r"(f0), [f1] "=&r"(f1)
+      :
+      : "cc", "memory");
+#else
+  for (int32_t n = groups; n > 0; n--, patch += 4, wide += 8) {
+    const int32_t p0 = pack_s16x2(patch[0], patch[1]), p1 = pack_s16x2(patch[2], patch[3]);
+    a0 = DW_SMLAD(p0, wide[0], a0), a0 = DW_SMLAD(p1, wide[1], a0);
+    a1 = DW_SMLAD(p0, wide[2], a1), a1 = DW_SMLAD(p1, wide[3], a1);
+    a2 = DW_SMLAD(p0, wide[4], a2), a2 = DW_SMLAD(p1, wide[5], a2);
+    a3 = DW_SMLAD(p0, wide[6], a3), a3 = DW_SMLAD(p1, wide[7], a3);
+  }
+#endif
+  acc->a0 = a0, acc->a1 = a1, acc->a2 = a2, acc->a3 = a3;
+}
+
+/* The int16 slot of tap kx in its row of the patch: taps t0..t3 of a group as t0 t2 t1 t3. */
+static inline int32_t patch_slot(int32_t kx) { return (kx & ~3) | ((kx & 1) << 1) | ((kx >> 1) & 1); }
+
+static void depthwise_one_channel_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *quant, const int8_t *input,
+                                     const int32_t *wide, const int32_t *bias, int8_t *output) {
+  const int32_t in_h = d->in_h, in_w = d->in_w, out_c = d->out_c, f_w = d->filter_w, f_h = d->filter_h, dil_w = d->dilation_w;
+  const int32_t w4 = (f_w + 3) & ~3, groups = (f_h * w4) >> 2;
+  const int32_t in_off = quant->input_offset, out_off = quant->output_offset;
+  const int32_t lo = quant->act.min - out_off, hi = quant->act.max - out_off;
+  const int32_t *mul = quant->multiplier, *shift = quant->shift;
+  const int rows_fit_words = f_w == w4 && dil_w == 1;
+#if defined(__ARM_FEATURE_DSP)
+  const int32_t off2 = xsml_lanes_s16x2(in_off);
+#endif
+  /* 8-byte aligned for the word-pair loads. */
+  union {
+    int16_t h[DW_ONE_CHANNEL_MAX_TAPS];
+    int64_t align;
+  } patch;
+  int8_t *out = output;
+  for (int32_t b = 0; b < d->batches; b++) {
+    const int8_t *in_b = input + (size_t)b * (size_t)in_h * (size_t)in_w;
+    for (int32_t oy = 0; oy < d->out_h; oy++) {
+      const int32_t y0 = oy * d->stride_h - d->pad_h;
+      for (int32_t ox = 0; ox < d->out_w; ox++, out += out_c) {
+        const int32_t x0 = ox * d->stride_w - d->pad_w;
+        int32_t kx_lo, kx_hi;
+        xsml_window_taps(x0, dil_w, f_w, in_w, &kx_lo, &kx_hi);
+        const int row_inside = rows_fit_words && kx_lo == 0 && kx_hi == f_w;
+        int16_t *pp = patch.h;
+        for (int32_t ky = 0; ky < f_h; ky++, pp += w4) {
+          const int32_t y = y0 + d->dilation_h * ky;
+          if (y < 0 || y >= in_h) {
+            memset(pp, 0, (size_t)w4 * sizeof(int16_t));
+            continue;
+          }
+          const int8_t *row = in_b + (size_t)y * (size_t)in_w;
+          if (row_inside) {
+            row += x0;
+            for (int32_t i = 0; i < w4; i += 4) {
+#if defined(__ARM_FEATURE_DSP)
+              const int32_t w = xsml_load_s8x4(row + i), e = __sxtab16(off2, w), o = xsml_sxtab16_odd(off2, w);
+              memcpy(pp + i, &e, 4);
+              memcpy(pp + i + 2, &o, 4);
+#else
+              pp[i] = (int16_t)(row[i] + in_off), pp[i + 1] = (int16_t)(row[i + 2] + in_off);
+              pp[i + 2] = (int16_t)(row[i + 1] + in_off), pp[i + 3] = (int16_t)(row[i + 3] + in_off);
+#endif
+            }
+          } else {
+            memset(pp, 0, (size_t)w4 * sizeof(int16_t));
+            for (int32_t kx = kx_lo; kx < kx_hi; kx++) pp[patch_slot(kx)] = (int16_t)(row[x0 + dil_w * kx] + in_off);
+          }
+        }
+        const int32_t *fp = wide;
+        for (int32_t o = 0; o < out_c; o += 4, fp += 8 * groups) {
+          acc4 acc = acc4_from(bias ? bias + o : NULL);
+          dot_wide4(patch.h, fp, groups, &acc);
+          store4(&acc, mul + o, shift + o, lo, hi, out_off, out + o);
+        }
+      }
+    }
+  }
+}
+
+/*
+ * Depth multiplier 1, 3x3 filter, dilation 1, channels a multiple of 4 (the MobileNet layers): `count`
+ * output pixels of one row whose windows lie inside the input, `in_step` input bytes apart. Every
+ * tap unrolled, four channels at a time.
+ */
+typedef struct {
+  const int8_t *filter;
+  const int32_t *bias, *mul, *shift;
+  int32_t channels, row_step, in_off, lo, hi, out_off;
+} dw3x3_run;
+
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+/* mac_4x4 for the 9 taps of a 3x3 window, written out in 13 registers (GCC's allocation of the C spills). */
+static void __attribute__((noinline)) dw3x3_taps(const int8_t *ip, const int8_t *fp, int32_t c, int32_t row_step, int32_t off2, acc4 *acc) {
+  uint32_t a0 = acc->a0, a1 = acc->a1, a2 = acc->a2, a3 = acc->a3;
+  const int8_t *i0 = ip, *f0 = fp;
+  int32_t x, xe, f, fe;
+#define DW_TAP(ADDR_I, ADDR_F)                  \
+  "ldr %[x], " ADDR_I "\n\t"                   \
+  "ldr %[f], " ADDR_F "\n\t"                   \
+  "sxtab16 %[xe], %[off2], %[x]\n\t"           \
+  "sxtab16 %[x], %[off2], %[x], ror #8\n\t"    \
+  "sxtb16 %[fe], %[f]\n\t"                     \
+  "sxtb16 %[f], %[f], ror #8\n\t"              \
+  "smlabb %[a0], %[xe], %[fe], %[a0]\n\t"      \
+  "smlatt %[a2], %[xe], %[fe], %[a2]\n\t"      \
+  "smlabb %[a1], %[x], %[f], %[a1]\n\t"        \
+  "smlatt %[a3], %[x], %[f], %[a3]\n\t"
+#define DW_ROW                                                 \
+  DW_TAP("[%[i0]]", "[%[f0]]")                                 \
+  DW_TAP("[%[i0], %[c]]", "[%[f0], %[c]]")                     \
+  DW_TAP("[%[i0], %[c], lsl #1]", "[%[f0], %[c], lsl #1]")
+#define DW_NEXT_ROW                                            \
+  "add %[i0], %[i0], %[rs]\n\t"                              \
+  "add %[f0], %[f0], %[c], lsl #1\n\t"                       \
+  "add %[f0], %[f0], %[c]\n\t"
+  __asm__ volatile(DW_ROW DW_NEXT_ROW DW_ROW DW_NEXT_ROW DW_ROW
+                   : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [i0] "+r"(i0), [f0] "+r"(f0),
+                     [x] "=&r"(x), [xe] "=&r"(xe), [f] "=&r"(f), [fe] "=&r"(fe)
+                   : [c] "r"(c), [rs] "r"(row_step), [off2] "r"(off2)
+                   : "memory");
+#undef DW_ROW
+#undef DW_NEXT_ROW
+#undef DW_TAP
+  acc->a0 = a0, acc->a1 = a1, acc->a2 = a2, acc->a3 = a3;
+}
+#endif
+
+static void __attribute__((noinline)) dw3x3_s8(const dw3x3_run *r, const int8_t *in, int32_t count, int32_t in_step, int8_t *out) {
+  const int32_t c = r->channels, row_step = r->row_step, in_off = r->in_off;
+  for (; count > 0; count--, in += in_step, out += c) {
+    const int8_t *ip = in, *fp = r->filter;
+    for (int32_t o = 0; o < c; o += 4, ip += 4, fp += 4) {
+      acc4 acc = acc4_from(r->bias ? r->bias + o : NULL);
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+      dw3x3_taps(ip, fp, c, row_step, xsml_lanes_s16x2(in_off), &acc);
+#else
+      const int8_t *i0 = ip, *f0 = fp;
+      for (int32_t ky = 0; ky < 3; ky++, i0 += row_step, f0 += 3 * c) {
+        mac_4x4(i0, f0, in_off, &acc);
+        mac_4x4(i0 + c, f0 + c, in_off, &acc);
+        mac_4x4(i0 + 2 * c, f0 + 2 * c, in_off, &acc);
+      }
+#endif
+      store4(&acc, r->mul + o, r->shift + o, r->lo, r->hi, r->out_off, out + o);
+    }
+  }
+}
+
 void xsml_depthwise_conv_2d_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *quant, const int8_t *input,
                                const int8_t *filter, const int32_t *bias, int8_t *output) {
   const int32_t in_h = d->in_h, in_w = d->in_w, in_c = d->in_c, out_c = d->out_c, f_w = d->filter_w, mult = d->depth_multiplier;
@@ -142,6 +336,8 @@ void xsml_depthwise_conv_2d_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_
   const int32_t wide8 = mult % 8 == 0 ? out_c : 0;
   const size_t row_step = (size_t)d->dilation_h * (size_t)in_w * (size_t)in_c, tap_step = (size_t)d->dilation_w * (size_t)in_c;
   const size_t f_row_step = (size_t)f_w * (size_t)out_c;
+  const int fast3x3 = mult == 1 && d->filter_h == 3 && f_w == 3 && d->dilation_h == 1 && d->dilation_w == 1 && in_c % 4 == 0;
+  const dw3x3_run run = {filter, bias, mul, shift, in_c, in_w * in_c, in_off, lo, hi, out_off};
   int8_t *out = output;
   for (int32_t b = 0; b < d->batches; b++) {
     const int8_t *in_b = input + (size_t)b * (size_t)in_h * (size_t)in_w * (size_t)in_c;
@@ -157,6 +353,14 @@ void xsml_depthwise_conv_2d_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_
         /* The first tap inside the input, for input channel 0 and output channel 0. */
         const int8_t *in_first = in_b + ((size_t)(y0 + d->dilation_h * ky_lo) * (size_t)in_w + (size_t)(x0 + d->dilation_w * kx_lo)) * (size_t)in_c;
         const int8_t *f_first = filter + ((size_t)ky_lo * (size_t)f_w + (size_t)kx_lo) * (size_t)out_c;
+        if (fast3x3 && ky_hi - ky_lo == 3 && taps_w == 3) {
+          /* This pixel and the next ones whose windows lie inside the input. */
+          int32_t n = 1;
+          while (ox + n < d->out_w && (int64_t)x0 + (int64_t)n * d->stride_w + 2 < in_w) n++;
+          dw3x3_s8(&run, in_first, n, d->stride_w * in_c, out);
+          ox += n - 1, out += (size_t)(n - 1) * (size_t)out_c;
+          continue;
+        }
         int32_t o = 0;
         for (; o < wide8; o += 8) {
           acc4 lo4 = acc4_from(bias ? bias + o : NULL), hi4 = acc4_from(bias ? bias + o + 4 : NULL);
@@ -221,6 +425,12 @@ static void eval_s8(const int32_t *rec, const xsml_memory *mem) {
   const xsml_conv_quant_s8 quant = {
       p[P_INPUT_OFFSET], p[P_OUTPUT_OFFSET], {p[P_ACT_MIN], p[P_ACT_MAX]}, p + P_PER_CHANNEL, p + P_PER_CHANNEL + d.out_c,
   };
+  const int32_t *layout = p + P_PER_CHANNEL + 2 * d.out_c;
+  if (layout[0] == DW_ONE_CHANNEL) {
+    depthwise_one_channel_s8(&d, &quant, (const int8_t *)xsml_tensor(rec, R_INPUT, mem), layout + 1,
+                             (const int32_t *)xsml_tensor(rec, R_BIAS, mem), (int8_t *)xsml_tensor(rec, R_OUTPUT, mem));
+    return;
+  }
   xsml_depthwise_conv_2d_s8(&d, &quant, (const int8_t *)xsml_tensor(rec, R_INPUT, mem), (const int8_t *)xsml_tensor(rec, R_FILTER, mem),
                             (const int32_t *)xsml_tensor(rec, R_BIAS, mem), (int8_t *)xsml_tensor(rec, R_OUTPUT, mem));
 }
@@ -266,7 +476,17 @@ static const char *check_s8(const int32_t *rec, const int32_t *ref_bytes) {
   if (error) return error;
   const int32_t *p = xsml_params(rec);
   const int32_t out_c = p[P_OUT_C];
-  if (xsml_param_words(rec) < P_COUNT_S8 + 2 * (int64_t)out_c) return "record too short for the per-channel multipliers and shifts";
+  if (xsml_param_words(rec) < P_COUNT_S8 + 2 * (int64_t)out_c + 1) return "record too short for the per-channel multipliers and shifts and the layout word";
+  const int32_t layout = p[P_PER_CHANNEL + 2 * out_c];
+  if (layout == DW_ONE_CHANNEL) {
+    const int64_t taps = (int64_t)p[P_FILTER_H] * (((int64_t)p[P_FILTER_W] + 3) & ~(int64_t)3);
+    if (p[P_IN_C] != 1 || out_c % 4 != 0 || taps > DW_ONE_CHANNEL_MAX_TAPS) {
+      return "one-channel layout needs one input channel, output channels a multiple of 4 and at most 256 taps";
+    }
+    if (xsml_param_words(rec) < P_COUNT_S8 + 2 * (int64_t)out_c + 1 + (int64_t)out_c * taps / 2) return "record too short for the widened filter";
+  } else if (layout != DW_PLAIN) {
+    return "unknown layout word";
+  }
   if (p[P_ACT_MIN] < -128 || p[P_ACT_MIN] > p[P_ACT_MAX] || p[P_ACT_MAX] > 127) return "activation range not within [-128, 127]";
   if (p[P_INPUT_OFFSET] < -255 || p[P_INPUT_OFFSET] > 255) return "input offset outside [-255, 255]";
   if (p[P_OUTPUT_OFFSET] < -128 || p[P_OUTPUT_OFFSET] > 127) return "output offset outside [-128, 127]";

@@ -6,7 +6,10 @@
  *   tensor refs: 0 input, 1 filter, 2 bias (or XSML_NO_TENSOR), 3 output
  *   params 0..15: the geometry below, in xsml_dwconv_dims order; 16, 17: act_min, act_max
  *   (float32 bits for F32, int32 for S8); S8: 18 input_offset, 19 output_offset,
- *   20.. out_c multipliers then out_c shifts.
+ *   20.. out_c multipliers then out_c shifts, then a layout word: 0, or 1 when the input has one
+ *   channel, out_c is a multiple of 4 and filter_h x round4(filter_w) <= 256 taps, followed by the
+ *   filter widened to int16 pairs (out_c x taps / 2 words; the order is in the TypeScript), which the
+ *   int8 record decoder then runs instead of the filter tensor.
  */
 #ifndef XSML_DEPTHWISE_CONV_2D_H
 #define XSML_DEPTHWISE_CONV_2D_H

@@ -67,6 +67,28 @@ static inline int32_t xsml_mbqm_single(int32_t x, int32_t multiplier, int shift)
   return (int32_t)(uint32_t)(uint64_t)(p >> s);
 }
 
+/*
+ * xsml_mbqm_double for shift <= -2 (and >= -31) and multiplier >= 0, in one rounding step with the same
+ * result: with P = x * m + 2^30 the high mul is v = floor(P / 2^31) (never saturating for m >= 0) and
+ * the rounding divide by 2^r (r = -shift) is floor((v + 2^(r-1) - [v < 0]) / 2^r); floors of divisions
+ * by powers of two nest, and [v < 0] = [P < 0] may be read as [x < 0] (where they differ,
+ * 0 <= P <= 2^30 and v = 0, which rounds to 0 either way). So the result is
+ * floor((x * m + (x < 0 ? -2^30 : 2^30) + 2^(30+r)) / 2^(31+r)): the high word of the product
+ * shifted right by r - 2, then halved rounding up.
+ */
+static inline int32_t xsml_mbqm_double_rs2(int32_t x, int32_t multiplier, int32_t shift) {
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+  /* p_hi:p_lo = x < 0 ? -2^30 : 2^30, then += x * m (SMLAL). */
+  int32_t p_hi = x >> 31, p_lo = (int32_t)(((uint32_t)x & 0x80000000u) | 0x40000000u);
+  __asm__("smlal %0, %1, %2, %3" : "+r"(p_lo), "+r"(p_hi) : "r"(x), "r"(multiplier));
+  const int32_t q = p_hi >> (~shift - 1); /* ~shift - 1 = -shift - 2 */
+#else
+  const int64_t p = (int64_t)x * multiplier + (x < 0 ? -((int64_t)1 << 30) : ((int64_t)1 << 30));
+  const int32_t q = (int32_t)(p >> 32) >> (~shift - 1);
+#endif
+  return (q >> 1) + (q & 1);
+}
+
 /* The plan's requantizer (Memory.requantize): rounding is XSML_ROUNDING_SINGLE or XSML_ROUNDING_DOUBLE. */
 static inline int32_t xsml_requantize(int rounding, int32_t x, int32_t multiplier, int shift) {
   return rounding == XSML_ROUNDING_SINGLE ? xsml_mbqm_single(x, multiplier, shift)

@@ -59,9 +59,22 @@ void xsml_fully_connected_s8(const xsml_fc_dims *dims, const xsml_fc_quant_s8 *q
   for (int32_t b = 0; b < batches; b++) {
     const int8_t *row = input + (size_t)b * (size_t)depth;
     int8_t *out = output + (size_t)b * (size_t)out_c;
-    /* Symmetric filters (the usual int8 case): two output channels per pass over the input row. */
-    const int32_t paired = f_off == 0 ? out_c & ~1 : 0;
-    for (int32_t o = 0; o < paired; o += 2) {
+    /* Symmetric filters (the usual int8 case): four, then two output channels per pass over the input row. */
+    const int32_t quads = f_off == 0 ? out_c & ~3 : 0, paired = f_off == 0 ? out_c & ~1 : 0;
+    int32_t o = 0;
+    for (; o < quads; o += 4) {
+      const int8_t *w = filter + (size_t)o * (size_t)depth;
+      uint32_t acc[4] = {0, 0, 0, 0};
+      if (bias) acc[0] = (uint32_t)bias[o], acc[1] = (uint32_t)bias[o + 1], acc[2] = (uint32_t)bias[o + 2], acc[3] = (uint32_t)bias[o + 3];
+      xsml_dot_4x1(w, depth, row, depth, in_off, acc);
+      for (int i = 0; i < 4; i++) {
+        const int32_t q = (o + i) * quant->step;
+        int64_t v = requantize_wide(quant->rounding, (int32_t)acc[i], quant->multiplier[q], quant->shift[q]) + out_off;
+        v = v < lo ? lo : v > hi ? hi : v;
+        out[o + i] = (int8_t)v;
+      }
+    }
+    for (; o < paired; o += 2) {
       const int8_t *w = filter + (size_t)o * (size_t)depth;
       uint32_t acc[2] = {0, 0};
       if (bias) acc[0] = (uint32_t)bias[o], acc[1] = (uint32_t)bias[o + 1];
@@ -73,7 +86,7 @@ void xsml_fully_connected_s8(const xsml_fc_dims *dims, const xsml_fc_quant_s8 *q
         out[o + i] = (int8_t)v;
       }
     }
-    for (int32_t o = paired; o < out_c; o++) {
+    for (; o < out_c; o++) {
       const int8_t *w = filter + (size_t)o * (size_t)depth;
       uint32_t acc = 0; /* int32 arithmetic that wraps, as the TypeScript `| 0` */
       for (int32_t d = 0; d < depth; d++) acc += (uint32_t)((w[d] + f_off) * (row[d] + in_off));

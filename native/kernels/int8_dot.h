@@ -48,6 +48,13 @@ static inline int32_t xsml_sxtab16_odd(int32_t a, int32_t w) {
 static inline int32_t xsml_lanes_s16x2(int32_t offset) { return (int32_t)(((uint32_t)offset & 0xffffu) | ((uint32_t)offset << 16)); }
 #endif
 
+/*
+ * xsml_dot_2x2 where the second row and the second column lie `k` bytes after the first ones (filter
+ * rows; pointwise pixels or im2col columns). With the DSP extension written out in 14 registers, the
+ * offset reloaded from the stack each pass: GCC's allocation of the C loop spills more.
+ */
+static inline void xsml_dot_2x2_k(const int8_t *row0, const int8_t *col0, int32_t k, int32_t offset, uint32_t acc[4]);
+
 /* acc[r * 2 + c] += row_r . (col_c + offset), for two rows and two columns. */
 static inline void xsml_dot_2x2(const int8_t *row0, const int8_t *row1, const int8_t *col0, const int8_t *col1, int32_t k,
                                 int32_t offset, uint32_t acc[4]) {
@@ -86,6 +93,50 @@ static inline void xsml_dot_2x2(const int8_t *row0, const int8_t *row1, const in
   acc[0] = a00, acc[1] = a01, acc[2] = a10, acc[3] = a11;
 }
 
+static inline void xsml_dot_2x2_k(const int8_t *row0, const int8_t *col0, int32_t k, int32_t offset, uint32_t acc[4]) {
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+  int32_t n = k >> 2;
+  if (n > 0) {
+    uint32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
+    const int32_t off2 = xsml_lanes_s16x2(offset);
+    int32_t c0e, c0o, c1e, c1o, r, t;
+    __asm__ volatile(
+        "1:\n\t"
+        "ldr %[t], %[off2]\n\t"
+        "ldr %[r], [%[col], %[k]]\n\t"
+        "sxtab16 %[c1e], %[t], %[r]\n\t"
+        "sxtab16 %[c1o], %[t], %[r], ror #8\n\t"
+        "ldr %[r], [%[col]], #4\n\t"
+        "sxtab16 %[c0e], %[t], %[r]\n\t"
+        "sxtab16 %[c0o], %[t], %[r], ror #8\n\t"
+        "ldr %[r], [%[row], %[k]]\n\t"
+        "sxtb16 %[t], %[r]\n\t"
+        "smlad %[a10], %[t], %[c0e], %[a10]\n\t"
+        "smlad %[a11], %[t], %[c1e], %[a11]\n\t"
+        "sxtb16 %[t], %[r], ror #8\n\t"
+        "smlad %[a10], %[t], %[c0o], %[a10]\n\t"
+        "smlad %[a11], %[t], %[c1o], %[a11]\n\t"
+        "ldr %[r], [%[row]], #4\n\t"
+        "sxtb16 %[t], %[r]\n\t"
+        "smlad %[a00], %[t], %[c0e], %[a00]\n\t"
+        "smlad %[a01], %[t], %[c1e], %[a01]\n\t"
+        "sxtb16 %[t], %[r], ror #8\n\t"
+        "smlad %[a00], %[t], %[c0o], %[a00]\n\t"
+        "smlad %[a01], %[t], %[c1o], %[a01]\n\t"
+        "subs %[n], %[n], #1\n\t"
+        "bne 1b\n\t"
+        : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [row] "+r"(row0), [col] "+r"(col0), [n] "+r"(n),
+          [c0e] "=&r"(c0e), [c0o] "=&r"(c0o), [c1e] "=&r"(c1e), [c1o] "=&r"(c1o), [r] "=&r"(r), [t] "=&r"(t)
+        : [k] "r"(k), [off2] "m"(off2)
+        : "cc", "memory");
+    acc[0] = a00, acc[1] = a01, acc[2] = a10, acc[3] = a11;
+  }
+  xsml_dot_2x2(row0, row0 + k, col0, col0 + k, k & 3, offset, acc);
+#else
+  xsml_dot_2x2(row0, row0 + k, col0, col0 + k, k, offset, acc);
+#endif
+}
+
 /* acc[r] += row_r . (col + offset), for two rows and one column. */
 static inline void xsml_dot_2x1(const int8_t *row0, const int8_t *row1, const int8_t *col, int32_t k, int32_t offset, uint32_t acc[2]) {
   uint32_t a0 = acc[0], a1 = acc[1];
@@ -106,6 +157,63 @@ static inline void xsml_dot_2x1(const int8_t *row0, const int8_t *row1, const in
     a1 += (uint32_t)(row1[i] * x);
   }
   acc[0] = a0, acc[1] = a1;
+}
+
+/* acc[r] += row_r . (col + offset), for four rows (`row_step` bytes apart) and one column. */
+static inline void xsml_dot_4x1(const int8_t *row0, ptrdiff_t row_step, const int8_t *col, int32_t k, int32_t offset, uint32_t acc[4]) {
+  uint32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+  /* Written out: 14 registers, which GCC's allocation of the same C spills. */
+  const int32_t off2 = xsml_lanes_s16x2(offset);
+  const int8_t *row2 = row0 + 2 * row_step;
+  int32_t n = k >> 2;
+  if (n > 0) {
+    int32_t ce, co, r, t;
+    __asm__ volatile(
+        "1:\n\t"
+        "ldr %[r], [%[col]], #4\n\t"
+        "sxtab16 %[ce], %[off2], %[r]\n\t"
+        "sxtab16 %[co], %[off2], %[r], ror #8\n\t"
+        "ldr %[r], [%[row0], %[step]]\n\t"
+        "sxtb16 %[t], %[r]\n\t"
+        "smlad %[a1], %[t], %[ce], %[a1]\n\t"
+        "sxtb16 %[t], %[r], ror #8\n\t"
+        "smlad %[a1], %[t], %[co], %[a1]\n\t"
+        "ldr %[r], [%[row0]], #4\n\t"
+        "sxtb16 %[t], %[r]\n\t"
+        "smlad %[a0], %[t], %[ce], %[a0]\n\t"
+        "sxtb16 %[t], %[r], ror #8\n\t"
+        "smlad %[a0], %[t], %[co], %[a0]\n\t"
+        "ldr %[r], [%[row2], %[step]]\n\t"
+        "sxtb16 %[t], %[r]\n\t"
+        "smlad %[a3], %[t], %[ce], %[a3]\n\t"
+        "sxtb16 %[t], %[r], ror #8\n\t"
+        "smlad %[a3], %[t], %[co], %[a3]\n\t"
+        "ldr %[r], [%[row2]], #4\n\t"
+        "sxtb16 %[t], %[r]\n\t"
+        "smlad %[a2], %[t], %[ce], %[a2]\n\t"
+        "sxtb16 %[t], %[r], ror #8\n\t"
+        "smlad %[a2], %[t], %[co], %[a2]\n\t"
+        "subs %[n], %[n], #1\n\t"
+        "bne 1b\n\t"
+        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [row0] "+r"(row0), [row2] "+r"(row2), [col] "+r"(col),
+          [n] "+r"(n), [ce] "=&r"(ce), [co] "=&r"(co), [r] "=&r"(r), [t] "=&r"(t)
+        : [step] "r"(row_step), [off2] "r"(off2)
+        : "cc", "memory");
+  }
+  k &= 3;
+  const int8_t *row1 = row0 + row_step, *row3 = row2 + row_step;
+#else
+  const int8_t *row1 = row0 + row_step, *row2 = row1 + row_step, *row3 = row2 + row_step;
+#endif
+  for (int32_t i = 0; i < k; i++) {
+    const int32_t x = col[i] + offset;
+    a0 += (uint32_t)(row0[i] * x);
+    a1 += (uint32_t)(row1[i] * x);
+    a2 += (uint32_t)(row2[i] * x);
+    a3 += (uint32_t)(row3[i] * x);
+  }
+  acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
 }
 
 /* row . (col + offset): one row, one column. */

@@ -33,6 +33,36 @@ const P_ACT_MAX = 17;
 const P_INPUT_OFFSET = 18; // -input zero point
 const P_OUTPUT_OFFSET = 19; // output zero point
 const P_PER_CHANNEL = 20; // multipliers then shifts, one per output channel, from here
+// S8, after the shifts: a layout word, then what it announces (the TypeScript kernel reads neither).
+//   DW_PLAIN: nothing.
+//   DW_ONE_CHANNEL: one input channel, output channels a multiple of 4, filter constant, filter_h x
+//   round4(filter_w) taps at most DW_ONE_CHANNEL_MAX_TAPS, and a filter width that is a multiple of 4
+//   (any width runs, but narrow ones, 3x3, run faster in the C kernel's plain loops: measured). The filter widened to int16 pairs for the
+//   C kernel's dual multiply-accumulates: per group of 4 output channels, per group of 4 taps
+//   t0..t3 (tap k = ky * round4(filter_w) + kx, 0 where kx >= filter_w), per channel of the group,
+//   two words: t0 | t2 << 16 and t1 | t3 << 16 (low halves as int16).
+export const DW_PLAIN = 0;
+export const DW_ONE_CHANNEL = 1;
+export const DW_ONE_CHANNEL_MAX_TAPS = 256;
+
+/** The DW_ONE_CHANNEL section of an int8 record, or [DW_PLAIN]. */
+function s8Layout(inC: number, outC: number, filterH: number, filterW: number, filter: Uint8Array | null): number[] {
+  const w4 = (filterW + 3) & ~3;
+  if (inC !== 1 || outC % 4 !== 0 || filterW % 4 !== 0 || !filter || filterH * w4 > DW_ONE_CHANNEL_MAX_TAPS) return [DW_PLAIN];
+  const f = new Int8Array(filter.buffer, filter.byteOffset, filter.length);
+  const tap = (k: number, o: number) => {
+    const ky = (k / w4) | 0, kx = k % w4;
+    return kx < filterW ? f[(ky * filterW + kx) * outC + o] : 0;
+  };
+  const pair = (a: number, b: number) => (a & 0xffff) | (b << 16);
+  const words = [DW_ONE_CHANNEL];
+  for (let g = 0; g < outC; g += 4) {
+    for (let k = 0; k < filterH * w4; k += 4) {
+      for (let o = g; o < g + 4; o++) words.push(pair(tap(k, o), tap(k + 2, o)), pair(tap(k + 1, o), tap(k + 3, o)));
+    }
+  }
+  return words;
+}
 
 export const depthwiseConv2d: OpDefinition = {
   code: 4,
@@ -75,7 +105,8 @@ export const depthwiseConv2d: OpDefinition = {
     return {
       kernel: KernelId.DEPTHWISE_CONV_2D_S8,
       tensors,
-      params: [...geometry, ...quantizedConvParams(ctx, input, filter, bias, output, activation, outC, 3)],
+      params: [...geometry, ...quantizedConvParams(ctx, input, filter, bias, output, activation, outC, 3),
+        ...s8Layout(inC, outC, filterH, filterW, filter.data)],
     };
   },
 };

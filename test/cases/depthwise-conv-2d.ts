@@ -54,5 +54,46 @@ export function depthwiseConv2dCases(rng: Rng): OpCase[] {
       inputs: [randomInput(rng, input)],
     });
   }
+  // One input channel and a multiplier of 4 or 8 (micro_speech's layer): the C kernel's widened-filter path,
+  // (filter widths a multiple of 4), with padding, strides, dilation and batches.
+  const oneChannel = [
+    { inH: 13, inW: 12, kH: 4, kW: 8, mult: 8, strideH: 2, strideW: 2, same: true, dilationH: 1, dilationW: 1, batches: 1 },
+    { inH: 9, inW: 10, kH: 3, kW: 8, mult: 4, strideH: 1, strideW: 1, same: true, dilationH: 1, dilationW: 1, batches: 2 },
+    { inH: 8, inW: 11, kH: 2, kW: 4, mult: 12, strideH: 1, strideW: 3, same: false, dilationH: 2, dilationW: 1, batches: 1 },
+    { inH: 7, inW: 9, kH: 3, kW: 4, mult: 4, strideH: 2, strideW: 1, same: true, dilationH: 1, dilationW: 2, batches: 1 },
+  ];
+  // Multiplier 1, 3x3, dilation 1, channels a multiple of 4 (MobileNet's layers): the C kernel's unrolled path.
+  const mobile = [
+    { inH: 7, inW: 9, kH: 3, kW: 3, mult: 1, inC: 8, strideH: 1, strideW: 1, same: true, dilationH: 1, dilationW: 1, batches: 2 },
+    { inH: 8, inW: 9, kH: 3, kW: 3, mult: 1, inC: 12, strideH: 2, strideW: 2, same: true, dilationH: 1, dilationW: 1, batches: 1 },
+    { inH: 6, inW: 10, kH: 3, kW: 3, mult: 1, inC: 4, strideH: 1, strideW: 3, same: false, dilationH: 1, dilationW: 1, batches: 1 },
+  ];
+  for (const c of [...oneChannel.map((x) => ({ ...x, inC: 1 })), ...mobile]) {
+    const s = { ...randomShape(rng, false, 'random'), ...c };
+    const outC = c.mult * c.inC;
+    const inShape = [s.batches, s.inH, s.inW, c.inC];
+    const fShape = [1, s.kH, s.kW, outC];
+    const outShape = [s.batches, outSize(s.same, s.inH, s.kH, s.strideH, s.dilationH), outSize(s.same, s.inW, s.kW, s.strideW, s.dilationW), outC];
+    const fCount = s.kH * s.kW * outC;
+    const q = quantizedTensors(rng, s, outC, s.kH * s.kW);
+    const input = activation(I8, inShape, q.inQ);
+    const filter = constant(I8, fShape, rng.ints(fCount, -127, 127), { scale: q.fScales, zeroPoint: q.fScales.map(() => 0), axis: 3 });
+    const bias = constant(I32, [outC], rng.ints(outC, -2000, 2000), q.biasQ);
+    const output = activation(I8, outShape, q.outQ);
+    cases.push({
+      name: `s8 in[${inShape}] filter[${fShape}] multiplier${c.mult} bias${c.inC === 1 ? ' one channel' : ''} ${shapeName(s)}`,
+      spec: {
+        tensors: [input, filter, bias, output],
+        inputs: [0],
+        outputs: [3],
+        ops: [{
+          code: 4, version: 3, inputs: [0, 1, 2], outputs: [3], optionsType: 2,
+          options: [[0, 'i8', s.same ? 0 : 1], [1, 'i32', s.strideW], [2, 'i32', s.strideH], [3, 'i32', c.mult],
+            [4, 'i8', s.act], [5, 'i32', s.dilationW], [6, 'i32', s.dilationH]],
+        }],
+      },
+      inputs: [randomInput(rng, input)],
+    });
+  }
   return cases;
 }
