@@ -203,6 +203,51 @@ static void __attribute__((noinline)) conv_s8_pixels(const xsml_conv_quant_s8 *q
   }
 }
 
+/*
+ * One group of 1x1 filters, stride 1, no padding, every channel requantized in one step: the input is
+ * the matrix of columns itself. Channel pairs outside, pixel pairs inside, so that a pair's bias,
+ * multipliers and shifts are read once per pair of channels.
+ */
+static void __attribute__((noinline)) conv_s8_pointwise_rs(const xsml_conv_dims *d, const xsml_conv_quant_s8 *quant, const int8_t *input, const int8_t *filter,
+                                 const int32_t *bias, int8_t *output) {
+  const int32_t out_c = d->out_c, k = d->in_c, pixels = d->batches * d->out_h * d->out_w;
+  const int32_t in_off = quant->input_offset, out_off = quant->output_offset;
+  const int32_t lo = quant->act.min - out_off, hi = quant->act.max - out_off;
+  const size_t out_step = 2 * (size_t)out_c, col_step = 2 * (size_t)k;
+  int32_t o = 0;
+  for (; o + 1 < out_c; o += 2) {
+    const int8_t *row = filter + (size_t)o * (size_t)k, *col = input;
+    const uint32_t b0 = bias ? (uint32_t)bias[o] : 0u, b1 = bias ? (uint32_t)bias[o + 1] : 0u;
+    const int32_t m0 = quant->multiplier[o], m1 = quant->multiplier[o + 1];
+    const int32_t rs0 = -quant->shift[o] - 2, rs1 = -quant->shift[o + 1] - 2;
+    int8_t *out = output + o;
+    int32_t p = pixels;
+    for (; p >= 2; p -= 2, col += col_step, out += out_step) {
+      uint32_t acc[4] = {b0, b0, b1, b1};
+      xsml_dot_2x2_k(row, col, k, in_off, acc);
+      out[0] = xsml_conv_output_rs(acc[0], m0, rs0, lo, hi, out_off);
+      out[1] = xsml_conv_output_rs(acc[2], m1, rs1, lo, hi, out_off);
+      out[out_c] = xsml_conv_output_rs(acc[1], m0, rs0, lo, hi, out_off);
+      out[out_c + 1] = xsml_conv_output_rs(acc[3], m1, rs1, lo, hi, out_off);
+    }
+    if (p) {
+      uint32_t acc[2] = {b0, b1};
+      xsml_dot_2x1(row, row + k, col, k, in_off, acc);
+      out[0] = xsml_conv_output_rs(acc[0], m0, rs0, lo, hi, out_off);
+      out[1] = xsml_conv_output_rs(acc[1], m1, rs1, lo, hi, out_off);
+    }
+  }
+  if (o < out_c) {
+    const int8_t *row = filter + (size_t)o * (size_t)k, *col = input;
+    const uint32_t b = bias ? (uint32_t)bias[o] : 0u;
+    const int32_t m = quant->multiplier[o], rs = -quant->shift[o] - 2;
+    int8_t *out = output + o;
+    for (int32_t p = 0; p < pixels; p++, col += k, out += out_c) {
+      *out = xsml_conv_output_rs(b + xsml_dot_1x1(row, col, k, in_off), m, rs, lo, hi, out_off);
+    }
+  }
+}
+
 static void conv_s8_columns(const xsml_conv_dims *d, const xsml_conv_quant_s8 *quant, const int8_t *input, const int8_t *filter,
                             const int32_t *bias, int8_t *output, int8_t *scratch) {
   const int32_t out_c = d->out_c, k = d->filter_h * d->filter_w * d->filter_c;
@@ -218,7 +263,11 @@ static void conv_s8_columns(const xsml_conv_dims *d, const xsml_conv_quant_s8 *q
 void xsml_conv_2d_s8(const xsml_conv_dims *d, const xsml_conv_quant_s8 *quant, const int8_t *input,
                      const int8_t *filter, const int32_t *bias, int8_t *output, void *scratch) {
   /* The columns path pads with the input zero point, which must be an int8 value. */
-  if (d->filter_c == d->in_c && quant->input_offset >= -127 && quant->input_offset <= 128) {
+  const int pointwise = d->filter_h == 1 && d->filter_w == 1 && d->pad_h == 0 && d->pad_w == 0 && d->stride_h == 1 && d->stride_w == 1 &&
+                        d->out_h == d->in_h && d->out_w == d->in_w;
+  if (pointwise && d->filter_c == d->in_c && xsml_conv_quant_rs(quant, d->out_c)) {
+    conv_s8_pointwise_rs(d, quant, input, filter, bias, output);
+  } else if (d->filter_c == d->in_c && quant->input_offset >= -127 && quant->input_offset <= 128) {
     conv_s8_columns(d, quant, input, filter, bias, output, (int8_t *)scratch);
   } else {
     conv_s8_direct(d, quant, input, filter, bias, output);

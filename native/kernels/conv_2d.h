@@ -93,6 +93,21 @@ static inline int8_t xsml_conv_output_s8(uint32_t acc, int32_t multiplier, int32
   return (int8_t)(v + output_offset);
 }
 
+/* 1 if every one of the n channels requantizes in one step (shift <= -2, multiplier >= 0): see xsml_conv_output_rs. */
+static inline int xsml_conv_quant_rs(const xsml_conv_quant_s8 *quant, int32_t n) {
+  for (int32_t o = 0; o < n; o++) {
+    if (quant->shift[o] > -2 || quant->multiplier[o] < 0) return 0;
+  }
+  return 1;
+}
+
+/* xsml_conv_output_s8 for a channel with shift <= -2 and multiplier >= 0, given rs = -shift - 2. */
+static inline int8_t xsml_conv_output_rs(uint32_t acc, int32_t multiplier, int32_t rs, int32_t lo, int32_t hi, int32_t output_offset) {
+  int32_t v = xsml_mbqm_rs((int32_t)acc, multiplier, rs);
+  v = v < lo ? lo : v > hi ? hi : v;
+  return (int8_t)(v + output_offset);
+}
+
 /* Scratch bytes of the hybrid kernel: the quantized input (padded to 4), a float and an int32 per batch. */
 uint32_t xsml_conv_2d_hybrid_get_buffer_size(const xsml_conv_dims *dims);
 

@@ -133,6 +133,14 @@ static inline void store4(const acc4 *acc, const int32_t *mul, const int32_t *sh
   out[3] = xsml_conv_output_s8(acc->a3, mul[3], shift[3], lo, hi, out_off);
 }
 
+/* store4 for channels that all requantize in one step (xsml_conv_quant_rs). */
+static inline void store4_rs(const acc4 *acc, const int32_t *mul, const int32_t *shift, int32_t lo, int32_t hi, int32_t out_off, int8_t *out) {
+  out[0] = xsml_conv_output_rs(acc->a0, mul[0], -shift[0] - 2, lo, hi, out_off);
+  out[1] = xsml_conv_output_rs(acc->a1, mul[1], -shift[1] - 2, lo, hi, out_off);
+  out[2] = xsml_conv_output_rs(acc->a2, mul[2], -shift[2] - 2, lo, hi, out_off);
+  out[3] = xsml_conv_output_rs(acc->a3, mul[3], -shift[3] - 2, lo, hi, out_off);
+}
+
 /*
  * One input channel, output channels a multiple of 4 (micro_speech: 10x8 filter, multiplier 8):
  * each output pixel is a matrix product. The window is copied once per pixel into `patch` as int16
@@ -303,7 +311,8 @@ static void __attribute__((noinline)) dw3x3_taps(const int8_t *ip, const int8_t 
 }
 #endif
 
-static void __attribute__((noinline)) dw3x3_s8(const dw3x3_run *r, const int8_t *in, int32_t count, int32_t in_step, int8_t *out) {
+static inline __attribute__((always_inline)) void dw3x3_body(const dw3x3_run *r, const int8_t *in, int32_t count, int32_t in_step, int8_t *out,
+                                                             const int rs) {
   const int32_t c = r->channels, row_step = r->row_step, in_off = r->in_off;
   for (; count > 0; count--, in += in_step, out += c) {
     const int8_t *ip = in, *fp = r->filter;
@@ -319,9 +328,22 @@ static void __attribute__((noinline)) dw3x3_s8(const dw3x3_run *r, const int8_t 
         mac_4x4(i0 + 2 * c, f0 + 2 * c, in_off, &acc);
       }
 #endif
-      store4(&acc, r->mul + o, r->shift + o, r->lo, r->hi, r->out_off, out + o);
+      if (rs) {
+        store4_rs(&acc, r->mul + o, r->shift + o, r->lo, r->hi, r->out_off, out + o);
+      } else {
+        store4(&acc, r->mul + o, r->shift + o, r->lo, r->hi, r->out_off, out + o);
+      }
     }
   }
+}
+
+/* dw3x3_body with the requantization chosen outside the loops. */
+static void __attribute__((noinline)) dw3x3_s8_rs(const dw3x3_run *r, const int8_t *in, int32_t count, int32_t in_step, int8_t *out) {
+  dw3x3_body(r, in, count, in_step, out, 1);
+}
+
+static void __attribute__((noinline)) dw3x3_s8(const dw3x3_run *r, const int8_t *in, int32_t count, int32_t in_step, int8_t *out) {
+  dw3x3_body(r, in, count, in_step, out, 0);
 }
 
 void xsml_depthwise_conv_2d_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *quant, const int8_t *input,
@@ -337,6 +359,7 @@ void xsml_depthwise_conv_2d_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_
   const size_t row_step = (size_t)d->dilation_h * (size_t)in_w * (size_t)in_c, tap_step = (size_t)d->dilation_w * (size_t)in_c;
   const size_t f_row_step = (size_t)f_w * (size_t)out_c;
   const int fast3x3 = mult == 1 && d->filter_h == 3 && f_w == 3 && d->dilation_h == 1 && d->dilation_w == 1 && in_c % 4 == 0;
+  const int rs = xsml_conv_quant_rs(quant, out_c);
   const dw3x3_run run = {filter, bias, mul, shift, in_c, in_w * in_c, in_off, lo, hi, out_off};
   int8_t *out = output;
   for (int32_t b = 0; b < d->batches; b++) {
@@ -357,7 +380,7 @@ void xsml_depthwise_conv_2d_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_
           /* This pixel and the next ones whose windows lie inside the input. */
           int32_t n = 1;
           while (ox + n < d->out_w && (int64_t)x0 + (int64_t)n * d->stride_w + 2 < in_w) n++;
-          dw3x3_s8(&run, in_first, n, d->stride_w * in_c, out);
+          (rs ? dw3x3_s8_rs : dw3x3_s8)(&run, in_first, n, d->stride_w * in_c, out);
           ox += n - 1, out += (size_t)(n - 1) * (size_t)out_c;
           continue;
         }
@@ -373,8 +396,13 @@ void xsml_depthwise_conv_2d_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_
               mac_1x4(x, fp + 4, &hi4);
             }
           }
-          store4(&lo4, mul + o, shift + o, lo, hi, out_off, out + o);
-          store4(&hi4, mul + o + 4, shift + o + 4, lo, hi, out_off, out + o + 4);
+          if (rs) {
+            store4_rs(&lo4, mul + o, shift + o, lo, hi, out_off, out + o);
+            store4_rs(&hi4, mul + o + 4, shift + o + 4, lo, hi, out_off, out + o + 4);
+          } else {
+            store4(&lo4, mul + o, shift + o, lo, hi, out_off, out + o);
+            store4(&hi4, mul + o + 4, shift + o + 4, lo, hi, out_off, out + o + 4);
+          }
         }
         for (; o < wide; o += 4) {
           acc4 acc = acc4_from(bias ? bias + o : NULL);
@@ -387,7 +415,11 @@ void xsml_depthwise_conv_2d_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_
               for (int32_t n = taps_w; n > 0; n--, ip += tap_step, fp += out_c) mac_1x4(*ip + in_off, fp, &acc);
             }
           }
-          store4(&acc, mul + o, shift + o, lo, hi, out_off, out + o);
+          if (rs) {
+            store4_rs(&acc, mul + o, shift + o, lo, hi, out_off, out + o);
+          } else {
+            store4(&acc, mul + o, shift + o, lo, hi, out_off, out + o);
+          }
         }
         for (; o < out_c; o++) {
           uint32_t acc = bias ? (uint32_t)bias[o] : 0u; /* int32 that wraps, as the TypeScript `| 0` */

@@ -89,6 +89,22 @@ static inline int32_t xsml_mbqm_double_rs2(int32_t x, int32_t multiplier, int32_
   return (q >> 1) + (q & 1);
 }
 
+/*
+ * xsml_mbqm_double_rs2 with the shift given as rs = -shift - 2 (>= 0, <= 29), for callers that compute it
+ * once per channel. The same value: q = high word >> rs lies within [-2^30, 2^30], so (q >> 1) + (q & 1)
+ * is (q + 1) >> 1 without overflow, and the rounding constant's low word is 2^30 with the sign bit of x.
+ */
+static inline int32_t xsml_mbqm_rs(int32_t x, int32_t multiplier, int32_t rs) {
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+  int32_t p_hi = x >> 31, p_lo = (int32_t)(0x40000000u | ((uint32_t)p_hi << 31));
+  __asm__("smlal %0, %1, %2, %3" : "+r"(p_lo), "+r"(p_hi) : "r"(x), "r"(multiplier));
+  return ((p_hi >> rs) + 1) >> 1;
+#else
+  const int64_t p = (int64_t)x * multiplier + (x < 0 ? -((int64_t)1 << 30) : ((int64_t)1 << 30));
+  return (((int32_t)(p >> 32) >> rs) + 1) >> 1;
+#endif
+}
+
 /* The plan's requantizer (Memory.requantize): rounding is XSML_ROUNDING_SINGLE or XSML_ROUNDING_DOUBLE. */
 static inline int32_t xsml_requantize(int rounding, int32_t x, int32_t multiplier, int shift) {
   return rounding == XSML_ROUNDING_SINGLE ? xsml_mbqm_single(x, multiplier, shift)

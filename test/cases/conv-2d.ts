@@ -93,6 +93,48 @@ export function quantizedTensors(rng: Rng, s: ConvShape, channels: number, depth
   return { inQ, fScales, outQ, biasQ };
 }
 
+function pushConvCase(cases: OpCase[], rng: Rng, s: ConvShape, groups: number, filterC: number, outC: number) {
+  const float = s.float;
+  const inC = filterC * groups;
+  const outH = outSize(s.same, s.inH, s.kH, s.strideH, s.dilationH);
+  const outW = outSize(s.same, s.inW, s.kW, s.strideW, s.dilationW);
+  const inShape = [s.batches, s.inH, s.inW, inC];
+  const fShape = [outC, s.kH, s.kW, filterC];
+  const outShape = [s.batches, outH, outW, outC];
+  const fCount = outC * s.kH * s.kW * filterC;
+  let input, filter, bias, output;
+  if (float) {
+    input = activation(F32, inShape);
+    filter = constant(F32, fShape, rng.floats(fCount, -1, 1));
+    bias = constant(F32, [outC], rng.floats(outC, -1, 1));
+    output = activation(F32, outShape);
+  } else {
+    const q = quantizedTensors(rng, s, outC, s.kH * s.kW * filterC);
+    input = activation(I8, inShape, q.inQ);
+    filter = constant(I8, fShape, rng.ints(fCount, -127, 127), { scale: q.fScales, zeroPoint: q.fScales.map(() => 0), axis: 0 });
+    bias = constant(I32, [outC], rng.ints(outC, -2000, 2000), q.biasQ);
+    output = activation(I8, outShape, q.outQ);
+  }
+  // TFLite's CONV_2D requires the bias input (only TFLM lets it be omitted).
+  const tensors = [input, filter, bias, output];
+  cases.push({
+    name: `${float ? 'f32' : 's8'} in[${inShape}] filter[${fShape}]${groups > 1 ? ` groups${groups}` : ''} ${shapeName(s)}`,
+    spec: {
+      tensors,
+      inputs: [0],
+      outputs: [3],
+      ops: [{
+        code: 3, version: groups > 1 ? 6 : float ? 1 : 3,
+        inputs: [0, 1, 2], outputs: [3],
+        optionsType: 1,
+        options: [[0, 'i8', s.same ? 0 : 1], [1, 'i32', s.strideW], [2, 'i32', s.strideH], [3, 'i8', s.act],
+          [4, 'i32', s.dilationW], [5, 'i32', s.dilationH]],
+      }],
+    },
+    inputs: [randomInput(rng, input)],
+  });
+}
+
 export function conv2dCases(rng: Rng): OpCase[] {
   const cases: OpCase[] = [];
   const scenarios: Scenario[] = [...SCENARIOS, 'grouped', 'grouped'];
@@ -103,45 +145,19 @@ export function conv2dCases(rng: Rng): OpCase[] {
     const grouped = scenario === 'grouped' || (scenario === 'random' && rng.bool(0.15));
     const groups = grouped ? rng.int(2, 3) : 1;
     const filterC = rng.int(1, grouped ? 3 : 6);
-    const inC = filterC * groups;
     const outC = groups * rng.int(1, grouped ? 3 : 6);
-    const outH = outSize(s.same, s.inH, s.kH, s.strideH, s.dilationH);
-    const outW = outSize(s.same, s.inW, s.kW, s.strideW, s.dilationW);
-    const inShape = [s.batches, s.inH, s.inW, inC];
-    const fShape = [outC, s.kH, s.kW, filterC];
-    const outShape = [s.batches, outH, outW, outC];
-    const fCount = outC * s.kH * s.kW * filterC;
-    let input, filter, bias, output;
-    if (float) {
-      input = activation(F32, inShape);
-      filter = constant(F32, fShape, rng.floats(fCount, -1, 1));
-      bias = constant(F32, [outC], rng.floats(outC, -1, 1));
-      output = activation(F32, outShape);
-    } else {
-      const q = quantizedTensors(rng, s, outC, s.kH * s.kW * filterC);
-      input = activation(I8, inShape, q.inQ);
-      filter = constant(I8, fShape, rng.ints(fCount, -127, 127), { scale: q.fScales, zeroPoint: q.fScales.map(() => 0), axis: 0 });
-      bias = constant(I32, [outC], rng.ints(outC, -2000, 2000), q.biasQ);
-      output = activation(I8, outShape, q.outQ);
-    }
-    // TFLite's CONV_2D requires the bias input (only TFLM lets it be omitted).
-    const tensors = [input, filter, bias, output];
-    cases.push({
-      name: `${float ? 'f32' : 's8'} in[${inShape}] filter[${fShape}]${groups > 1 ? ` groups${groups}` : ''} ${shapeName(s)}`,
-      spec: {
-        tensors,
-        inputs: [0],
-        outputs: [3],
-        ops: [{
-          code: 3, version: groups > 1 ? 6 : float ? 1 : 3,
-          inputs: [0, 1, 2], outputs: [3],
-          optionsType: 1,
-          options: [[0, 'i8', s.same ? 0 : 1], [1, 'i32', s.strideW], [2, 'i32', s.strideH], [3, 'i8', s.act],
-            [4, 'i32', s.dilationW], [5, 'i32', s.dilationH]],
-        }],
-      },
-      inputs: [randomInput(rng, input)],
-    });
+    pushConvCase(cases, rng, s, groups, filterC, outC);
+  }
+  // 1x1, stride 1 (the matrix of pixels): odd and even pixel counts and channel counts, depths with and without a rest of 4.
+  const pointwise: Array<[number, number, number, number, number, number]> = [
+    // batches, inH, inW, inC, outC, act
+    [1, 5, 3, 7, 5, 1],
+    [2, 3, 3, 16, 6, 0],
+    [1, 4, 4, 8, 16, 3],
+  ];
+  for (const [batches, inH, inW, inC, outC, act] of pointwise) {
+    const s: ConvShape = { float: false, batches, inH, inW, kH: 1, kW: 1, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, same: false, act, perChannel: act !== 0 };
+    pushConvCase(cases, rng, s, 1, inC, outC);
   }
   return cases;
 }

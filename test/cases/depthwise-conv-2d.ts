@@ -67,6 +67,9 @@ export function depthwiseConv2dCases(rng: Rng): OpCase[] {
     { inH: 7, inW: 9, kH: 3, kW: 3, mult: 1, inC: 8, strideH: 1, strideW: 1, same: true, dilationH: 1, dilationW: 1, batches: 2 },
     { inH: 8, inW: 9, kH: 3, kW: 3, mult: 1, inC: 12, strideH: 2, strideW: 2, same: true, dilationH: 1, dilationW: 1, batches: 1 },
     { inH: 6, inW: 10, kH: 3, kW: 3, mult: 1, inC: 4, strideH: 1, strideW: 3, same: false, dilationH: 1, dilationW: 1, batches: 1 },
+    // Multipliers of 8 and 4 with a 3x3 filter (person_detect's first layer): eight and four channels per input value.
+    { inH: 9, inW: 9, kH: 3, kW: 3, mult: 8, inC: 1, strideH: 2, strideW: 2, same: true, dilationH: 1, dilationW: 1, batches: 1 },
+    { inH: 6, inW: 7, kH: 3, kW: 3, mult: 4, inC: 2, strideH: 1, strideW: 1, same: true, dilationH: 1, dilationW: 1, batches: 1 },
   ];
   for (const c of [...oneChannel.map((x) => ({ ...x, inC: 1 })), ...mobile]) {
     const s = { ...randomShape(rng, false, 'random'), ...c };
