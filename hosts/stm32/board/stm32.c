@@ -189,50 +189,14 @@ void board_exit(int status)
 
 /* ---- faults ---- */
 
-static void put_hex(const char *name, uint32_t value)
-{
-	static const char digits[] = "0123456789abcdef";
-	char text[12];
-	board_console_puts(name);
-	text[0] = '0';
-	text[1] = 'x';
-	for (int i = 0; i < 8; i++)
-		text[2 + i] = digits[(value >> (28 - 4 * i)) & 15u];
-	text[10] = ' ';
-	text[11] = 0;
-	board_console_puts(text);
-}
+#define FAULT_PUTS board_console_puts
+#define FAULT_EXIT board_exit
+#include "../../mps2/board/fault_report.h"
 
 void stm32_fault(const uint32_t *frame, uint32_t exc_return) __attribute__((noreturn, used));
 void stm32_fault(const uint32_t *frame, uint32_t exc_return)
 {
-	static const char *const names[] = { "?", "?", "NMI", "HardFault", "MemManage", "BusFault", "UsageFault" };
-	uint32_t ipsr;
-	__asm__ volatile("mrs %0, ipsr" : "=r"(ipsr));
-	ipsr &= 0x1ffu;
-	board_console_puts("\n*** fault: ");
-	board_console_puts(ipsr < 7 ? names[ipsr] : "exception");
-	put_hex(" ipsr=", ipsr);
-	board_console_puts("\n");
-	put_hex("r0=", frame[0]);
-	put_hex("r1=", frame[1]);
-	put_hex("r2=", frame[2]);
-	put_hex("r3=", frame[3]);
-	board_console_puts("\n");
-	put_hex("r12=", frame[4]);
-	put_hex("lr=", frame[5]);
-	put_hex("pc=", frame[6]);
-	put_hex("xpsr=", frame[7]);
-	board_console_puts("\n");
-	put_hex("sp=", (uint32_t)(uintptr_t)frame);
-	put_hex("exc_return=", exc_return);
-	put_hex("CFSR=", SCB_CFSR);
-	put_hex("HFSR=", SCB_HFSR);
-	board_console_puts("\n");
-	put_hex("MMFAR=", SCB_MMFAR);
-	put_hex("BFAR=", SCB_BFAR);
-	board_console_puts("\n");
-	board_exit(3);
+	fault_report(frame, exc_return);
 }
 
 /* ---- C stack ---- */
