@@ -44,6 +44,20 @@ describe('loadModel', () => {
     expect(model.tensors[1].data!.buffer).toBe(bytes.buffer);
   });
 
+  it('lets the tensor and operator objects go once an interpreter is planned, and reads them again with the same values', () => {
+    const bytes = readFileSync(join(ROOT, 'models/tflm/person_detect.tflite'));
+    const model = loadModel(new Uint8Array(bytes), 'person_detect.tflite');
+    const tensors = model.tensors, operators = model.operators;
+    const plain = (x: unknown) => JSON.parse(JSON.stringify(x, (_, v) => (ArrayBuffer.isView(v) ? Array.from(v as Float32Array) : v)));
+    const before = plain({ tensors: tensors.map((t) => ({ ...t, data: t.data && [t.data.byteOffset, t.data.length] })), operators: operators.map((o) => ({ ...o, options: o.options?.pos })) });
+    expect(model.tensors).toBe(tensors); // kept until then
+    const interp = new Interpreter(model);
+    expect(model.tensors).not.toBe(tensors);
+    const after = plain({ tensors: model.tensors.map((t) => ({ ...t, data: t.data && [t.data.byteOffset, t.data.length] })), operators: model.operators.map((o) => ({ ...o, options: o.options?.pos })) });
+    expect(after).toEqual(before);
+    expect(interp.inputs[0].name).toBe(tensors[model.inputs[0]].name);
+  });
+
   it('rejects what is not a model', () => {
     expect(loadError(new Uint8Array(3))).toMatch(/bad.tflite: not a TFLite \("TFL3"\) or Circle \("CIR0"\) model: a 3-byte file/);
     expect(loadError(new TextEncoder().encode('PK\u0003\u0004 a zip file, not a model'))).toMatch(/file identifier " a z"/);

@@ -109,33 +109,79 @@ export const CIRCLE_IDENTIFIER = 'CIR0';
 
 export function loadModel(bytes: Uint8Array, name = 'model'): Model {
   if (!(bytes instanceof Uint8Array)) throw new XsmlError(`${name}: model bytes must be a Uint8Array`, 'BAD_ARGUMENT');
+  const { fb, root, format, opcodes, buffers, subgraphs } = openModel(bytes, name);
+  const version = root.u32(0, 'version');
+  if (subgraphs.length === 0) fb.fail('subgraphs', 'the model has no subgraph', 'INVALID_MODEL');
+  // Every subgraph is verified; only the main one is run.
+  let main: Graph | null = null;
+  for (let s = 0; s < subgraphs.length; s++) {
+    const g = readSubgraph(fb, subgraphs[s], s, opcodes, buffers);
+    verifyGraph(name, s, g);
+    if (s === 0) main = g;
+  }
+  return new LoadedModel(name, format, bytes, version, root.string(3, 'description'), subgraphs.length, main!);
+}
+
+/** The flatbuffer's root and the tables every subgraph refers to. */
+function openModel(bytes: Uint8Array, name: string) {
   const fb = new FlatBuffer(bytes, name);
   const id = fb.identifier();
   if (id !== TFLITE_IDENTIFIER && id !== CIRCLE_IDENTIFIER) {
     const shown = bytes.length < 8 ? `a ${bytes.length}-byte file` : `file identifier ${JSON.stringify(id)}`;
     throw new XsmlError(`${name}: not a TFLite ("TFL3") or Circle ("CIR0") model: ${shown}`, 'MALFORMED_MODEL');
   }
-  const format = id === TFLITE_IDENTIFIER ? 'tflite' : 'circle';
+  const format: 'tflite' | 'circle' = id === TFLITE_IDENTIFIER ? 'tflite' : 'circle';
   const root = fb.root();
-  const version = root.u32(0, 'version');
-
   const opcodes = root.tables(1, 'operator_codes').map((t) => readOperatorCode(t, format));
   const buffers = root.tables(4, 'buffers').map((t) => readBuffer(fb, t));
   const subgraphs = root.tables(2, 'subgraphs');
-  if (subgraphs.length === 0) fb.fail('subgraphs', 'the model has no subgraph', 'INVALID_MODEL');
-  // Every subgraph is verified; only the main one is run.
-  let main: ReturnType<typeof readSubgraph> | null = null;
-  for (let s = 0; s < subgraphs.length; s++) {
-    const g = readSubgraph(fb, subgraphs[s], s, opcodes, buffers);
-    verifyGraph(name, s, g);
-    if (s === 0) main = g;
+  return { fb, root, format, opcodes, buffers, subgraphs };
+}
+
+/**
+ * A loaded model. Its tensors and operators are read from the bytes when first asked for and kept
+ * until releaseGraph(): the Interpreter lets them go once it has planned the model, so that what
+ * stays in the heap per model is the plan, not the metadata only planning needs (on XS every
+ * tensor's object, name, shape and quantization cost hundreds of bytes). Asked for again, they
+ * are read again from the bytes, already verified, with the same values.
+ */
+class LoadedModel implements Model {
+  private graph: Graph | null;
+
+  constructor(
+    readonly name: string,
+    readonly format: 'tflite' | 'circle',
+    readonly bytes: Uint8Array,
+    readonly version: number,
+    readonly description: string,
+    readonly subgraphCount: number,
+    graph: Graph,
+  ) {
+    this.graph = graph;
+    this.inputs = graph.inputs;
+    this.outputs = graph.outputs;
   }
-  return {
-    name, format, bytes, version,
-    description: root.string(3, 'description'),
-    subgraphCount: subgraphs.length,
-    ...main!,
-  };
+
+  readonly inputs: number[];
+  readonly outputs: number[];
+
+  get tensors(): Tensor[] { return (this.graph ??= this.read()).tensors; }
+  get operators(): Operator[] { return (this.graph ??= this.read()).operators; }
+
+  releaseGraph(): void { this.graph = null; }
+
+  private read(): Graph {
+    const { fb, opcodes, buffers, subgraphs } = openModel(this.bytes, this.name);
+    return readSubgraph(fb, subgraphs[0], 0, opcodes, buffers);
+  }
+}
+
+/**
+ * Lets a loaded model's tensor and operator objects go (they are read again from the bytes if
+ * asked for); a no-op for any other Model.
+ */
+export function releaseGraph(model: Model): void {
+  if (model instanceof LoadedModel) model.releaseGraph();
 }
 
 function readOperatorCode(t: Table, format: 'tflite' | 'circle'): OperatorCode {
@@ -173,7 +219,7 @@ function checkIndex(fb: FlatBuffer, path: string, index: number, count: number, 
   }
 }
 
-function readSubgraph(fb: FlatBuffer, g: Table, s: number, opcodes: OperatorCode[], buffers: BufferSpan[]) {
+function readSubgraph(fb: FlatBuffer, g: Table, s: number, opcodes: OperatorCode[], buffers: BufferSpan[]): Graph {
   const tensors = g.tables(0, 'tensors').map((t, i) => readTensor(fb, t, i, buffers));
   const n = tensors.length;
   const inputs = g.numbers(1, 'inputs', 'i32') ?? [];
@@ -199,7 +245,7 @@ function readSubgraph(fb: FlatBuffer, g: Table, s: number, opcodes: OperatorCode
   return { tensors, inputs, outputs, operators };
 }
 
-type Graph = ReturnType<typeof readSubgraph>;
+interface Graph { tensors: Tensor[]; inputs: number[]; outputs: number[]; operators: Operator[] }
 
 /**
  * The graph-level checks of one subgraph (its indices are already in range): tensor types, execution
