@@ -33,11 +33,37 @@ export interface Plan {
   rounding: Rounding; // of Memory.requantize
   program: Int32Array; // op records, in execution order
   refBytes: Int32Array; // byte length of every tensor ref of every record, in order: what a native executor checks
-  ops: PlannedOp[];
+  /** The ops in execution order (a new array each time it is read: the plan keeps them in two compact arrays). */
+  readonly ops: PlannedOp[];
   arenaBytes: number; // exact bytes the arena needs (tensors, scratch and the persistent part)
   /** Bytes at the end of the arena that ops keep between invokes (their state): zeroed at creation and reset. */
   persistentBytes: number;
   tensorOffsets: Int32Array; // arena byte offset of each tensor, -1 for constants and unused tensors
+}
+
+/**
+ * A plan as planModel makes it. On XS every object is a slot per property and every array element
+ * a slot (16 bytes on a Cortex-M): the ops are kept as [index, kernel, recordStart] triples in an
+ * Int32Array and their names (shared strings), and made into PlannedOps only when asked for.
+ */
+class CompactPlan implements Plan {
+  constructor(
+    readonly model: Model,
+    readonly exactWith: ExactWith,
+    readonly rounding: Rounding,
+    readonly program: Int32Array,
+    readonly refBytes: Int32Array,
+    private readonly opTable: Int32Array,
+    private readonly opNames: string[],
+    readonly arenaBytes: number,
+    readonly persistentBytes: number,
+    readonly tensorOffsets: Int32Array,
+  ) {}
+
+  get ops(): PlannedOp[] {
+    const t = this.opTable;
+    return this.opNames.map((name, i) => ({ index: t[3 * i], name, kernel: t[3 * i + 1], recordStart: t[3 * i + 2] }));
+  }
 }
 
 export interface OpSupport {
@@ -142,7 +168,8 @@ export function planModel(model: Model, options: PlanOptions = {}): Plan {
   // Encode the op records.
   const words: number[] = [];
   const refBytes: number[] = [];
-  const ops: PlannedOp[] = [];
+  const opTable = new Int32Array(3 * prepared.length);
+  const opNames: string[] = [];
   prepared.forEach((p, i) => {
     const start = words.length;
     const refs = p.tensors.length + (scratch[i] ? 1 : 0) + (persistent[i] >= 0 ? 1 : 0);
@@ -171,10 +198,13 @@ export function planModel(model: Model, options: PlanOptions = {}): Plan {
       words.push(v);
     }
     words[start + 2] = words.length - start;
-    ops.push({ index: model.operators[i].index, name: model.operators[i].opcode.name, kernel: p.kernel, recordStart: start });
+    opTable[3 * i] = model.operators[i].index;
+    opTable[3 * i + 1] = p.kernel;
+    opTable[3 * i + 2] = start;
+    opNames.push(model.operators[i].opcode.name);
   });
   const rounding = exactWith === 'tflite' ? 'single' : 'double';
-  return { model, exactWith, rounding, program: Int32Array.from(words), refBytes: Int32Array.from(refBytes), ops, arenaBytes, persistentBytes, tensorOffsets };
+  return new CompactPlan(model, exactWith, rounding, Int32Array.from(words), Int32Array.from(refBytes), opTable, opNames, arenaBytes, persistentBytes, tensorOffsets);
 }
 
 const align = (n: number) => Math.ceil(n / ARENA_ALIGNMENT) * ARENA_ALIGNMENT;
