@@ -38,6 +38,14 @@ describe('loadModel', () => {
     expect(Array.from(interp.outputs[0].data)).toEqual([5, 13]);
   });
 
+  it('decodes names as UTF-8, ASCII or not', () => {
+    const spec = fc();
+    spec.tensors[0].name = 'input/x:0';
+    spec.tensors[2].name = 'größe → 𝄞';
+    const model = loadModel(buildModel(spec), 'fc.tflite');
+    expect(model.tensors.map((t) => t.name)).toEqual(['input/x:0', 't1', 'größe → 𝄞']);
+  });
+
   it('keeps weights in the model bytes (zero copy)', () => {
     const bytes = buildModel(fc());
     const model = loadModel(bytes, 'fc.tflite');

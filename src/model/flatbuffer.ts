@@ -185,8 +185,12 @@ export class Table {
 
 /** UTF-8 to string without TextDecoder (XS has none); invalid sequences become U+FFFD. */
 function decodeUtf8(bytes: Uint8Array, start: number, length: number): string {
-  let s = '';
   const end = start + length;
+  // ASCII (every name in the models seen): one call, not one string per character.
+  let ascii = true;
+  for (let i = start; i < end; i++) if (bytes[i] >= 0x80) { ascii = false; break; }
+  if (ascii && length <= 4096) return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
+  let s = '';
   for (let i = start; i < end;) {
     const b = bytes[i++];
     let cp = 0xfffd, extra = 0;

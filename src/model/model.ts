@@ -212,10 +212,14 @@ function readBuffer(fb: FlatBuffer, t: Table): BufferSpan {
   return { start: 0, length: 0 };
 }
 
-function checkIndex(fb: FlatBuffer, path: string, index: number, count: number, optional: boolean): void {
-  if (optional && index === -1) return;
-  if (!Number.isInteger(index) || index < 0 || index >= count) {
-    fb.fail(path, `tensor index ${index} is out of range (the subgraph has ${count} tensors)`, 'INVALID_MODEL');
+/** Checks every index of a vector field (`path` is the table's, `field` the vector's name); the error's path is only built on failure. */
+function checkIndices(fb: FlatBuffer, path: string, field: string, indices: number[], count: number, optional: boolean): void {
+  for (let i = 0; i < indices.length; i++) {
+    const index = indices[i];
+    if (optional && index === -1) continue;
+    if (!Number.isInteger(index) || index < 0 || index >= count) {
+      fb.fail(`${path}.${field}[${i}]`, `tensor index ${index} is out of range (the subgraph has ${count} tensors)`, 'INVALID_MODEL');
+    }
   }
 }
 
@@ -224,8 +228,8 @@ function readSubgraph(fb: FlatBuffer, g: Table, s: number, opcodes: OperatorCode
   const n = tensors.length;
   const inputs = g.numbers(1, 'inputs', 'i32') ?? [];
   const outputs = g.numbers(2, 'outputs', 'i32') ?? [];
-  inputs.forEach((x, i) => checkIndex(fb, `${g.path}.inputs[${i}]`, x, n, false));
-  outputs.forEach((x, i) => checkIndex(fb, `${g.path}.outputs[${i}]`, x, n, false));
+  checkIndices(fb, g.path, 'inputs', inputs, n, false);
+  checkIndices(fb, g.path, 'outputs', outputs, n, false);
   const operators = g.tables(3, 'operators').map((t, index): Operator => {
     const opcodeIndex = t.u32(0, 'opcode_index');
     if (opcodeIndex >= opcodes.length) {
@@ -233,8 +237,8 @@ function readSubgraph(fb: FlatBuffer, g: Table, s: number, opcodes: OperatorCode
     }
     const opInputs = t.numbers(1, 'inputs', 'i32') ?? [];
     const opOutputs = t.numbers(2, 'outputs', 'i32') ?? [];
-    opInputs.forEach((x, i) => checkIndex(fb, `${t.path}.inputs[${i}]`, x, n, true));
-    opOutputs.forEach((x, i) => checkIndex(fb, `${t.path}.outputs[${i}]`, x, n, false));
+    checkIndices(fb, t.path, 'inputs', opInputs, n, true);
+    checkIndices(fb, t.path, 'outputs', opOutputs, n, false);
     const optionsType = t.u8(3, 'builtin_options_type');
     const options = t.table(4, 'builtin_options');
     const custom = t.vectorAt(5, 'custom_options', 1);
