@@ -5,7 +5,7 @@
 import { XsmlError } from './errors.js';
 import { dtypeName, MAX_TENSOR_BYTES, type Model, type Tensor } from './model/model.js';
 import { CUSTOM_OPERATORS, OPERATORS, findOperator } from './ops/index.js';
-import { NO_TENSOR, OpContext, POOL_ARENA, POOL_MODEL, type OpDefinition, type PreparedOp } from './ops/op.js';
+import { NO_TENSOR, OpContext, POOL_ARENA, POOL_MODEL, RECORD_HEADER, type OpDefinition, type PreparedOp } from './ops/op.js';
 import type { ExactWith, Rounding } from './ops/quant.js';
 
 export const ARENA_ALIGNMENT = 16;
@@ -165,46 +165,60 @@ export function planModel(model: Model, options: PlanOptions = {}): Plan {
   const tensorOffsets = new Int32Array(model.tensors.length).fill(-1);
   for (const b of buffers) if (b.tensor >= 0) tensorOffsets[b.tensor] = b.offset;
 
-  // Encode the op records.
-  const words: number[] = [];
-  const refBytes: number[] = [];
-  const opTable = new Int32Array(3 * prepared.length);
+  // Encode the op records, straight into their Int32Arrays (sizes first: no arrays grown word by word).
+  const refCounts = prepared.map((p, i) => p.tensors.length + (scratch[i] ? 1 : 0) + (persistent[i] >= 0 ? 1 : 0));
+  let totalWords = 0, totalRefs = 0;
+  for (let i = 0; i < nOps; i++) {
+    totalWords += RECORD_HEADER + 2 * refCounts[i] + prepared[i].params.length;
+    totalRefs += refCounts[i];
+  }
+  const program = new Int32Array(totalWords);
+  const refBytes = new Int32Array(totalRefs);
+  const opTable = new Int32Array(3 * nOps);
   const opNames: string[] = [];
-  prepared.forEach((p, i) => {
-    const start = words.length;
-    const refs = p.tensors.length + (scratch[i] ? 1 : 0) + (persistent[i] >= 0 ? 1 : 0);
-    words.push(p.kernel, refs, 0);
+  let w = 0, r = 0;
+  for (let i = 0; i < nOps; i++) {
+    const p = prepared[i];
+    const start = w;
+    program[w++] = p.kernel;
+    program[w++] = refCounts[i];
+    w++; // the record's length, below
     for (const t of p.tensors) {
-      if (!t) words.push(NO_TENSOR, 0);
-      else if (t.data) words.push(POOL_MODEL, t.data.byteOffset - model.bytes.byteOffset);
-      else words.push(POOL_ARENA, tensorOffsets[t.index]);
-      refBytes.push(t ? t.bytes : 0);
+      if (!t) { program[w++] = NO_TENSOR; w++; }
+      else if (t.data) { program[w++] = POOL_MODEL; program[w++] = t.data.byteOffset - model.bytes.byteOffset; }
+      else { program[w++] = POOL_ARENA; program[w++] = tensorOffsets[t.index]; }
+      refBytes[r++] = t ? t.bytes : 0;
     }
     if (scratch[i]) {
-      words.push(POOL_ARENA, scratch[i]!.offset);
-      refBytes.push(scratch[i]!.bytes);
+      program[w++] = POOL_ARENA;
+      program[w++] = scratch[i]!.offset;
+      refBytes[r++] = scratch[i]!.bytes;
     }
     if (persistent[i] >= 0) {
-      words.push(POOL_ARENA, persistent[i]);
-      refBytes.push(p.persistentBytes!);
+      program[w++] = POOL_ARENA;
+      program[w++] = persistent[i];
+      refBytes[r++] = p.persistentBytes!;
     }
-    for (const v of p.params) {
+    const params = p.params;
+    for (let k = 0; k < params.length; k++, w++) {
       // Every param is an int32 (floats as their bits): a value that is not one overflowed in prepare.
-      if (v !== (v | 0)) {
+      const v = params[k];
+      program[w] = v;
+      if (program[w] !== v) {
         const op = model.operators[i];
         throw new XsmlError(`${model.name}: op #${op.index} ${op.opcode.name} (version ${op.opcode.version}): a parameter of its record is ${v}, which is not an int32: `
           + 'a size computed from the shapes overflows', 'INVALID_MODEL');
       }
-      words.push(v);
     }
-    words[start + 2] = words.length - start;
-    opTable[3 * i] = model.operators[i].index;
+    program[start + 2] = w - start;
+    const op = model.operators[i];
+    opTable[3 * i] = op.index;
     opTable[3 * i + 1] = p.kernel;
     opTable[3 * i + 2] = start;
-    opNames.push(model.operators[i].opcode.name);
-  });
+    opNames.push(op.opcode.name);
+  }
   const rounding = exactWith === 'tflite' ? 'single' : 'double';
-  return new CompactPlan(model, exactWith, rounding, Int32Array.from(words), Int32Array.from(refBytes), opTable, opNames, arenaBytes, persistentBytes, tensorOffsets);
+  return new CompactPlan(model, exactWith, rounding, program, refBytes, opTable, opNames, arenaBytes, persistentBytes, tensorOffsets);
 }
 
 const align = (n: number) => Math.ceil(n / ARENA_ALIGNMENT) * ARENA_ALIGNMENT;
