@@ -212,13 +212,13 @@ function readBuffer(fb: FlatBuffer, t: Table): BufferSpan {
   return { start: 0, length: 0 };
 }
 
-/** Checks every index of a vector field (`path` is the table's, `field` the vector's name); the error's path is only built on failure. */
-function checkIndices(fb: FlatBuffer, path: string, field: string, indices: number[], count: number, optional: boolean): void {
+/** Checks every index of a vector field `field` of `table`; the error's path is only built on failure. */
+function checkIndices(fb: FlatBuffer, table: Table, field: string, indices: number[], count: number, optional: boolean): void {
   for (let i = 0; i < indices.length; i++) {
     const index = indices[i];
     if (optional && index === -1) continue;
     if (!Number.isInteger(index) || index < 0 || index >= count) {
-      fb.fail(`${path}.${field}[${i}]`, `tensor index ${index} is out of range (the subgraph has ${count} tensors)`, 'INVALID_MODEL');
+      fb.fail(`${table.path}.${field}[${i}]`, `tensor index ${index} is out of range (the subgraph has ${count} tensors)`, 'INVALID_MODEL');
     }
   }
 }
@@ -228,8 +228,8 @@ function readSubgraph(fb: FlatBuffer, g: Table, s: number, opcodes: OperatorCode
   const n = tensors.length;
   const inputs = g.numbers(1, 'inputs', 'i32') ?? [];
   const outputs = g.numbers(2, 'outputs', 'i32') ?? [];
-  checkIndices(fb, g.path, 'inputs', inputs, n, false);
-  checkIndices(fb, g.path, 'outputs', outputs, n, false);
+  checkIndices(fb, g, 'inputs', inputs, n, false);
+  checkIndices(fb, g, 'outputs', outputs, n, false);
   const operators = g.tables(3, 'operators').map((t, index): Operator => {
     const opcodeIndex = t.u32(0, 'opcode_index');
     if (opcodeIndex >= opcodes.length) {
@@ -237,8 +237,8 @@ function readSubgraph(fb: FlatBuffer, g: Table, s: number, opcodes: OperatorCode
     }
     const opInputs = t.numbers(1, 'inputs', 'i32') ?? [];
     const opOutputs = t.numbers(2, 'outputs', 'i32') ?? [];
-    checkIndices(fb, t.path, 'inputs', opInputs, n, true);
-    checkIndices(fb, t.path, 'outputs', opOutputs, n, false);
+    checkIndices(fb, t, 'inputs', opInputs, n, true);
+    checkIndices(fb, t, 'outputs', opOutputs, n, false);
     const optionsType = t.u8(3, 'builtin_options_type');
     const options = t.table(4, 'builtin_options');
     const custom = t.vectorAt(5, 'custom_options', 1);
@@ -318,14 +318,13 @@ function verifyGraph(model: string, s: number, g: Graph): void {
 }
 
 function readTensor(fb: FlatBuffer, t: Table, index: number, buffers: BufferSpan[]): Tensor {
-  const path = t.path;
   const name = t.string(3, 'name');
   const type = t.i8(1, 'type');
   const shape = t.numbers(0, 'shape', 'i32') ?? [];
   const what = () => `(${JSON.stringify(name)}, ${dtypeName(type)}[${shape.join(',')}])`;
-  const described = () => `${path} ${what()}`;
+  const described = () => `${t.path} ${what()}`;
   shape.forEach((d, i) => {
-    if (d < 0) fb.fail(`${path}.shape[${i}]`, `dimension ${d} is negative (dynamic shapes are not supported)`, 'INVALID_MODEL');
+    if (d < 0) fb.fail(`${t.path}.shape[${i}]`, `dimension ${d} is negative (dynamic shapes are not supported)`, 'INVALID_MODEL');
   });
   // Element count and byte size within 2^31 - 1, every partial product included (unless a dimension
   // is 0: the tensor is empty whatever the others are).
@@ -347,19 +346,19 @@ function readTensor(fb: FlatBuffer, t: Table, index: number, buffers: BufferSpan
 
   const bufferIndex = t.u32(2, 'buffer');
   if (bufferIndex >= buffers.length && bufferIndex !== 0) {
-    fb.fail(`${path}.buffer`, `buffer index ${bufferIndex} is out of range (the model has ${buffers.length} buffers)`, 'INVALID_MODEL');
+    fb.fail(`${t.path}.buffer`, `buffer index ${bufferIndex} is out of range (the model has ${buffers.length} buffers)`, 'INVALID_MODEL');
   }
   let data: Uint8Array | null = null;
   const span = buffers[bufferIndex];
   if (span && span.length > 0) {
     if (elementBytes > 0 && span.length !== bytes) {
-      fb.fail(`${path} (${JSON.stringify(name)})`,
+      fb.fail(`${t.path} (${JSON.stringify(name)})`,
         `constant data has ${span.length} bytes, expected ${bytes} for ${dtypeName(type)}[${shape.join(',')}]`, 'INVALID_MODEL');
     }
     const address = fb.bytes.byteOffset + span.start;
     if (elementBytes > 1 && address % Math.min(elementBytes, 4) !== 0) {
       // Misaligned in the file itself, or only because of where the caller's bytes start.
-      fb.fail(`${path} (${JSON.stringify(name)})`,
+      fb.fail(`${t.path} (${JSON.stringify(name)})`,
         `constant data at byte ${address} is not aligned to ${Math.min(elementBytes, 4)} bytes; pass the model in a buffer of its own`,
         span.start % Math.min(elementBytes, 4) !== 0 ? 'MALFORMED_MODEL' : 'BAD_ARGUMENT');
     }
