@@ -2,7 +2,7 @@
 // is installed. Inputs and outputs are typed-array views into the caller's arena.
 
 import { XsmlError } from './errors.js';
-import { DType, dtypeName, type Model, type Tensor } from './model/model.js';
+import { DType, dtypeName, releaseGraph, type Model, type Tensor } from './model/model.js';
 import { typescriptExecutor, type Executor, type ExecutorFactory } from './executor.js';
 import { ARENA_ALIGNMENT, planModel, type Plan, type PlanOptions } from './planner.js';
 
@@ -54,6 +54,8 @@ export class Interpreter {
     this.invoke = this.executor.runAll;
     this.inputs = model.inputs.map((i) => this.view(model.tensors[i]));
     this.outputs = model.outputs.map((i) => this.view(model.tensors[i]));
+    // Planned: the tensor and operator objects are not needed to run (model.tensors reads them again if asked).
+    releaseGraph(model);
   }
 
   /** Zeroes the state stateful ops keep between invokes (the arena's persistent part), as at creation. */

@@ -5,7 +5,7 @@
 import { XsmlError } from './errors.js';
 import { dtypeName, MAX_TENSOR_BYTES, type Model, type Tensor } from './model/model.js';
 import { CUSTOM_OPERATORS, OPERATORS, findOperator } from './ops/index.js';
-import { NO_TENSOR, OpContext, POOL_ARENA, POOL_MODEL, type OpDefinition, type PreparedOp } from './ops/op.js';
+import { NO_TENSOR, OpContext, POOL_ARENA, POOL_MODEL, RECORD_HEADER, type OpDefinition, type PreparedOp } from './ops/op.js';
 import type { ExactWith, Rounding } from './ops/quant.js';
 
 export const ARENA_ALIGNMENT = 16;
@@ -33,11 +33,37 @@ export interface Plan {
   rounding: Rounding; // of Memory.requantize
   program: Int32Array; // op records, in execution order
   refBytes: Int32Array; // byte length of every tensor ref of every record, in order: what a native executor checks
-  ops: PlannedOp[];
+  /** The ops in execution order (a new array each time it is read: the plan keeps them in two compact arrays). */
+  readonly ops: PlannedOp[];
   arenaBytes: number; // exact bytes the arena needs (tensors, scratch and the persistent part)
   /** Bytes at the end of the arena that ops keep between invokes (their state): zeroed at creation and reset. */
   persistentBytes: number;
   tensorOffsets: Int32Array; // arena byte offset of each tensor, -1 for constants and unused tensors
+}
+
+/**
+ * A plan as planModel makes it. On XS every object is a slot per property and every array element
+ * a slot (16 bytes on a Cortex-M): the ops are kept as [index, kernel, recordStart] triples in an
+ * Int32Array and their names (shared strings), and made into PlannedOps only when asked for.
+ */
+class CompactPlan implements Plan {
+  constructor(
+    readonly model: Model,
+    readonly exactWith: ExactWith,
+    readonly rounding: Rounding,
+    readonly program: Int32Array,
+    readonly refBytes: Int32Array,
+    private readonly opTable: Int32Array,
+    private readonly opNames: string[],
+    readonly arenaBytes: number,
+    readonly persistentBytes: number,
+    readonly tensorOffsets: Int32Array,
+  ) {}
+
+  get ops(): PlannedOp[] {
+    const t = this.opTable;
+    return this.opNames.map((name, i) => ({ index: t[3 * i], name, kernel: t[3 * i + 1], recordStart: t[3 * i + 2] }));
+  }
 }
 
 export interface OpSupport {
@@ -139,42 +165,60 @@ export function planModel(model: Model, options: PlanOptions = {}): Plan {
   const tensorOffsets = new Int32Array(model.tensors.length).fill(-1);
   for (const b of buffers) if (b.tensor >= 0) tensorOffsets[b.tensor] = b.offset;
 
-  // Encode the op records.
-  const words: number[] = [];
-  const refBytes: number[] = [];
-  const ops: PlannedOp[] = [];
-  prepared.forEach((p, i) => {
-    const start = words.length;
-    const refs = p.tensors.length + (scratch[i] ? 1 : 0) + (persistent[i] >= 0 ? 1 : 0);
-    words.push(p.kernel, refs, 0);
+  // Encode the op records, straight into their Int32Arrays (sizes first: no arrays grown word by word).
+  const refCounts = prepared.map((p, i) => p.tensors.length + (scratch[i] ? 1 : 0) + (persistent[i] >= 0 ? 1 : 0));
+  let totalWords = 0, totalRefs = 0;
+  for (let i = 0; i < nOps; i++) {
+    totalWords += RECORD_HEADER + 2 * refCounts[i] + prepared[i].params.length;
+    totalRefs += refCounts[i];
+  }
+  const program = new Int32Array(totalWords);
+  const refBytes = new Int32Array(totalRefs);
+  const opTable = new Int32Array(3 * nOps);
+  const opNames: string[] = [];
+  let w = 0, r = 0;
+  for (let i = 0; i < nOps; i++) {
+    const p = prepared[i];
+    const start = w;
+    program[w++] = p.kernel;
+    program[w++] = refCounts[i];
+    w++; // the record's length, below
     for (const t of p.tensors) {
-      if (!t) words.push(NO_TENSOR, 0);
-      else if (t.data) words.push(POOL_MODEL, t.data.byteOffset - model.bytes.byteOffset);
-      else words.push(POOL_ARENA, tensorOffsets[t.index]);
-      refBytes.push(t ? t.bytes : 0);
+      if (!t) { program[w++] = NO_TENSOR; w++; }
+      else if (t.data) { program[w++] = POOL_MODEL; program[w++] = t.data.byteOffset - model.bytes.byteOffset; }
+      else { program[w++] = POOL_ARENA; program[w++] = tensorOffsets[t.index]; }
+      refBytes[r++] = t ? t.bytes : 0;
     }
     if (scratch[i]) {
-      words.push(POOL_ARENA, scratch[i]!.offset);
-      refBytes.push(scratch[i]!.bytes);
+      program[w++] = POOL_ARENA;
+      program[w++] = scratch[i]!.offset;
+      refBytes[r++] = scratch[i]!.bytes;
     }
     if (persistent[i] >= 0) {
-      words.push(POOL_ARENA, persistent[i]);
-      refBytes.push(p.persistentBytes!);
+      program[w++] = POOL_ARENA;
+      program[w++] = persistent[i];
+      refBytes[r++] = p.persistentBytes!;
     }
-    for (const v of p.params) {
+    const params = p.params;
+    for (let k = 0; k < params.length; k++, w++) {
       // Every param is an int32 (floats as their bits): a value that is not one overflowed in prepare.
-      if (v !== (v | 0)) {
+      const v = params[k];
+      program[w] = v;
+      if (program[w] !== v) {
         const op = model.operators[i];
         throw new XsmlError(`${model.name}: op #${op.index} ${op.opcode.name} (version ${op.opcode.version}): a parameter of its record is ${v}, which is not an int32: `
           + 'a size computed from the shapes overflows', 'INVALID_MODEL');
       }
-      words.push(v);
     }
-    words[start + 2] = words.length - start;
-    ops.push({ index: model.operators[i].index, name: model.operators[i].opcode.name, kernel: p.kernel, recordStart: start });
-  });
+    program[start + 2] = w - start;
+    const op = model.operators[i];
+    opTable[3 * i] = op.index;
+    opTable[3 * i + 1] = p.kernel;
+    opTable[3 * i + 2] = start;
+    opNames.push(op.opcode.name);
+  }
   const rounding = exactWith === 'tflite' ? 'single' : 'double';
-  return { model, exactWith, rounding, program: Int32Array.from(words), refBytes: Int32Array.from(refBytes), ops, arenaBytes, persistentBytes, tensorOffsets };
+  return new CompactPlan(model, exactWith, rounding, program, refBytes, opTable, opNames, arenaBytes, persistentBytes, tensorOffsets);
 }
 
 const align = (n: number) => Math.ceil(n / ARENA_ALIGNMENT) * ARENA_ALIGNMENT;

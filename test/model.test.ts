@@ -38,10 +38,32 @@ describe('loadModel', () => {
     expect(Array.from(interp.outputs[0].data)).toEqual([5, 13]);
   });
 
+  it('decodes names as UTF-8, ASCII or not', () => {
+    const spec = fc();
+    spec.tensors[0].name = 'input/x:0';
+    spec.tensors[2].name = 'größe → 𝄞';
+    const model = loadModel(buildModel(spec), 'fc.tflite');
+    expect(model.tensors.map((t) => t.name)).toEqual(['input/x:0', 't1', 'größe → 𝄞']);
+  });
+
   it('keeps weights in the model bytes (zero copy)', () => {
     const bytes = buildModel(fc());
     const model = loadModel(bytes, 'fc.tflite');
     expect(model.tensors[1].data!.buffer).toBe(bytes.buffer);
+  });
+
+  it('lets the tensor and operator objects go once an interpreter is planned, and reads them again with the same values', () => {
+    const bytes = readFileSync(join(ROOT, 'models/tflm/person_detect.tflite'));
+    const model = loadModel(new Uint8Array(bytes), 'person_detect.tflite');
+    const tensors = model.tensors, operators = model.operators;
+    const plain = (x: unknown) => JSON.parse(JSON.stringify(x, (_, v) => (ArrayBuffer.isView(v) ? Array.from(v as Float32Array) : v)));
+    const before = plain({ tensors: tensors.map((t) => ({ ...t, data: t.data && [t.data.byteOffset, t.data.length] })), operators: operators.map((o) => ({ ...o, options: o.options?.pos })) });
+    expect(model.tensors).toBe(tensors); // kept until then
+    const interp = new Interpreter(model);
+    expect(model.tensors).not.toBe(tensors);
+    const after = plain({ tensors: model.tensors.map((t) => ({ ...t, data: t.data && [t.data.byteOffset, t.data.length] })), operators: model.operators.map((o) => ({ ...o, options: o.options?.pos })) });
+    expect(after).toEqual(before);
+    expect(interp.inputs[0].name).toBe(tensors[model.inputs[0]].name);
   });
 
   it('rejects what is not a model', () => {

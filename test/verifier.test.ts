@@ -153,6 +153,38 @@ describe('verifier: tensors', () => {
     expectError(spec, 'INVALID_MODEL', /zero_point\[0\] \("t0", float32\[1,4\]\): zero point 1099511627776 does not fit 32 bits/);
   });
 
+  it('reads per-channel scales and zero points, and names the bad ones as for one value', () => {
+    const spec = chain();
+    spec.tensors[0].quant = { scale: [0.5, 0.25, 3e-5, 0], zeroPoint: [0, -5, 2 ** 31 - 1, -(2 ** 31)], axis: 1 };
+    const bytes = buildModel(spec);
+    const q = loadModel(bytes, 'v.tflite').tensors[0].quant!;
+    expect((q.scale as Float32Array).buffer).toBe(bytes.buffer); // a view of the model bytes
+    expect(Array.from(q.scale)).toEqual([0.5, 0.25, Math.fround(3e-5), 0]);
+    expect(Array.from(q.zeroPoint)).toEqual([0, -5, 2 ** 31 - 1, -(2 ** 31)]);
+    expect(q.axis).toBe(1);
+    // Misaligned in memory: read element by element, the same values (int8 constant data, which any address suits).
+    const bytes8 = buildModel({ ...spec, tensors: [...spec.tensors.slice(0, 3), { type: 9, shape: [1, 4], data: bytesOf(9, [1, 2, 3, 4]) }] });
+    const shifted = new Uint8Array(bytes8.length + 2).subarray(2);
+    shifted.set(bytes8);
+    const slow = loadModel(shifted, 'v.tflite').tensors[0].quant!;
+    expect((slow.scale as Float32Array).buffer).not.toBe(shifted.buffer);
+    expect([Array.from(slow.scale), Array.from(slow.zeroPoint), slow.axis]).toEqual([Array.from(q.scale), Array.from(q.zeroPoint), 1]);
+    spec.tensors[0].quant = { scale: [1, 2, 3, 4], zeroPoint: [], axis: 1 };
+    expect(Array.from(loadModel(buildModel(spec), 'v.tflite').tensors[0].quant!.zeroPoint)).toEqual([0, 0, 0, 0]);
+    spec.tensors[0].quant = { scale: [1, 2, NaN, 4], zeroPoint: [0, 0, 0, 0], axis: 1 };
+    expectError(spec, 'INVALID_MODEL', /tensors\[0\]\.quantization\.scale\[2\] \("t0", float32\[1,4\]\): scale NaN, expected a finite number >= 0/);
+    spec.tensors[0].quant = { scale: [1, 2, 3, Infinity], zeroPoint: [0, 0, 0, 0], axis: 1 };
+    expectError(spec, 'INVALID_MODEL', /scale\[3\] .*: scale Infinity, expected a finite number >= 0/);
+    spec.tensors[0].quant = { scale: [1, 2, 3, 4], zeroPoint: [0, 0, 0, 2 ** 31], axis: 1 };
+    expectError(spec, 'INVALID_MODEL', /zero_point\[3\] \("t0", float32\[1,4\]\): zero point 2147483648 does not fit 32 bits/);
+    spec.tensors[0].quant = { scale: [1, 2, 3, 4], zeroPoint: [0, -(2 ** 31) - 1, 0, 0], axis: 1 };
+    expectError(spec, 'INVALID_MODEL', /zero_point\[1\] .*: zero point -2147483649 does not fit 32 bits/);
+    spec.tensors[0].quant = { scale: [1, 2, 3, 4], zeroPoint: [0, 0, 0], axis: 1 };
+    expectError(spec, 'INVALID_MODEL', /4 scales but 3 zero points/);
+    spec.tensors[0].quant = { scale: [1, 2, 3, 4], zeroPoint: [0, 0, 0, 0], axis: 0 };
+    expectError(spec, 'INVALID_MODEL', /4 per-channel scales do not match dimension 0 of shape \[1,4\]/);
+  });
+
   it('names an operator code index and a buffer index out of range', () => {
     const bytes = buildModel(chain());
     expectError(patch(bytes, 'opcode-index', /operators\[1\]/, 7), 'INVALID_MODEL',

@@ -10,7 +10,7 @@ export interface NativeExecutor extends Executor {
 }
 
 export const nativeExecutor: ExecutorFactory = (plan, arena, model): NativeExecutor => {
-  const { prepare, run, runNanoseconds } = xsmlNative;
+  const { prepare, run } = xsmlNative;
   let handle: XsmlNativePlan;
   try {
     handle = prepare(plan.program, plan.refBytes, arena, model, plan.rounding === 'single' ? 0 : 1);
@@ -18,15 +18,31 @@ export const nativeExecutor: ExecutorFactory = (plan, arena, model): NativeExecu
     throw new XsmlError(`${plan.model.name}: the native executor rejects the plan: ${(e as Error).message}`, 'PLAN_REJECTED');
   }
   const count = plan.ops.length;
-  return {
-    name: 'native',
-    run(from: number, to: number): void {
-      run(handle, from, to, arena, model);
-    },
-    // Pools that never move (host buffers) were taken once, by prepare: a call of three arguments.
-    runAll: handle.pinned ? () => run(handle, 0, count) : () => run(handle, 0, count, arena, model),
-    kernelNanoseconds(): number {
-      return runNanoseconds(handle);
-    },
-  };
+  // Pools that never move (host buffers) were taken once, by prepare: a call of three arguments.
+  const runAll = handle.pinned ? () => run(handle, 0, count) : () => run(handle, 0, count, arena, model);
+  return new NativePlanExecutor(handle, arena, model, runAll);
 };
+
+/**
+ * One object per plan, its methods on the prototype: on XS each closure is a function object and
+ * its scope, each property a slot, all kept as long as the interpreter. runAll is the one closure
+ * (Interpreter.invoke: no property reads between the call and C).
+ */
+class NativePlanExecutor implements NativeExecutor {
+  constructor(
+    private readonly handle: XsmlNativePlan,
+    private readonly arena: Uint8Array,
+    private readonly model: Uint8Array,
+    readonly runAll: () => void,
+  ) {}
+
+  get name(): string { return 'native'; }
+
+  run(from: number, to: number): void {
+    xsmlNative.run(this.handle, from, to, this.arena, this.model);
+  }
+
+  kernelNanoseconds(): number {
+    return xsmlNative.runNanoseconds(this.handle);
+  }
+}

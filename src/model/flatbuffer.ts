@@ -23,9 +23,14 @@ export class FlatBuffer {
 
   /** Checks that [pos, pos+size) lies inside the buffer. */
   span(path: string, pos: number, size: number): void {
-    if (pos < 0 || size < 0 || pos + size > this.bytes.length) {
+    if (!this.fits(pos, size)) {
       this.fail(path, `${size} bytes at offset ${pos} run past the end of the ${this.bytes.length}-byte file`);
     }
+  }
+
+  /** Whether [pos, pos+size) lies inside the buffer (callers build an error's path only when it does not). */
+  fits(pos: number, size: number): boolean {
+    return pos >= 0 && size >= 0 && pos + size <= this.bytes.length;
   }
 
   u8(pos: number): number { return this.bytes[pos]; }
@@ -38,7 +43,7 @@ export class FlatBuffer {
   /** The root table, after checking the 4-byte file identifier at offset 4. */
   root(): Table {
     this.span('file header', 0, 8);
-    return this.table('root', this.u32(0));
+    return this.table(this.u32(0), null, 'root', -1);
   }
 
   identifier(): string {
@@ -46,21 +51,30 @@ export class FlatBuffer {
     return String.fromCharCode(this.bytes[4], this.bytes[5], this.bytes[6], this.bytes[7]);
   }
 
-  /** A table at pos, with its vtable checked. */
-  table(path: string, pos: number): Table {
-    this.span(path, pos, 4);
-    if (pos % 4 !== 0) this.fail(path, `table at offset ${pos} is not 4-byte aligned`);
+  /**
+   * A table at pos, with its vtable checked: field `name` of `parent` (element `index` of that
+   * vector, or -1), which is its path in errors, built only when one is thrown.
+   */
+  table(pos: number, parent: Table | null, name: string, index: number): Table {
+    if (!this.fits(pos, 4)) this.span(pathOf(parent, name, index), pos, 4);
+    if (pos % 4 !== 0) this.fail(pathOf(parent, name, index), `table at offset ${pos} is not 4-byte aligned`);
     const vtable = pos - this.i32(pos);
-    this.span(path + ' (vtable)', vtable, 4);
-    if (vtable % 2 !== 0) this.fail(path, `vtable at offset ${vtable} is not 2-byte aligned`);
+    if (!this.fits(vtable, 4)) this.span(pathOf(parent, name, index) + ' (vtable)', vtable, 4);
+    if (vtable % 2 !== 0) this.fail(pathOf(parent, name, index), `vtable at offset ${vtable} is not 2-byte aligned`);
     const vtableBytes = this.u16(vtable);
     const tableBytes = this.u16(vtable + 2);
-    if (vtableBytes < 4 || vtableBytes % 2 !== 0) this.fail(path, `vtable size ${vtableBytes} is invalid`);
-    this.span(path + ' (vtable)', vtable, vtableBytes);
-    if (tableBytes < 4) this.fail(path, `table size ${tableBytes} is invalid`);
-    this.span(path, pos, tableBytes);
-    return new Table(this, path, pos, vtable, vtableBytes, tableBytes);
+    if (vtableBytes < 4 || vtableBytes % 2 !== 0) this.fail(pathOf(parent, name, index), `vtable size ${vtableBytes} is invalid`);
+    if (!this.fits(vtable, vtableBytes)) this.span(pathOf(parent, name, index) + ' (vtable)', vtable, vtableBytes);
+    if (tableBytes < 4) this.fail(pathOf(parent, name, index), `table size ${tableBytes} is invalid`);
+    if (!this.fits(pos, tableBytes)) this.span(pathOf(parent, name, index), pos, tableBytes);
+    return new Table(this, parent, name, index, pos, vtable, vtableBytes, tableBytes);
   }
+}
+
+/** "root.subgraphs[0].tensors[3]": the path of field `name` of `parent`, element `index` (or -1). */
+function pathOf(parent: Table | null, name: string, index: number): string {
+  const field = parent ? `${parent.path}.${name}` : name;
+  return index >= 0 ? `${field}[${index}]` : field;
 }
 
 /** Element sizes of the scalar vectors the reader knows. */
@@ -70,12 +84,19 @@ const SCALAR_BYTES: Record<Scalar, number> = { u8: 1, i8: 1, bool: 1, i32: 4, u3
 export class Table {
   constructor(
     readonly fb: FlatBuffer,
-    readonly path: string,
+    private readonly parent: Table | null,
+    private readonly name: string,
+    private readonly index: number,
     readonly pos: number,
     private readonly vtable: number,
     private readonly vtableBytes: number,
     private readonly tableBytes: number,
   ) {}
+
+  /** Where the table is in the model, for errors: "root.subgraphs[0].tensors[3]". */
+  get path(): string {
+    return pathOf(this.parent, this.name, this.index);
+  }
 
   /** Position of field `index`'s inline data, or 0 if absent; checks it fits the table. */
   private field(index: number, size: number, name: string): number {
@@ -114,19 +135,19 @@ export class Table {
     const p = this.field(index, 4, name);
     if (!p) return 0;
     const target = p + this.fb.u32(p);
-    this.fb.span(`${this.path}.${name}`, target, 4);
+    if (!this.fb.fits(target, 4)) this.fb.span(`${this.path}.${name}`, target, 4);
     return target;
   }
 
   table(index: number, name: string): Table | null {
     const t = this.indirect(index, name);
-    return t ? this.fb.table(`${this.path}.${name}`, t) : null;
+    return t ? this.fb.table(t, this, name, -1) : null;
   }
 
   string(index: number, name: string): string {
     const v = this.vectorAt(index, name, 1);
     if (!v) return '';
-    this.fb.span(`${this.path}.${name}`, v.start, v.length + 1); // strings are NUL-terminated
+    if (!this.fb.fits(v.start, v.length + 1)) this.fb.span(`${this.path}.${name}`, v.start, v.length + 1); // strings are NUL-terminated
     return decodeUtf8(this.fb.bytes, v.start, v.length);
   }
 
@@ -139,7 +160,7 @@ export class Table {
     if (elementBytes > 1 && start % Math.min(elementBytes, 4) !== 0) {
       this.fb.fail(`${this.path}.${name}`, `vector at offset ${start} is not aligned to its ${elementBytes}-byte elements`);
     }
-    this.fb.span(`${this.path}.${name}`, start, length * elementBytes);
+    if (!this.fb.fits(start, length * elementBytes)) this.fb.span(`${this.path}.${name}`, start, length * elementBytes);
     return { start, length };
   }
 
@@ -177,7 +198,7 @@ export class Table {
     for (let i = 0; i < v.length; i++) {
       const p = v.start + 4 * i;
       const target = p + this.fb.u32(p);
-      out[i] = this.fb.table(`${this.path}.${name}[${i}]`, target);
+      out[i] = this.fb.table(target, this, name, i);
     }
     return out;
   }
@@ -185,8 +206,12 @@ export class Table {
 
 /** UTF-8 to string without TextDecoder (XS has none); invalid sequences become U+FFFD. */
 function decodeUtf8(bytes: Uint8Array, start: number, length: number): string {
-  let s = '';
   const end = start + length;
+  // ASCII (every name in the models seen): one call, not one string per character.
+  let ascii = true;
+  for (let i = start; i < end; i++) if (bytes[i] >= 0x80) { ascii = false; break; }
+  if (ascii && length <= 4096) return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
+  let s = '';
   for (let i = start; i < end;) {
     const b = bytes[i++];
     let cp = 0xfffd, extra = 0;

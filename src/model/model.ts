@@ -109,33 +109,79 @@ export const CIRCLE_IDENTIFIER = 'CIR0';
 
 export function loadModel(bytes: Uint8Array, name = 'model'): Model {
   if (!(bytes instanceof Uint8Array)) throw new XsmlError(`${name}: model bytes must be a Uint8Array`, 'BAD_ARGUMENT');
+  const { fb, root, format, opcodes, buffers, subgraphs } = openModel(bytes, name);
+  const version = root.u32(0, 'version');
+  if (subgraphs.length === 0) fb.fail('subgraphs', 'the model has no subgraph', 'INVALID_MODEL');
+  // Every subgraph is verified; only the main one is run.
+  let main: Graph | null = null;
+  for (let s = 0; s < subgraphs.length; s++) {
+    const g = readSubgraph(fb, subgraphs[s], s, opcodes, buffers);
+    verifyGraph(name, s, g);
+    if (s === 0) main = g;
+  }
+  return new LoadedModel(name, format, bytes, version, root.string(3, 'description'), subgraphs.length, main!);
+}
+
+/** The flatbuffer's root and the tables every subgraph refers to. */
+function openModel(bytes: Uint8Array, name: string) {
   const fb = new FlatBuffer(bytes, name);
   const id = fb.identifier();
   if (id !== TFLITE_IDENTIFIER && id !== CIRCLE_IDENTIFIER) {
     const shown = bytes.length < 8 ? `a ${bytes.length}-byte file` : `file identifier ${JSON.stringify(id)}`;
     throw new XsmlError(`${name}: not a TFLite ("TFL3") or Circle ("CIR0") model: ${shown}`, 'MALFORMED_MODEL');
   }
-  const format = id === TFLITE_IDENTIFIER ? 'tflite' : 'circle';
+  const format: 'tflite' | 'circle' = id === TFLITE_IDENTIFIER ? 'tflite' : 'circle';
   const root = fb.root();
-  const version = root.u32(0, 'version');
-
   const opcodes = root.tables(1, 'operator_codes').map((t) => readOperatorCode(t, format));
   const buffers = root.tables(4, 'buffers').map((t) => readBuffer(fb, t));
   const subgraphs = root.tables(2, 'subgraphs');
-  if (subgraphs.length === 0) fb.fail('subgraphs', 'the model has no subgraph', 'INVALID_MODEL');
-  // Every subgraph is verified; only the main one is run.
-  let main: ReturnType<typeof readSubgraph> | null = null;
-  for (let s = 0; s < subgraphs.length; s++) {
-    const g = readSubgraph(fb, subgraphs[s], s, opcodes, buffers);
-    verifyGraph(name, s, g);
-    if (s === 0) main = g;
+  return { fb, root, format, opcodes, buffers, subgraphs };
+}
+
+/**
+ * A loaded model. Its tensors and operators are read from the bytes when first asked for and kept
+ * until releaseGraph(): the Interpreter lets them go once it has planned the model, so that what
+ * stays in the heap per model is the plan, not the metadata only planning needs (on XS every
+ * tensor's object, name, shape and quantization cost hundreds of bytes). Asked for again, they
+ * are read again from the bytes, already verified, with the same values.
+ */
+class LoadedModel implements Model {
+  private graph: Graph | null;
+
+  constructor(
+    readonly name: string,
+    readonly format: 'tflite' | 'circle',
+    readonly bytes: Uint8Array,
+    readonly version: number,
+    readonly description: string,
+    readonly subgraphCount: number,
+    graph: Graph,
+  ) {
+    this.graph = graph;
+    this.inputs = graph.inputs;
+    this.outputs = graph.outputs;
   }
-  return {
-    name, format, bytes, version,
-    description: root.string(3, 'description'),
-    subgraphCount: subgraphs.length,
-    ...main!,
-  };
+
+  readonly inputs: number[];
+  readonly outputs: number[];
+
+  get tensors(): Tensor[] { return (this.graph ??= this.read()).tensors; }
+  get operators(): Operator[] { return (this.graph ??= this.read()).operators; }
+
+  releaseGraph(): void { this.graph = null; }
+
+  private read(): Graph {
+    const { fb, opcodes, buffers, subgraphs } = openModel(this.bytes, this.name);
+    return readSubgraph(fb, subgraphs[0], 0, opcodes, buffers);
+  }
+}
+
+/**
+ * Lets a loaded model's tensor and operator objects go (they are read again from the bytes if
+ * asked for); a no-op for any other Model.
+ */
+export function releaseGraph(model: Model): void {
+  if (model instanceof LoadedModel) model.releaseGraph();
 }
 
 function readOperatorCode(t: Table, format: 'tflite' | 'circle'): OperatorCode {
@@ -166,20 +212,24 @@ function readBuffer(fb: FlatBuffer, t: Table): BufferSpan {
   return { start: 0, length: 0 };
 }
 
-function checkIndex(fb: FlatBuffer, path: string, index: number, count: number, optional: boolean): void {
-  if (optional && index === -1) return;
-  if (!Number.isInteger(index) || index < 0 || index >= count) {
-    fb.fail(path, `tensor index ${index} is out of range (the subgraph has ${count} tensors)`, 'INVALID_MODEL');
+/** Checks every index of a vector field `field` of `table`; the error's path is only built on failure. */
+function checkIndices(fb: FlatBuffer, table: Table, field: string, indices: number[], count: number, optional: boolean): void {
+  for (let i = 0; i < indices.length; i++) {
+    const index = indices[i];
+    if (optional && index === -1) continue;
+    if (!Number.isInteger(index) || index < 0 || index >= count) {
+      fb.fail(`${table.path}.${field}[${i}]`, `tensor index ${index} is out of range (the subgraph has ${count} tensors)`, 'INVALID_MODEL');
+    }
   }
 }
 
-function readSubgraph(fb: FlatBuffer, g: Table, s: number, opcodes: OperatorCode[], buffers: BufferSpan[]) {
+function readSubgraph(fb: FlatBuffer, g: Table, s: number, opcodes: OperatorCode[], buffers: BufferSpan[]): Graph {
   const tensors = g.tables(0, 'tensors').map((t, i) => readTensor(fb, t, i, buffers));
   const n = tensors.length;
   const inputs = g.numbers(1, 'inputs', 'i32') ?? [];
   const outputs = g.numbers(2, 'outputs', 'i32') ?? [];
-  inputs.forEach((x, i) => checkIndex(fb, `${g.path}.inputs[${i}]`, x, n, false));
-  outputs.forEach((x, i) => checkIndex(fb, `${g.path}.outputs[${i}]`, x, n, false));
+  checkIndices(fb, g, 'inputs', inputs, n, false);
+  checkIndices(fb, g, 'outputs', outputs, n, false);
   const operators = g.tables(3, 'operators').map((t, index): Operator => {
     const opcodeIndex = t.u32(0, 'opcode_index');
     if (opcodeIndex >= opcodes.length) {
@@ -187,8 +237,8 @@ function readSubgraph(fb: FlatBuffer, g: Table, s: number, opcodes: OperatorCode
     }
     const opInputs = t.numbers(1, 'inputs', 'i32') ?? [];
     const opOutputs = t.numbers(2, 'outputs', 'i32') ?? [];
-    opInputs.forEach((x, i) => checkIndex(fb, `${t.path}.inputs[${i}]`, x, n, true));
-    opOutputs.forEach((x, i) => checkIndex(fb, `${t.path}.outputs[${i}]`, x, n, false));
+    checkIndices(fb, t, 'inputs', opInputs, n, true);
+    checkIndices(fb, t, 'outputs', opOutputs, n, false);
     const optionsType = t.u8(3, 'builtin_options_type');
     const options = t.table(4, 'builtin_options');
     const custom = t.vectorAt(5, 'custom_options', 1);
@@ -199,7 +249,7 @@ function readSubgraph(fb: FlatBuffer, g: Table, s: number, opcodes: OperatorCode
   return { tensors, inputs, outputs, operators };
 }
 
-type Graph = ReturnType<typeof readSubgraph>;
+interface Graph { tensors: Tensor[]; inputs: number[]; outputs: number[]; operators: Operator[] }
 
 /**
  * The graph-level checks of one subgraph (its indices are already in range): tensor types, execution
@@ -268,14 +318,13 @@ function verifyGraph(model: string, s: number, g: Graph): void {
 }
 
 function readTensor(fb: FlatBuffer, t: Table, index: number, buffers: BufferSpan[]): Tensor {
-  const path = t.path;
   const name = t.string(3, 'name');
   const type = t.i8(1, 'type');
   const shape = t.numbers(0, 'shape', 'i32') ?? [];
   const what = () => `(${JSON.stringify(name)}, ${dtypeName(type)}[${shape.join(',')}])`;
-  const described = () => `${path} ${what()}`;
+  const described = () => `${t.path} ${what()}`;
   shape.forEach((d, i) => {
-    if (d < 0) fb.fail(`${path}.shape[${i}]`, `dimension ${d} is negative (dynamic shapes are not supported)`, 'INVALID_MODEL');
+    if (d < 0) fb.fail(`${t.path}.shape[${i}]`, `dimension ${d} is negative (dynamic shapes are not supported)`, 'INVALID_MODEL');
   });
   // Element count and byte size within 2^31 - 1, every partial product included (unless a dimension
   // is 0: the tensor is empty whatever the others are).
@@ -297,19 +346,19 @@ function readTensor(fb: FlatBuffer, t: Table, index: number, buffers: BufferSpan
 
   const bufferIndex = t.u32(2, 'buffer');
   if (bufferIndex >= buffers.length && bufferIndex !== 0) {
-    fb.fail(`${path}.buffer`, `buffer index ${bufferIndex} is out of range (the model has ${buffers.length} buffers)`, 'INVALID_MODEL');
+    fb.fail(`${t.path}.buffer`, `buffer index ${bufferIndex} is out of range (the model has ${buffers.length} buffers)`, 'INVALID_MODEL');
   }
   let data: Uint8Array | null = null;
   const span = buffers[bufferIndex];
   if (span && span.length > 0) {
     if (elementBytes > 0 && span.length !== bytes) {
-      fb.fail(`${path} (${JSON.stringify(name)})`,
+      fb.fail(`${t.path} (${JSON.stringify(name)})`,
         `constant data has ${span.length} bytes, expected ${bytes} for ${dtypeName(type)}[${shape.join(',')}]`, 'INVALID_MODEL');
     }
     const address = fb.bytes.byteOffset + span.start;
     if (elementBytes > 1 && address % Math.min(elementBytes, 4) !== 0) {
       // Misaligned in the file itself, or only because of where the caller's bytes start.
-      fb.fail(`${path} (${JSON.stringify(name)})`,
+      fb.fail(`${t.path} (${JSON.stringify(name)})`,
         `constant data at byte ${address} is not aligned to ${Math.min(elementBytes, 4)} bytes; pass the model in a buffer of its own`,
         span.start % Math.min(elementBytes, 4) !== 0 ? 'MALFORMED_MODEL' : 'BAD_ARGUMENT');
     }
@@ -319,28 +368,73 @@ function readTensor(fb: FlatBuffer, t: Table, index: number, buffers: BufferSpan
   let quant: Quantization | null = null;
   const q = t.table(4, 'quantization');
   if (q) {
-    const scale = q.numbers(2, 'scale', 'f32');
-    const zeroPoint = q.numbers(3, 'zero_point', 'i64');
-    let axis = q.i32(6, 'quantized_dimension');
-    if (scale && scale.length > 0) {
-      const zp = zeroPoint && zeroPoint.length > 0 ? zeroPoint : scale.map(() => 0);
-      if (zp.length !== scale.length) {
-        fb.fail(`${q.path}`, `${scale.length} scales but ${zp.length} zero points`, 'INVALID_MODEL');
+    const channels = perChannel(fb, q);
+    if (channels) {
+      const n = channels.scale.length;
+      let axis = q.i32(6, 'quantized_dimension');
+      if (shape.length === 1 && axis >= 1 && shape[0] === n) axis = 0; // as below
+      if (axis < 0 || axis >= shape.length || shape[axis] !== n) {
+        fb.fail(`${q.path}`, `${n} per-channel scales do not match dimension ${axis} of shape [${shape.join(',')}]`, 'INVALID_MODEL');
       }
-      scale.forEach((x, i) => {
-        if (!(x >= 0) || !Number.isFinite(x)) fb.fail(`${q.path}.scale[${i}] ${what()}`, `scale ${x}, expected a finite number >= 0`, 'INVALID_MODEL');
-      });
-      zp.forEach((z, i) => {
-        if (z < -0x80000000 || z > 0x7fffffff) fb.fail(`${q.path}.zero_point[${i}] ${what()}`, `zero point ${z} does not fit 32 bits`, 'INVALID_MODEL');
-      });
-      // Some converters leave the filter's axis on 1-D bias tensors (person_detect: axis 3 on
-      // shape [8]); TFLM accepts that, and so does xsml, reading it as axis 0.
-      if (scale.length > 1 && shape.length === 1 && axis >= 1 && shape[0] === scale.length) axis = 0;
-      if (scale.length > 1 && (axis < 0 || axis >= shape.length || shape[axis] !== scale.length)) {
-        fb.fail(`${q.path}`, `${scale.length} per-channel scales do not match dimension ${axis} of shape [${shape.join(',')}]`, 'INVALID_MODEL');
+      quant = { scale: channels.scale, zeroPoint: channels.zeroPoint, axis };
+    } else {
+      const scale = q.numbers(2, 'scale', 'f32');
+      const zeroPoint = q.numbers(3, 'zero_point', 'i64');
+      let axis = q.i32(6, 'quantized_dimension');
+      if (scale && scale.length > 0) {
+        const zp = zeroPoint && zeroPoint.length > 0 ? zeroPoint : scale.map(() => 0);
+        if (zp.length !== scale.length) {
+          fb.fail(`${q.path}`, `${scale.length} scales but ${zp.length} zero points`, 'INVALID_MODEL');
+        }
+        scale.forEach((x, i) => {
+          if (!(x >= 0) || !Number.isFinite(x)) fb.fail(`${q.path}.scale[${i}] ${what()}`, `scale ${x}, expected a finite number >= 0`, 'INVALID_MODEL');
+        });
+        zp.forEach((z, i) => {
+          if (z < -0x80000000 || z > 0x7fffffff) fb.fail(`${q.path}.zero_point[${i}] ${what()}`, `zero point ${z} does not fit 32 bits`, 'INVALID_MODEL');
+        });
+        // Some converters leave the filter's axis on 1-D bias tensors (person_detect: axis 3 on
+        // shape [8]); TFLM accepts that, and so does xsml, reading it as axis 0.
+        if (scale.length > 1 && shape.length === 1 && axis >= 1 && shape[0] === scale.length) axis = 0;
+        if (scale.length > 1 && (axis < 0 || axis >= shape.length || shape[axis] !== scale.length)) {
+          fb.fail(`${q.path}`, `${scale.length} per-channel scales do not match dimension ${axis} of shape [${shape.join(',')}]`, 'INVALID_MODEL');
+        }
+        quant = scale.length > 1 ? { scale: Float32Array.from(scale), zeroPoint: Int32Array.from(zp), axis } : { scale, zeroPoint: zp, axis };
       }
-      quant = scale.length > 1 ? { scale: Float32Array.from(scale), zeroPoint: Int32Array.from(zp), axis } : { scale, zeroPoint: zp, axis };
     }
   }
   return { index, name, type, shape, elements, bytes, data, quant, isVariable: t.bool(5, 'is_variable') };
+}
+
+/**
+ * Per-channel scales and zero points read in one pass over typed views of the model bytes (the
+ * scales a view, zero copy), for the common case: more than one scale, the vectors 4-byte aligned
+ * in memory, as many zero points as scales (or none: all 0), every scale finite and >= 0, every
+ * zero point an int32. Anything else gives null, and readTensor's element-by-element reading
+ * reports what is wrong. On XS that reading costs microseconds per element, and person_detect has
+ * thousands of channels: most of loadModel's time.
+ */
+function perChannel(fb: FlatBuffer, q: Table): { scale: Float32Array; zeroPoint: Int32Array } | null {
+  const sv = q.vectorAt(2, 'scale', 4);
+  if (!sv || sv.length < 2) return null;
+  const zv = q.vectorAt(3, 'zero_point', 8);
+  const n = sv.length;
+  if (zv && zv.length !== 0 && zv.length !== n) return null;
+  const { buffer, byteOffset } = fb.bytes;
+  if ((byteOffset + sv.start) % 4 !== 0 || (zv && (byteOffset + zv.start) % 4 !== 0)) return null;
+  const scale = new Float32Array(buffer, byteOffset + sv.start, n);
+  for (let i = 0; i < n; i++) {
+    const x = scale[i];
+    if (!(x >= 0 && x < Infinity)) return null;
+  }
+  const zeroPoint = new Int32Array(n);
+  if (zv && zv.length !== 0) {
+    // int64 little-endian: the low word, and a high word that only extends its sign.
+    const words = new Int32Array(buffer, byteOffset + zv.start, 2 * n);
+    for (let i = 0; i < n; i++) {
+      const lo = words[2 * i];
+      if (words[2 * i + 1] !== lo >> 31) return null;
+      zeroPoint[i] = lo;
+    }
+  }
+  return { scale, zeroPoint };
 }

@@ -19,7 +19,8 @@ import { liveBytes, stream } from './stream.js';
   const native = typeof xsmlNative !== 'undefined';
   const mhz = xsmlBoard.nominalHz / 1e6;
   const wholeArena = new Uint8Array(xsmlBoard.arena());
-  const baselineLiveBytes = liveBytes(); // the runtime and this app, before any model
+  const job = xsmlBoard.job(); // read first: its description of the runs is not any model's memory
+  const baselineLiveBytes = liveBytes(); // the runtime, this app and the job, before any model
 
   const bytesOf = (v: TensorView) => new Uint8Array(v.data.buffer, v.data.byteOffset, v.data.byteLength);
   const numberJson = (v: number) => (Number.isFinite(v) ? String(v) : 'null');
@@ -41,6 +42,7 @@ import { liveBytes, stream } from './stream.js';
     key: string;
     interp: Interpreter;
     instructions: number; // loadModel + Interpreter (check, plan, native prepare)
+    liveBytes: number; // the XS heap in use right after it, a full collection first: the model's share over baselineLiveBytes
   }
   let prepared: Prepared | null = null;
 
@@ -73,12 +75,14 @@ import { liveBytes, stream } from './stream.js';
       }
       throw e;
     }
-    prepared = { key, interp, instructions: xsmlBoard.instructions() - start };
+    const instructions = xsmlBoard.instructions() - start;
+    prepared = { key, interp, instructions, liveBytes: 0 };
+    prepared.liveBytes = liveBytes(); // before anything of the run itself (its inputs' copies, counts) is allocated
     return prepared;
   };
 
   const runOne = (run: XsmlBoardRun) => {
-    const { interp, instructions: prepareInstructions } = prepare(run);
+    const { interp, instructions: prepareInstructions, liveBytes: live } = prepare(run);
     const views = interp.inputs;
     if (run.inputs.length > views.length) {
       throw new xsml.XsmlError(`${run.name} has ${views.length} input${views.length > 1 ? 's' : ''}, got ${run.inputs.length}`, 'BAD_INPUT');
@@ -120,7 +124,6 @@ import { liveBytes, stream } from './stream.js';
       w('}');
     });
     const heap = xsmlBoard.heapStats();
-    const live = liveBytes(); // with this model's interpreter
     const pool = native ? (xsmlNative.heapStats() as { peakPlanPoolBytes?: number; planPoolSize?: number }) : {};
     w(`],"arenaBytes":${interp.plan.arenaBytes},"invoke":${JSON.stringify({ repeat: run.repeat, microseconds: instructions / mhz })}` +
       `,"instructions":${Math.round(instructions)}${profile ? `,"profile":${JSON.stringify(profile)}` : ''}` +
@@ -134,7 +137,6 @@ import { liveBytes, stream } from './stream.js';
       })}}\n`);
   };
 
-  const job = xsmlBoard.job();
   if (!job) {
     print(`xsml: error: no job at 0x${xsmlBoard.loadAddress.toString(16).padStart(8, '0')}: boot the runner with QEMU's -device loader,file=JOB,addr=0x${xsmlBoard.loadAddress.toString(16)} (xsml run --host ${xsmlBoard.name} writes JOB)`);
     exit(1);
