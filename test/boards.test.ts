@@ -83,3 +83,26 @@ describe('netduinoplus2 in QEMU', () => {
     expect(Number(/: (\d+) bytes$/.exec(ram ?? '')?.[1])).toBeLessThanOrEqual(192 * 1024);
   }, BUILD_TIMEOUT);
 });
+
+describe('netduinoplus2 in QEMU, the gesture demo', () => {
+  it('prints magic_wand\'s scores for the ring and slope recordings, as the Node host computes them, within 192 KB', async () => {
+    await make('netduinoplus2', 'QEMU=1', 'gesture');
+    const elf = join(ROOT, 'build/mps2/netduinoplus2-qemu/Os-flash/gesture.elf');
+    const r = await exec('sh', [join(ROOT, 'hosts/stm32/run-qemu.sh'), 'netduinoplus2-qemu', elf], { ...process.env, XSML_QEMU_TIMEOUT: '120' });
+    const log = r.stdout.split('\n');
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+
+    const file = 'magic_wand.tflite';
+    const interp = new Interpreter(loadModel(new Uint8Array(readFileSync(join(ROOT, 'models/tflm', file))), file));
+    const want = ['ring', 'slope'].map((g) => {
+      const b = readFileSync(join(ROOT, 'models/tflm/testdata', `magic_wand_${g}_128x3_f32.bin`));
+      (interp.inputs[0].data as Float32Array).set(new Float32Array(b.buffer, b.byteOffset, b.length / 4));
+      interp.invoke();
+      return `[${Array.from(interp.outputs[0].data, (v) => v.toFixed(5)).join(' ')}]`;
+    });
+    const got = log.filter((l) => /^(ring|slope) /.test(l)).map((l) => /\[[^\]]*\]/.exec(l)?.[0]);
+    expect(got).toEqual(want);
+    const ram = log.find((l) => l.startsWith('RAM: '));
+    expect(Number(/: (\d+) bytes$/.exec(ram ?? '')?.[1])).toBeLessThanOrEqual(192 * 1024);
+  }, BUILD_TIMEOUT);
+});
