@@ -219,7 +219,7 @@ $(BUILD)/settings: FORCE
 	@echo '$(SETTINGS)' | cmp -s - $@ 2>/dev/null || echo '$(SETTINGS)' > $@
 $(BUILD)/xsml-arena.ld: $(BUILD)/settings
 	$(Q)echo 'REGION_ALIAS("ARENA_RAM", $(ARENA_REGION_NAME));' > $@
-OWN_HEADERS := $(wildcard $(BOARD_SRC)/*.h $(MPS2)/xs/*.h) $(MPS2)/board/fault_report.h
+OWN_HEADERS := $(wildcard $(BOARD_SRC)/*.h $(MPS2)/xs/*.h) $(MPS2)/board/cortex_m.h
 $(BUILD)/board/%.o: $(BOARD_SRC)/%.S
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPU_FLAGS) $(BOARD_DEFINES) -c -o $@ $<

@@ -155,42 +155,8 @@ void mps2_exit(int status)
 		__asm__ volatile("wfi");
 }
 
-/* ---- faults ---- */
+/* ---- faults and the C stack ---- */
 
 #define FAULT_PUTS mps2_console_puts
 #define FAULT_EXIT mps2_exit
-#include "fault_report.h"
-
-/* Called by the fault handlers of startup.S with the stacked frame r0, r1, r2, r3, r12, lr, pc, xPSR. */
-void mps2_fault(const uint32_t *frame, uint32_t exc_return) __attribute__((noreturn, used));
-void mps2_fault(const uint32_t *frame, uint32_t exc_return)
-{
-	fault_report(frame, exc_return);
-}
-
-/* ---- C stack ---- */
-
-extern uint32_t __stack_limit[], __stack_top[]; /* linker script */
-#define STACK_PAINT 0xa5a5a5a5u
-
-/* Called by Reset_Handler before anything deep runs: paints the unused stack below this frame. */
-void mps2_stack_paint(void)
-{
-	uint32_t *p = __stack_limit;
-	uint32_t *end = (uint32_t *)__builtin_frame_address(0) - 64;
-	while (p < end)
-		*p++ = STACK_PAINT;
-}
-
-size_t mps2_stack_peak(void)
-{
-	const uint32_t *p = __stack_limit;
-	while ((p < __stack_top) && (*p == STACK_PAINT))
-		p++;
-	return (size_t)((const char *)__stack_top - (const char *)p);
-}
-
-size_t mps2_stack_size(void)
-{
-	return (size_t)((const char *)__stack_top - (const char *)__stack_limit);
-}
+#include "cortex_m.h"

@@ -20,8 +20,8 @@
 #define board_instructions_check mps2_instructions_check
 #define board_heap_size mps2_heap_size
 #define board_heap_used mps2_heap_used
-#define board_stack_size mps2_stack_size
-#define board_stack_peak mps2_stack_peak
+#define board_stack_size cortex_m_stack_size
+#define board_stack_peak cortex_m_stack_peak
 /* The boot banner's memory lines beyond main.c's: none (one SRAM region holds everything). */
 #define board_print_memory() ((void)0)
 

@@ -55,11 +55,10 @@ uint32_t mps2_instructions_check(uint32_t n);
 /* Ends the emulation with this exit status (semihosting SYS_EXIT_EXTENDED). Never returns. */
 void mps2_exit(int status) __attribute__((noreturn));
 
-/* The C stack (a linker-defined region below .data): its bounds, and its high-water mark found by
-   painting it at boot (mps2_stack_paint) and looking for the deepest overwritten word. */
-void mps2_stack_paint(void);
-size_t mps2_stack_peak(void);
-size_t mps2_stack_size(void);
+/* The C stack (a linker-defined region below .data): its size, and its high-water mark found by
+   painting it at boot and looking for the deepest overwritten word (cortex_m.h). */
+size_t cortex_m_stack_peak(void);
+size_t cortex_m_stack_size(void);
 
 /* Heap (newlib malloc's sbrk region, bounded by linker symbols): size and how much sbrk handed out. */
 size_t mps2_heap_size(void);

@@ -57,7 +57,7 @@ Reset_Handler:
 	bhs 4f
 	str r3, [r1], #4
 	b 3b
-4:	bl mps2_stack_paint
+4:	bl cortex_m_stack_paint
 	bl __libc_init_array
 	movs r0, #0
 	movs r1, #0
@@ -78,7 +78,7 @@ Reset_Handler:
 	mrsne r0, psp
 	mov r1, lr
 	movs r2, #\number
-	b mps2_fault
+	b cortex_m_fault
 	.size \name, . - \name
 	.endm
 

@@ -27,8 +27,11 @@ uint32_t board_instructions_check(uint32_t n);
 uint64_t stm32_clock_ns(void);
 size_t board_heap_size(void);
 size_t board_heap_used(void);
-size_t board_stack_size(void);
-size_t board_stack_peak(void);
+/* The C stack's size and high-water mark (hosts/mps2/board/cortex_m.h). */
+size_t cortex_m_stack_size(void);
+size_t cortex_m_stack_peak(void);
+#define board_stack_size cortex_m_stack_size
+#define board_stack_peak cortex_m_stack_peak
 /* The boot banner's lines on where the RAM goes, region by region (linker symbols). */
 void board_print_memory(void);
 /* Prints "xsml: exit STATUS" (the line QEMU's runner waits for), then ends the firmware: through

@@ -66,7 +66,7 @@ Reset_Handler:
 	b 3b
 4:	ldr r0, =stm32_init_status
 	str r4, [r0]
-	bl stm32_stack_paint
+	bl cortex_m_stack_paint
 	bl __libc_init_array
 	movs r0, #0
 	movs r1, #0
@@ -87,7 +87,7 @@ Reset_Handler:
 	mrsne r0, psp
 	mov r1, lr
 	movs r2, #\number
-	b stm32_fault
+	b cortex_m_fault
 	.size \name, . - \name
 	.endm
 

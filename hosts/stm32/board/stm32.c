@@ -187,43 +187,11 @@ void board_exit(int status)
 		__asm__ volatile("wfi");
 }
 
-/* ---- faults ---- */
+/* ---- faults and the C stack ---- */
 
 #define FAULT_PUTS board_console_puts
 #define FAULT_EXIT board_exit
-#include "../../mps2/board/fault_report.h"
-
-void stm32_fault(const uint32_t *frame, uint32_t exc_return) __attribute__((noreturn, used));
-void stm32_fault(const uint32_t *frame, uint32_t exc_return)
-{
-	fault_report(frame, exc_return);
-}
-
-/* ---- C stack ---- */
-
-extern uint32_t __stack_limit[], __stack_top[];
-#define STACK_PAINT 0xa5a5a5a5u
-
-void stm32_stack_paint(void)
-{
-	uint32_t *p = __stack_limit;
-	uint32_t *end = (uint32_t *)__builtin_frame_address(0) - 64;
-	while (p < end)
-		*p++ = STACK_PAINT;
-}
-
-size_t board_stack_peak(void)
-{
-	const uint32_t *p = __stack_limit;
-	while ((p < __stack_top) && (*p == STACK_PAINT))
-		p++;
-	return (size_t)((const char *)__stack_top - (const char *)p);
-}
-
-size_t board_stack_size(void)
-{
-	return (size_t)((const char *)__stack_top - (const char *)__stack_limit);
-}
+#include "../../mps2/board/cortex_m.h"
 
 /* ---- where the RAM goes (the boot banner) ---- */
 
