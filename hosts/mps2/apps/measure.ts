@@ -1,7 +1,7 @@
-// Instruction counts on the MPS2 boards, shared by the apps. QEMU runs with -icount shift=0, so
-// virtual time counts guest instructions; xsmlBoard.instructions() and xsmlBoard.elapsed(start)
-// read it to +-4 instructions (hosts/mps2/board/board.c), and span() takes off what an empty
-// measurement counts. An inference costs the same instructions every time it runs; a count of one
+// Instruction counts on the MPS2 boards, shared by the apps (span() by the STM32 boards' too, over
+// their cycle counter). QEMU runs with -icount shift=0, so virtual time counts guest instructions;
+// xsmlBoard.instructions() and xsmlBoard.elapsed(start) read it to +-4 instructions
+// (hosts/mps2/board/board.c), and span() takes off what an empty measurement counts. An inference costs the same instructions every time it runs; a count of one
 // is exact to +-8 (where the counter's ticks fall shifts with the console's output before it).
 import type { Interpreter } from '../../../src/index.js';
 

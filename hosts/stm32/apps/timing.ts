@@ -1,21 +1,10 @@
 // Cycle counts on the STM32 boards: xsmlBoard.instructions() and elapsed(start) read the core's
-// cycle counter (DWT CYCCNT; hosts/stm32/board/stm32.c), and span() takes off what an empty
-// measurement counts. Microseconds are cycles at the core clock (xsmlBoard.nominalHz).
-let zero = 0;
+// cycle counter (DWT CYCCNT; hosts/stm32/board/stm32.c), and span() (hosts/mps2/apps/measure.ts,
+// shared with the MPS2 boards) takes off what an empty measurement counts. Microseconds are cycles
+// at the core clock (xsmlBoard.nominalHz).
+import { span } from '../../mps2/apps/measure.js';
 
-/** Cycles from `start` (an xsmlBoard.instructions() value) to this call, of the code between. */
-export function span(start: number): number {
-  return xsmlBoard.elapsed(start) - zero;
-}
-
-{
-  let least = Infinity;
-  for (let i = 0; i < 8; i++) {
-    const t = xsmlBoard.instructions();
-    least = Math.min(least, span(t));
-  }
-  zero = least;
-}
+export { span };
 
 export const mhz = xsmlBoard.nominalHz / 1e6;
 
