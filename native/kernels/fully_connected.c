@@ -1,6 +1,7 @@
 /* FULLY_CONNECTED kernels (float32, int8) and their record decoders and checks. See fully_connected.h. */
 #include "fully_connected.h"
 
+#include "f32_dot.h"
 #include "fixed_point.h"
 #include "int8_dot.h"
 
@@ -21,36 +22,23 @@ enum {
 
 enum { R_INPUT = 0, R_FILTER = 1, R_BIAS = 2, R_OUTPUT = 3, R_COUNT = 4 };
 
-#if defined(__ARM_FP) && (__ARM_FP & 4) && defined(__thumb2__)
+#if defined(XSML_F32_VFP)
 /*
- * The single-precision FPU (Cortex-M4F/M7): VLDM loads eight floats in one instruction, every
- * product is a VMUL and every sum a VADD into the output's accumulator, in order from d = 0 (no
- * fused multiply-add): the same roundings as the plain loop. One asm block per group of rows: the
- * accumulators in s0-s7, a step's input in s16-s23 and a row's weights in s24-s31.
+ * float32 on the FPU (f32_dot.h): one asm block per group of 8, 4 or 1 rows, the accumulators in
+ * s0-s7, summed in order from d = 0.
  */
-#define FC_MUL8 \
-  "vmul.f32 s24, s24, s16\n\tvmul.f32 s25, s25, s17\n\tvmul.f32 s26, s26, s18\n\tvmul.f32 s27, s27, s19\n\t" \
-  "vmul.f32 s28, s28, s20\n\tvmul.f32 s29, s29, s21\n\tvmul.f32 s30, s30, s22\n\tvmul.f32 s31, s31, s23\n\t"
-#define FC_ADD8(a) \
-  "vadd.f32 " a ", " a ", s24\n\tvadd.f32 " a ", " a ", s25\n\tvadd.f32 " a ", " a ", s26\n\tvadd.f32 " a ", " a ", s27\n\t" \
-  "vadd.f32 " a ", " a ", s28\n\tvadd.f32 " a ", " a ", s29\n\tvadd.f32 " a ", " a ", s30\n\tvadd.f32 " a ", " a ", s31\n\t"
-/* Eight weights of row w times the input step in s16-s23, summed into a in order. */
-#define FC_ROW8(w, a) "vldmia %[" w "]!, {s24-s31}\n\t" FC_MUL8 FC_ADD8(a)
-/* One weight of row w times the input value in s16, added to a. */
-#define FC_ROW1(w, a) "vldmia %[" w "]!, {s24}\n\tvmul.f32 s24, s24, s16\n\tvadd.f32 " a ", " a ", s24\n\t"
 #define FC_ZERO(a) "vmov.f32 " a ", %[zero]\n\t"
 #define FC_BIAS(a, b) "vadd.f32 " a ", " a ", " b "\n\t"
-/* a = a < lo ? lo : a (MI: ordered less than, so NaN stays); a = a > hi ? hi : a (GT is false for NaN). */
-#define FC_LO(a) "vcmp.f32 " a ", %[lo]\n\tvmrs APSR_nzcv, fpscr\n\tit mi\n\tvmovmi.f32 " a ", %[lo]\n\t"
-#define FC_HI(a) "vcmp.f32 " a ", %[hi]\n\tvmrs APSR_nzcv, fpscr\n\tit gt\n\tvmovgt.f32 " a ", %[hi]\n\t"
-#define FC_CLOBBERS "cc", "memory", "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s16", "s17", "s18", "s19", "s20", "s21", \
-  "s22", "s23", "s24", "s25", "s26", "s27", "s28", "s29", "s30", "s31"
+#define FC_ROW8 XSML_F32_ROW8
+#define FC_ROW1 XSML_F32_ROW1
+#define FC_LO XSML_F32_LO
+#define FC_HI XSML_F32_HI
+#define FC_CLOBBERS XSML_F32_CLOBBERS
 
-/* Where a group writes: its outputs, its biases, and which of bias, lo and hi to apply. */
-enum { FC_F_BIAS = 1, FC_F_LO = 2, FC_F_HI = 4 };
+/* Where a group writes: its outputs, its biases, and which of bias, lo and hi to apply (XSML_F32_*). */
 typedef struct {
   float *out;
-  uintptr_t bias; /* read only with FC_F_BIAS */
+  uintptr_t bias; /* read only with XSML_F32_BIAS */
   int flags;
 } fc_f32_end;
 
@@ -140,8 +128,7 @@ __attribute__((noinline)) static void fc_f32_row1(const float *x, const float *w
 void xsml_fully_connected_f32(const xsml_fc_dims *dims, const float *input, const float *filter, const float *bias,
                               xsml_act_f32 act, float *output) {
   const int32_t batches = dims->batches, depth = dims->depth, out_c = dims->out_channels;
-  /* Bounds of -inf and +inf clamp nothing: skipped. */
-  fc_f32_end end = {output, (uintptr_t)bias, (bias ? FC_F_BIAS : 0) | (act.min >= -3.4028235e38f ? FC_F_LO : 0) | (act.max <= 3.4028235e38f ? FC_F_HI : 0)};
+  fc_f32_end end = {output, (uintptr_t)bias, (bias ? XSML_F32_BIAS : 0) | xsml_f32_bound_flags(act.min, act.max)};
   for (int32_t b = 0; b < batches; b++) {
     const float *row = input + (size_t)b * (size_t)depth, *w = filter;
     int32_t o = 0;
