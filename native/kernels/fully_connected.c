@@ -219,7 +219,7 @@ static void fc_s8_outputs(const xsml_fc_quant_s8 *q, uint32_t *acc, const int32_
     const int32_t mm = m[0];
     if (q->rounding == XSML_ROUNDING_SINGLE) {
       const int32_t k = -1 - shift[0];
-      if ((int64_t)(off < 0 ? -off : off) << k <= ((int64_t)1 << 29)) {
+      if ((off < 0 ? -(int64_t)off : (int64_t)off) << k <= ((int64_t)1 << 29)) {
         /* (h + 2^(k-1) + off * 2^k) >> k = ((h + 2^(k-1)) >> k) + off, and the sum stays within int32. */
         const int32_t r = (int32_t)((uint32_t)1 << (k - 1)) + (int32_t)((uint32_t)off << k);
 #if defined(__ARM_FEATURE_SAT)
@@ -235,10 +235,10 @@ static void fc_s8_outputs(const xsml_fc_quant_s8 *q, uint32_t *acc, const int32_
         }
         return;
       }
-    } else if (mm >= 0) {
+    } else if (mm >= 0 && off >= -256 && off <= 256) {
       const int32_t rs = -shift[0] - 2;
       for (int32_t i = 0; i < n; i++) {
-        int32_t v = xsml_mbqm_rs((int32_t)acc[i], mm, rs) + off; /* |v| <= 2^30 + 255 */
+        int32_t v = xsml_mbqm_rs((int32_t)acc[i], mm, rs) + off; /* |v| <= 2^30 + 256 */
         v = v < lo ? lo : v;
         out[i] = (int8_t)(v > hi ? hi : v);
       }
