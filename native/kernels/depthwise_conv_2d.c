@@ -1,6 +1,7 @@
 /* DEPTHWISE_CONV_2D kernels (float32, int8) and their record decoders and checks. See depthwise_conv_2d.h. */
 #include "depthwise_conv_2d.h"
 
+#include "f32_dot.h"
 #include "fixed_point.h"
 #include "int8_dot.h"
 
@@ -38,6 +39,17 @@ enum { R_INPUT = 0, R_FILTER = 1, R_BIAS = 2, R_OUTPUT = 3, R_COUNT = 4 };
 void xsml_depthwise_conv_2d_f32(const xsml_dwconv_dims *d, const float *input, const float *filter, const float *bias,
                                 xsml_act_f32 act, float *output) {
   const int32_t in_h = d->in_h, in_w = d->in_w, in_c = d->in_c, out_c = d->out_c, f_w = d->filter_w, mult = d->depth_multiplier;
+#if defined(XSML_F32_VFP)
+  /*
+   * Eight output channels at a time, each tap one VLDM of their weights: with a depth multiplier of 1
+   * their inputs are eight channels side by side, with a multiple of 8 one value.
+   */
+  static const float zeros[8];
+  const int32_t blocks = mult == 1 || mult % 8 == 0 ? out_c / 8 : 0;
+  xsml_f32_window win;
+  win.x_step = d->dilation_w * in_c * 4, win.w_step = out_c * 4;
+  win.flags = XSML_F32_BIAS | xsml_f32_bound_flags(act.min, act.max); /* + 0 without a bias, as the loop below */
+#endif
   float *out = output;
   for (int32_t b = 0; b < d->batches; b++) {
     const float *in_b = input + (size_t)b * (size_t)in_h * (size_t)in_w * (size_t)in_c;
@@ -50,7 +62,21 @@ void xsml_depthwise_conv_2d_f32(const xsml_dwconv_dims *d, const float *input, c
         int32_t kx_lo, kx_hi;
         xsml_window_taps(x0, d->dilation_w, f_w, in_w, &kx_lo, &kx_hi);
         /* Output channels o = c * mult + m come out in order. */
-        for (int32_t o = 0; o < out_c; o++) {
+        int32_t o = 0;
+#if defined(XSML_F32_VFP)
+        if (blocks > 0) {
+          const int32_t y = y0 + d->dilation_h * ky_lo, x = x0 + d->dilation_w * kx_lo, taps = kx_hi - kx_lo;
+          const float *in_px = in_b + ((size_t)y * (size_t)in_w + (size_t)x) * (size_t)in_c;
+          const float *f_px = filter + ((size_t)ky_lo * (size_t)f_w + (size_t)kx_lo) * (size_t)out_c;
+          win.taps = taps, win.rows = ky_hi - ky_lo;
+          win.x_row = (d->dilation_h * in_w - d->dilation_w * taps) * in_c * 4, win.w_row = (f_w - taps) * out_c * 4;
+          for (int32_t k = 0; k < blocks; k++, o += 8) {
+            win.bias = bias ? bias + o : zeros, win.out = out + o;
+            xsml_f32_window8(in_px + o / mult, f_px + o, mult == 1, &win, act.min, act.max);
+          }
+        }
+#endif
+        for (; o < out_c; o++) {
           const float *in_c0 = in_b + o / mult;
           float total = 0.0f;
           for (int32_t ky = ky_lo; ky < ky_hi; ky++) {
@@ -62,8 +88,9 @@ void xsml_depthwise_conv_2d_f32(const xsml_dwconv_dims *d, const float *input, c
             }
           }
           total = total + (bias ? bias[o] : 0.0f);
-          *out++ = total < act.min ? act.min : total > act.max ? act.max : total;
+          out[o] = total < act.min ? act.min : total > act.max ? act.max : total;
         }
+        out += out_c;
       }
     }
   }

@@ -36,7 +36,10 @@ typedef struct {
  * arrays 4-byte aligned; the output overlaps nothing else.
  */
 
-/* float32: each output's taps summed in order in float32 (as the TypeScript kernel), + bias, clamped. */
+/*
+ * float32: each output's taps summed in order in float32 (as the TypeScript kernel), + bias, clamped.
+ * On the FPU (f32_dot.h) eight output channels at a time for a depth multiplier of 1 or a multiple of 8.
+ */
 void xsml_depthwise_conv_2d_f32(const xsml_dwconv_dims *dims, const float *input, const float *filter, const float *bias,
                                 xsml_act_f32 act, float *output);
 

@@ -105,6 +105,17 @@ static inline int32_t xsml_mbqm_rs(int32_t x, int32_t multiplier, int32_t rs) {
 #endif
 }
 
+/* acc + the high word of a * b (SMMLA): floor((acc * 2^32 + a * b) / 2^32), with int32 wrap-around. */
+static inline int32_t xsml_smmla(int32_t a, int32_t b, int32_t acc) {
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+  int32_t r;
+  __asm__("smmla %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+  return r;
+#else
+  return (int32_t)((uint32_t)acc + (uint32_t)(int32_t)(((int64_t)a * b) >> 32));
+#endif
+}
+
 /* The plan's requantizer (Memory.requantize): rounding is XSML_ROUNDING_SINGLE or XSML_ROUNDING_DOUBLE. */
 static inline int32_t xsml_requantize(int rounding, int32_t x, int32_t multiplier, int shift) {
   return rounding == XSML_ROUNDING_SINGLE ? xsml_mbqm_single(x, multiplier, shift)

@@ -54,6 +54,42 @@ export function depthwiseConv2dCases(rng: Rng): OpCase[] {
       inputs: [randomInput(rng, input)],
     });
   }
+  // float32 on the native FPU path (native/kernels/depthwise_conv_2d.c): eight output channels at a
+  // time, one input value for the eight (multipliers of 8: magic_wand's layer) or eight side by side
+  // (multiplier 1), without a bias, with padding, dilation and channels left over after the eights.
+  const floats = [
+    { batches: 2, inH: 16, inW: 3, kH: 4, kW: 3, mult: 8, inC: 1, strideH: 1, strideW: 1, same: true, dilationH: 1, dilationW: 1, act: 1, bias: true },
+    { batches: 1, inH: 7, inW: 8, kH: 3, kW: 3, mult: 1, inC: 16, strideH: 2, strideW: 2, same: true, dilationH: 1, dilationW: 1, act: 3, bias: false },
+    { batches: 1, inH: 9, inW: 9, kH: 3, kW: 2, mult: 1, inC: 11, strideH: 1, strideW: 1, same: false, dilationH: 2, dilationW: 2, act: 0, bias: true },
+    { batches: 1, inH: 5, inW: 6, kH: 3, kW: 3, mult: 16, inC: 2, strideH: 1, strideW: 2, same: true, dilationH: 1, dilationW: 1, act: 2, bias: true },
+  ];
+  for (const c of floats) {
+    const outC = c.mult * c.inC;
+    const inShape = [c.batches, c.inH, c.inW, c.inC];
+    const fShape = [1, c.kH, c.kW, outC];
+    const outShape = [c.batches, outSize(c.same, c.inH, c.kH, c.strideH, c.dilationH), outSize(c.same, c.inW, c.kW, c.strideW, c.dilationW), outC];
+    const input = activation(F32, inShape);
+    const filter = constant(F32, fShape, rng.floats(c.kH * c.kW * outC, -1, 1));
+    const output = activation(F32, outShape);
+    const tensors = c.bias ? [input, filter, constant(F32, [outC], rng.floats(outC, -1, 1)), output] : [input, filter, output];
+    const out = tensors.length - 1;
+    cases.push({
+      name: `f32 in[${inShape}] filter[${fShape}] multiplier${c.mult}${c.bias ? ' bias' : ''} ${c.same ? 'SAME' : 'VALID'} stride ${c.strideH}x${c.strideW} dilation ${c.dilationH}x${c.dilationW} act${c.act}`,
+      spec: {
+        tensors,
+        inputs: [0],
+        outputs: [out],
+        ops: [{
+          code: 4, version: c.dilationH !== 1 || c.dilationW !== 1 ? 2 : 1,
+          inputs: c.bias ? [0, 1, 2] : [0, 1], outputs: [out],
+          optionsType: 2,
+          options: [[0, 'i8', c.same ? 0 : 1], [1, 'i32', c.strideW], [2, 'i32', c.strideH], [3, 'i32', c.mult],
+            [4, 'i8', c.act], [5, 'i32', c.dilationW], [6, 'i32', c.dilationH]],
+        }],
+      },
+      inputs: [randomInput(rng, input)],
+    });
+  }
   // One input channel and a multiplier of 4 or 8 (micro_speech's layer): the C kernel's widened-filter path,
   // (filter widths a multiple of 4), with padding, strides, dilation and batches.
   const oneChannel = [
