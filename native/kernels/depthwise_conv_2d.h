@@ -3,7 +3,8 @@
  *   input[b, y*sh - ph + ky*dh, x*sw - pw + kx*dw, c] * filter[0, ky, kx, c*M + m] + bias[c*M + m]),
  * M the depth multiplier. NHWC input and output, 1HWO filter; taps in the padding are skipped.
  * The C twin of src/ops/depthwise-conv-2d.ts (its P_* constants are the record's param layout):
- *   tensor refs: 0 input, 1 filter, 2 bias (or XSML_NO_TENSOR), 3 output
+ *   tensor refs: 0 input, 1 filter, 2 bias (or XSML_NO_TENSOR), 3 output; S8: 4 arena scratch
+ *   (xsml_depthwise_conv_2d_s8_scratch_bytes)
  *   params 0..15: the geometry below, in xsml_dwconv_dims order; 16, 17: act_min, act_max
  *   (float32 bits for F32, int32 for S8); S8: 18 input_offset, 19 output_offset,
  *   20.. out_c multipliers then out_c shifts, then a layout word: 0, or 1 when the input has one
@@ -46,9 +47,18 @@ void xsml_depthwise_conv_2d_f32(const xsml_dwconv_dims *dims, const float *input
 /*
  * int8 with int32 bias: acc = sum filter * (input + input_offset) (+ bias), int32 wrap-around;
  * double-rounding requantization per output channel, + output_offset, clamped.
- * Preconditions: |input_offset| <= 255; |output_offset| <= 128; act within [-128, 127]; quant->shift[o] >= -31.
+ * Preconditions: |input_offset| <= 255; |output_offset| <= 128; act within [-128, 127]; quant->shift[o] >= -31;
+ * `scratch` 4-byte aligned, xsml_depthwise_conv_2d_s8_scratch_bytes(dims) bytes.
+ * A 3x3 filter with dilation 1 and one of
+ *   depth multiplier 1, channels a multiple of 4 (MobileNet's layers), or
+ *   a depth multiplier that is a multiple of 4 (a first layer on one input channel)
+ * is banded: every output pixel goes the same way, and with depth multiplier 1 the output may start
+ * where the input does when xsml_depthwise_conv_2d_s8_in_place(dims) says so (src/ops/depthwise-conv-2d.ts).
  */
 void xsml_depthwise_conv_2d_s8(const xsml_dwconv_dims *dims, const xsml_conv_quant_s8 *quant, const int8_t *input,
-                               const int8_t *filter, const int32_t *bias, int8_t *output);
+                               const int8_t *filter, const int32_t *bias, int8_t *output, void *scratch);
+
+/* Scratch bytes of the int8 kernel: for the banded shapes a ring of 3 input rows, else 0. */
+uint64_t xsml_depthwise_conv_2d_s8_scratch_bytes(const xsml_dwconv_dims *dims);
 
 #endif
