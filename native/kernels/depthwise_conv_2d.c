@@ -384,8 +384,24 @@ static inline __attribute__((always_inline)) int8_t dw_requant(uint32_t acc, con
   return (int8_t)xsml_ssat8(xsml_smmlar(x, c->m, c->kc - (int32_t)((uint32_t)x >> 31)) >> c->r);
 }
 
-/* The ring's row for input row y (>= -pad_h). */
-static inline int32_t band_slot(int32_t y, int32_t pad_h) { return (int32_t)((uint32_t)(y + pad_h) % DW_BAND_ROWS); }
+/* The ring: rows[i] holds input row y0 + i of the output row being computed. */
+typedef struct {
+  uint8_t *rows[DW_BAND_ROWS];
+} dw_ring;
+
+/* Moves the ring on by `stride` rows (the next output row); returns how many of its last rows need filling. */
+static inline int32_t dw_ring_advance(dw_ring *r, int32_t stride) {
+  uint8_t *t0 = r->rows[0], *t1 = r->rows[1], *t2 = r->rows[2];
+  if (stride == 1) {
+    r->rows[0] = t1, r->rows[1] = t2, r->rows[2] = t0;
+    return 1;
+  }
+  if (stride == 2) {
+    r->rows[0] = t2, r->rows[1] = t0, r->rows[2] = t1;
+    return 2;
+  }
+  return 3;
+}
 
 /*
  * band4: a band column holds 4 int16 lanes, input + input_offset of channels 0, 2 then 1, 3 of the
@@ -404,28 +420,35 @@ typedef struct {
 } dw4_frame;
 
 /* Input row `in` (channels of the group, in_c apart), or NULL for a row of padding, into band row `dst`. */
-static void dw4_fill(int16_t *dst, const int8_t *in, int32_t in_w, int32_t in_c, int32_t pad_w, int32_t cols, int32_t in_off) {
-  if (!in) {
-    memset(dst, 0, (size_t)cols * 8u);
-    return;
-  }
-  const int32_t lo = pad_w < cols ? pad_w : cols, hi = (int64_t)pad_w + in_w < cols ? pad_w + in_w : cols;
-  memset(dst, 0, (size_t)lo * 8u);
-  int16_t *p = dst + 4 * lo;
-  const int8_t *s = in + (size_t)(lo - pad_w) * (size_t)in_c;
-#if defined(__ARM_FEATURE_DSP)
-  const int32_t off2 = xsml_lanes_s16x2(in_off);
-  for (int32_t n = hi - lo; n > 0; n--, s += in_c, p += 4) {
-    const int32_t w = xsml_load_s8x4(s), e = __sxtab16(off2, w), o = xsml_sxtab16_odd(off2, w);
-    memcpy(p, &e, 4);
-    memcpy(p + 2, &o, 4);
-  }
+static void dw4_fill(uint8_t *dst, const int8_t *in, int32_t in_w, int32_t in_c, int32_t pad_w, int32_t cols, int32_t in_off) {
+  int16_t *p = (int16_t *)(void *)dst, *end = p + 4 * cols;
+  if (in) {
+    const int32_t lo = pad_w < cols ? pad_w : cols, hi = (int64_t)pad_w + in_w < cols ? pad_w + in_w : cols;
+    for (int16_t *pad_end = p + 4 * lo; p < pad_end; p += 4) p[0] = p[1] = p[2] = p[3] = 0;
+    const int8_t *s = in + (size_t)(lo - pad_w) * (size_t)in_c;
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+    int32_t n = hi - lo, w, e;
+    if (n > 0) {
+      __asm__ volatile(
+          "1:\n\t"
+          "ldr %[w], [%[s]]\n\t"
+          "add %[s], %[s], %[c]\n\t"
+          "sxtab16 %[e], %[off2], %[w]\n\t"
+          "sxtab16 %[w], %[off2], %[w], ror #8\n\t"
+          "strd %[e], %[w], [%[p]], #8\n\t"
+          "subs %[n], %[n], #1\n\t"
+          "bne 1b\n\t"
+          : [s] "+r"(s), [p] "+r"(p), [n] "+r"(n), [w] "=&r"(w), [e] "=&r"(e)
+          : [c] "r"(in_c), [off2] "r"(xsml_lanes_s16x2(in_off))
+          : "cc", "memory");
+    }
 #else
-  for (int32_t n = hi - lo; n > 0; n--, s += in_c, p += 4) {
-    p[0] = (int16_t)(s[0] + in_off), p[1] = (int16_t)(s[2] + in_off), p[2] = (int16_t)(s[1] + in_off), p[3] = (int16_t)(s[3] + in_off);
-  }
+    for (int32_t n = hi - lo; n > 0; n--, s += in_c, p += 4) {
+      p[0] = (int16_t)(s[0] + in_off), p[1] = (int16_t)(s[2] + in_off), p[2] = (int16_t)(s[1] + in_off), p[3] = (int16_t)(s[3] + in_off);
+    }
 #endif
-  memset(p, 0, (size_t)(cols - (hi > lo ? hi : lo)) * 8u);
+  }
+  for (; p < end; p += 4) p[0] = p[1] = p[2] = p[3] = 0;
 }
 
 /* Four accumulators of each of two pixels. */
@@ -645,7 +668,7 @@ static void dw4_row(const uint8_t *ip, dw4_frame *fr, const dw_req *k, int32_t n
 }
 
 static void dw_band4_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *q, const int8_t *input, const int8_t *filter,
-                        const int32_t *bias, int8_t *output, int16_t *band) {
+                        const int32_t *bias, int8_t *output, uint8_t *band) {
   const int32_t c = d->in_c, in_h = d->in_h, in_w = d->in_w, out_w = d->out_w, sh = d->stride_h, sw = d->stride_w;
   const int32_t cols = (int32_t)band_cols(d), row_bytes = cols * 8;
   const dw_req k = dw_req_of(q, bias, c);
@@ -665,18 +688,17 @@ static void dw_band4_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *q, 
         fr.bias[j] = fr.bias[j + 4] = bias ? (uint32_t)bias[g0 + j] * (uint32_t)scale : 0u;
         fr.q[j] = dw_q_of(q, &k, g0 + j);
       }
-      int32_t filled = -d->pad_h; /* rows above this one are in the ring or no longer needed */
+      dw_ring ring = {{band, band + row_bytes, band + 2 * row_bytes}};
       for (int32_t oy = 0; oy < d->out_h; oy++) {
         const int32_t y0 = oy * sh - d->pad_h;
-        for (int32_t y = filled > y0 ? filled : y0; y < y0 + 3; y++) {
+        for (int32_t i = oy == 0 ? 0 : DW_BAND_ROWS - dw_ring_advance(&ring, sh); i < DW_BAND_ROWS; i++) {
+          const int32_t y = y0 + i;
           const int8_t *in = y >= 0 && y < in_h ? in_b + (size_t)y * (size_t)in_w * (size_t)c + (size_t)g0 : NULL;
-          dw4_fill(band + (size_t)band_slot(y, d->pad_h) * (size_t)cols * 4u, in, in_w, c, d->pad_w, cols, q->input_offset);
+          dw4_fill(ring.rows[i], in, in_w, c, d->pad_w, cols, q->input_offset);
         }
-        filled = y0 + 3;
-        const int32_t r0 = band_slot(y0, d->pad_h) * row_bytes, r1 = band_slot(y0 + 1, d->pad_h) * row_bytes,
-                      r2 = band_slot(y0 + 2, d->pad_h) * row_bytes;
-        fr.step[0] = r1 - r0, fr.step[1] = r2 - r1, fr.step[2] = r0 - r2 + 16 * sw;
-        dw4_row((const uint8_t *)band + r0, &fr, &k, out_w, sw, out_b + (size_t)oy * (size_t)out_w * (size_t)c + (size_t)g0);
+        fr.step[0] = (int32_t)(ring.rows[1] - ring.rows[0]), fr.step[1] = (int32_t)(ring.rows[2] - ring.rows[1]);
+        fr.step[2] = (int32_t)(ring.rows[0] - ring.rows[2]) + 16 * sw;
+        dw4_row(ring.rows[0], &fr, &k, out_w, sw, out_b + (size_t)oy * (size_t)out_w * (size_t)c + (size_t)g0);
       }
     }
   }
@@ -804,7 +826,7 @@ static void __attribute__((noinline)) dw1_row_fast(const uint8_t *ip, const dw1_
 #endif
 
 static void dw_band1_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *q, const int8_t *input, const int8_t *filter,
-                        const int32_t *bias, int8_t *output, int8_t *band) {
+                        const int32_t *bias, int8_t *output, uint8_t *band) {
   const int32_t in_c = d->in_c, out_c = d->out_c, mult = d->depth_multiplier, in_h = d->in_h, in_w = d->in_w, out_w = d->out_w;
   const int32_t cols = (int32_t)band_cols(d), row_bytes = (cols + 4) & ~3;
   const int8_t pad = (int8_t)-q->input_offset;
@@ -828,18 +850,17 @@ static void dw_band1_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *q, 
         fr.bias[j] = bias ? (uint32_t)bias[o0 + j] * (uint32_t)scale : 0u;
         fr.q[j] = dw_q_of(q, &k, o0 + j);
       }
-      int32_t filled = -d->pad_h;
+      dw_ring ring = {{band, band + row_bytes, band + 2 * row_bytes}};
       for (int32_t oy = 0; oy < d->out_h; oy++) {
         const int32_t y0 = oy * d->stride_h - d->pad_h;
-        for (int32_t y = filled > y0 ? filled : y0; y < y0 + 3; y++) {
+        for (int32_t i = oy == 0 ? 0 : DW_BAND_ROWS - dw_ring_advance(&ring, d->stride_h); i < DW_BAND_ROWS; i++) {
+          const int32_t y = y0 + i;
           const int8_t *in = y >= 0 && y < in_h ? in_b + (size_t)y * (size_t)in_w * (size_t)in_c + (size_t)c : NULL;
-          dw1_fill(band + (size_t)band_slot(y, d->pad_h) * (size_t)row_bytes, in, in_w, in_c, d->pad_w, row_bytes, pad);
+          dw1_fill((int8_t *)ring.rows[i], in, in_w, in_c, d->pad_w, row_bytes, pad);
         }
-        filled = y0 + 3;
-        const int32_t r0 = band_slot(y0, d->pad_h) * row_bytes, r1 = band_slot(y0 + 1, d->pad_h) * row_bytes,
-                      r2 = band_slot(y0 + 2, d->pad_h) * row_bytes;
-        fr.step[0] = r1 - r0, fr.step[1] = r2 - r1, fr.step[2] = r0 - r2 + d->stride_w;
-        const uint8_t *ip = (const uint8_t *)band + r0;
+        fr.step[0] = (int32_t)(ring.rows[1] - ring.rows[0]), fr.step[1] = (int32_t)(ring.rows[2] - ring.rows[1]);
+        fr.step[2] = (int32_t)(ring.rows[0] - ring.rows[2]) + d->stride_w;
+        const uint8_t *ip = ring.rows[0];
         int8_t *out = out_b + (size_t)oy * (size_t)out_w * (size_t)out_c + (size_t)o0;
         if (!k.fast || k.clamp) {
           dw1_row_any(ip, &fr, &k, out_w, out);
@@ -859,11 +880,11 @@ static void dw_band1_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *q, 
 void xsml_depthwise_conv_2d_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *quant, const int8_t *input,
                                const int8_t *filter, const int32_t *bias, int8_t *output, void *scratch) {
   if (dw_band4(d)) {
-    dw_band4_s8(d, quant, input, filter, bias, output, (int16_t *)scratch);
+    dw_band4_s8(d, quant, input, filter, bias, output, (uint8_t *)scratch);
     return;
   }
   if (dw_band1(d) && dw_band1_padding(quant)) {
-    dw_band1_s8(d, quant, input, filter, bias, output, (int8_t *)scratch);
+    dw_band1_s8(d, quant, input, filter, bias, output, (uint8_t *)scratch);
     return;
   }
   const int32_t in_h = d->in_h, in_w = d->in_w, in_c = d->in_c, out_c = d->out_c, f_w = d->filter_w, mult = d->depth_multiplier;
