@@ -404,6 +404,28 @@ static inline int32_t dw_ring_advance(dw_ring *r, int32_t stride) {
 }
 
 /*
+ * What the row loops of a group need, the same for every row: the input and output at the group's first
+ * channel, and where a band row's columns come from: `left` columns of padding, `mid` input columns
+ * from input column 0, `right` columns of padding.
+ */
+typedef struct {
+  const int8_t *in;
+  int8_t *out;
+  int32_t in_h, in_row, in_c; /* in_row: bytes from one input row to the next */
+  int32_t out_h, out_w, out_row, stride_h, stride_w, pad_h;
+  int32_t left, mid, right, row_bytes; /* row_bytes: of a band row */
+  int32_t in_off;
+} dw_rows;
+
+static dw_rows dw_rows_of(const xsml_dwconv_dims *d, int32_t cols, int32_t row_bytes, int32_t in_off) {
+  const int32_t left = d->pad_w < cols ? d->pad_w : cols, end = (int64_t)d->pad_w + d->in_w < cols ? d->pad_w + d->in_w : cols;
+  const int32_t mid = end > left ? end - left : 0;
+  const dw_rows r = {NULL, NULL, d->in_h, d->in_w * d->in_c, d->in_c, d->out_h, d->out_w, d->out_w * d->out_c, d->stride_h, d->stride_w,
+                     d->pad_h, left, mid, cols - left - mid, row_bytes, in_off};
+  return r;
+}
+
+/*
  * band4: a band column holds 4 int16 lanes, input + input_offset of channels 0, 2 then 1, 3 of the
  * group (what __sxtab16 makes of a word and of the word rotated by 8), 0 in the padding. The frame holds
  * what one output row of a group needs; the assembly reads it at the offsets noted.
@@ -419,15 +441,15 @@ typedef struct {
   const uint8_t *ip; /* 188: the band at the next pair, kept while the outputs are stored */
 } dw4_frame;
 
-/* Input row `in` (channels of the group, in_c apart), or NULL for a row of padding, into band row `dst`. */
-static void dw4_fill(uint8_t *dst, const int8_t *in, int32_t in_w, int32_t in_c, int32_t pad_w, int32_t cols, int32_t in_off) {
-  int16_t *p = (int16_t *)(void *)dst, *end = p + 4 * cols;
+/* Input row `in` (at the group's first channel), or NULL for a row of padding, into band row `dst`. */
+static void dw4_fill(uint8_t *dst, const int8_t *in, const dw_rows *r) {
+  int16_t *p = (int16_t *)(void *)dst;
+  int32_t zeros = r->left + r->mid + r->right;
   if (in) {
-    const int32_t lo = pad_w < cols ? pad_w : cols, hi = (int64_t)pad_w + in_w < cols ? pad_w + in_w : cols;
-    for (int16_t *pad_end = p + 4 * lo; p < pad_end; p += 4) p[0] = p[1] = p[2] = p[3] = 0;
-    const int8_t *s = in + (size_t)(lo - pad_w) * (size_t)in_c;
+    for (int16_t *end = p + 4 * r->left; p < end; p += 4) p[0] = p[1] = p[2] = p[3] = 0;
+    const int8_t *s = in;
 #if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
-    int32_t n = hi - lo, w, e;
+    int32_t n = r->mid, w, e;
     if (n > 0) {
       __asm__ volatile(
           "1:\n\t"
@@ -439,16 +461,18 @@ static void dw4_fill(uint8_t *dst, const int8_t *in, int32_t in_w, int32_t in_c,
           "subs %[n], %[n], #1\n\t"
           "bne 1b\n\t"
           : [s] "+r"(s), [p] "+r"(p), [n] "+r"(n), [w] "=&r"(w), [e] "=&r"(e)
-          : [c] "r"(in_c), [off2] "r"(xsml_lanes_s16x2(in_off))
+          : [c] "r"(r->in_c), [off2] "r"(xsml_lanes_s16x2(r->in_off))
           : "cc", "memory");
     }
 #else
-    for (int32_t n = hi - lo; n > 0; n--, s += in_c, p += 4) {
+    const int32_t in_off = r->in_off;
+    for (int32_t n = r->mid; n > 0; n--, s += r->in_c, p += 4) {
       p[0] = (int16_t)(s[0] + in_off), p[1] = (int16_t)(s[2] + in_off), p[2] = (int16_t)(s[1] + in_off), p[3] = (int16_t)(s[3] + in_off);
     }
 #endif
+    zeros = r->right;
   }
-  for (; p < end; p += 4) p[0] = p[1] = p[2] = p[3] = 0;
+  for (int16_t *end = p + 4 * zeros; p < end; p += 4) p[0] = p[1] = p[2] = p[3] = 0;
 }
 
 /* Four accumulators of each of two pixels. */
@@ -667,17 +691,32 @@ static void dw4_row(const uint8_t *ip, dw4_frame *fr, const dw_req *k, int32_t n
 #endif
 }
 
+/* Every output row of one group (r->in, r->out at its first channel), through the ring in `band`. */
+static void __attribute__((noinline)) dw4_group(const dw_rows *r, dw4_frame *fr, const dw_req *k, uint8_t *band) {
+  dw_ring ring = {{band, band + r->row_bytes, band + 2 * r->row_bytes}};
+  int8_t *out = r->out;
+  for (int32_t oy = 0, y0 = -r->pad_h; oy < r->out_h; oy++, y0 += r->stride_h, out += r->out_row) {
+    for (int32_t i = oy == 0 ? 0 : DW_BAND_ROWS - dw_ring_advance(&ring, r->stride_h); i < DW_BAND_ROWS; i++) {
+      const int32_t y = y0 + i;
+      dw4_fill(ring.rows[i], y >= 0 && y < r->in_h ? r->in + (size_t)y * (size_t)r->in_row : NULL, r);
+    }
+    fr->step[0] = (int32_t)(ring.rows[1] - ring.rows[0]), fr->step[1] = (int32_t)(ring.rows[2] - ring.rows[1]);
+    fr->step[2] = (int32_t)(ring.rows[0] - ring.rows[2]) + 16 * r->stride_w;
+    dw4_row(ring.rows[0], fr, k, r->out_w, r->stride_w, out);
+  }
+}
+
 static void dw_band4_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *q, const int8_t *input, const int8_t *filter,
                         const int32_t *bias, int8_t *output, uint8_t *band) {
-  const int32_t c = d->in_c, in_h = d->in_h, in_w = d->in_w, out_w = d->out_w, sh = d->stride_h, sw = d->stride_w;
-  const int32_t cols = (int32_t)band_cols(d), row_bytes = cols * 8;
+  const int32_t c = d->in_c, cols = (int32_t)band_cols(d);
   const dw_req k = dw_req_of(q, bias, c);
   const int scale = k.fast ? 2 : 1;
+  dw_rows r = dw_rows_of(d, cols, cols * 8, q->input_offset);
   dw4_frame fr;
   for (int32_t j = 0; j < 4; j++) fr.next[j] = c + j;
   for (int32_t b = 0; b < d->batches; b++) {
-    const int8_t *in_b = input + (size_t)b * (size_t)in_h * (size_t)in_w * (size_t)c;
-    int8_t *out_b = output + (size_t)b * (size_t)d->out_h * (size_t)out_w * (size_t)c;
+    const int8_t *in_b = input + (size_t)b * (size_t)d->in_h * (size_t)r.in_row;
+    int8_t *out_b = output + (size_t)b * (size_t)d->out_h * (size_t)r.out_row;
     for (int32_t g0 = 0; g0 < c; g0 += 4) {
       for (int32_t t = 0; t < 9; t++) {
         const int8_t *f = filter + (size_t)t * (size_t)c + (size_t)g0;
@@ -688,18 +727,8 @@ static void dw_band4_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *q, 
         fr.bias[j] = fr.bias[j + 4] = bias ? (uint32_t)bias[g0 + j] * (uint32_t)scale : 0u;
         fr.q[j] = dw_q_of(q, &k, g0 + j);
       }
-      dw_ring ring = {{band, band + row_bytes, band + 2 * row_bytes}};
-      for (int32_t oy = 0; oy < d->out_h; oy++) {
-        const int32_t y0 = oy * sh - d->pad_h;
-        for (int32_t i = oy == 0 ? 0 : DW_BAND_ROWS - dw_ring_advance(&ring, sh); i < DW_BAND_ROWS; i++) {
-          const int32_t y = y0 + i;
-          const int8_t *in = y >= 0 && y < in_h ? in_b + (size_t)y * (size_t)in_w * (size_t)c + (size_t)g0 : NULL;
-          dw4_fill(ring.rows[i], in, in_w, c, d->pad_w, cols, q->input_offset);
-        }
-        fr.step[0] = (int32_t)(ring.rows[1] - ring.rows[0]), fr.step[1] = (int32_t)(ring.rows[2] - ring.rows[1]);
-        fr.step[2] = (int32_t)(ring.rows[0] - ring.rows[2]) + 16 * sw;
-        dw4_row(ring.rows[0], &fr, &k, out_w, sw, out_b + (size_t)oy * (size_t)out_w * (size_t)c + (size_t)g0);
-      }
+      r.in = in_b + g0, r.out = out_b + g0;
+      dw4_group(&r, &fr, &k, band);
     }
   }
 }
