@@ -317,7 +317,7 @@ static void depthwise_one_channel_s8(const xsml_dwconv_dims *d, const xsml_conv_
 #ifndef DWDBG
 #define DWDBG 0
 #endif
-enum { DW_BAND_ROWS = 3, DW_FAST_BIAS = (1 << 30) - (1 << 19) };
+enum { DW_BAND_ROWS = 3, DW_FAST_BIAS = (1 << 30) - (1 << 19), DW_WHOLE_BYTES = 2048 };
 
 static int dw_band4(const xsml_dwconv_dims *d) {
   return d->depth_multiplier == 1 && d->in_c % 4 == 0 && d->filter_h == 3 && d->filter_w == 3 && d->dilation_h == 1 && d->dilation_w == 1;
@@ -330,8 +330,14 @@ static int dw_band1(const xsml_dwconv_dims *d) {
 /* Columns of a band row: those the windows of one output row span. */
 static uint64_t band_cols(const xsml_dwconv_dims *d) { return (uint64_t)(d->out_w - 1) * (uint64_t)d->stride_w + 3u; }
 
+/* band4 keeps every row the windows span (not a ring) when they take at most DW_WHOLE_BYTES: 0 or those bytes. */
+static uint64_t band4_whole(const xsml_dwconv_dims *d) {
+  const uint64_t bytes = xsml_mul_sat(xsml_mul_sat((uint64_t)(d->out_h - 1) * (uint64_t)d->stride_h + 3u, band_cols(d)), 8u);
+  return bytes <= DW_WHOLE_BYTES ? bytes : 0;
+}
+
 uint64_t xsml_depthwise_conv_2d_s8_scratch_bytes(const xsml_dwconv_dims *d) {
-  if (dw_band4(d)) return xsml_mul_sat(band_cols(d), 8u * DW_BAND_ROWS); /* 4 int16 lanes a column */
+  if (dw_band4(d)) return band4_whole(d) ? band4_whole(d) : xsml_mul_sat(band_cols(d), 8u * DW_BAND_ROWS); /* 4 int16 lanes a column */
   if (dw_band1(d)) return xsml_mul_sat((band_cols(d) + 4u) & ~(uint64_t)3, DW_BAND_ROWS); /* bytes, and a word's slack */
   return 0;
 }
@@ -415,13 +421,14 @@ typedef struct {
   int32_t out_h, out_w, out_row, stride_h, stride_w, pad_h;
   int32_t left, mid, right, row_bytes; /* row_bytes: of a band row */
   int32_t in_off;
+  int whole; /* the band holds every row (band4_whole), not a ring */
 } dw_rows;
 
 static dw_rows dw_rows_of(const xsml_dwconv_dims *d, int32_t cols, int32_t row_bytes, int32_t in_off) {
   const int32_t left = d->pad_w < cols ? d->pad_w : cols, end = (int64_t)d->pad_w + d->in_w < cols ? d->pad_w + d->in_w : cols;
   const int32_t mid = end > left ? end - left : 0;
   const dw_rows r = {NULL, NULL, d->in_h, d->in_w * d->in_c, d->in_c, d->out_h, d->out_w, d->out_w * d->out_c, d->stride_h, d->stride_w,
-                     d->pad_h, left, mid, cols - left - mid, row_bytes, in_off};
+                     d->pad_h, left, mid, cols - left - mid, row_bytes, in_off, 0};
   return r;
 }
 
@@ -437,42 +444,59 @@ typedef struct {
   dw_q q[4];         /* 116: channels 0..3 */
   int8_t *out;       /* 164: the output of the next pixel */
   int32_t next[4];   /* 168: out_c + j: channel j of the next pixel from the output of this one */
-  int32_t pairs;     /* 184: pairs of pixels left */
+  int32_t pairs;     /* 184: pairs of pixels left in the row */
   const uint8_t *ip; /* 188: the band at the next pair, kept while the outputs are stored */
+  int32_t odd;       /* 192: 1 if one more pixel follows the pairs */
+  int32_t row_pairs; /* 196: pairs of a row */
+  int32_t rows;      /* 200: output rows left */
+  const uint8_t *row_ip; /* 204: the band at the row's first pixel */
+  int32_t row_step;  /* 208: bytes from one output row's band to the next */
+  int8_t *row_out;   /* 212: the output of the row's first pixel */
+  int32_t out_row;   /* 216: bytes from one output row to the next */
 } dw4_frame;
 
 /* Input row `in` (at the group's first channel), or NULL for a row of padding, into band row `dst`. */
 static void dw4_fill(uint8_t *dst, const int8_t *in, const dw_rows *r) {
-  int16_t *p = (int16_t *)(void *)dst;
-  int32_t zeros = r->left + r->mid + r->right;
-  if (in) {
-    for (int16_t *end = p + 4 * r->left; p < end; p += 4) p[0] = p[1] = p[2] = p[3] = 0;
-    const int8_t *s = in;
+  int32_t left = in ? r->left : 0, mid = in ? r->mid : 0, right = in ? r->right : r->left + r->mid + r->right;
 #if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
-    int32_t n = r->mid, w, e;
-    if (n > 0) {
-      __asm__ volatile(
-          "1:\n\t"
-          "ldr %[w], [%[s]]\n\t"
-          "add %[s], %[s], %[c]\n\t"
-          "sxtab16 %[e], %[off2], %[w]\n\t"
-          "sxtab16 %[w], %[off2], %[w], ror #8\n\t"
-          "strd %[e], %[w], [%[p]], #8\n\t"
-          "subs %[n], %[n], #1\n\t"
-          "bne 1b\n\t"
-          : [s] "+r"(s), [p] "+r"(p), [n] "+r"(n), [w] "=&r"(w), [e] "=&r"(e)
-          : [c] "r"(r->in_c), [off2] "r"(xsml_lanes_s16x2(r->in_off))
-          : "cc", "memory");
-    }
+  int32_t w, e, z0 = 0, z1 = 0;
+  __asm__ volatile(
+      "cmp %[left], #0\n\t"
+      "beq 2f\n\t"
+      "1:\n\t"
+      "strd %[z0], %[z1], [%[p]], #8\n\t"
+      "subs %[left], %[left], #1\n\t"
+      "bne 1b\n\t"
+      "2:\n\t"
+      "cmp %[mid], #0\n\t"
+      "beq 4f\n\t"
+      "3:\n\t"
+      "ldr %[w], [%[s]]\n\t"
+      "add %[s], %[s], %[c]\n\t"
+      "sxtab16 %[e], %[off2], %[w]\n\t"
+      "sxtab16 %[w], %[off2], %[w], ror #8\n\t"
+      "strd %[e], %[w], [%[p]], #8\n\t"
+      "subs %[mid], %[mid], #1\n\t"
+      "bne 3b\n\t"
+      "4:\n\t"
+      "cmp %[right], #0\n\t"
+      "beq 6f\n\t"
+      "5:\n\t"
+      "strd %[z0], %[z1], [%[p]], #8\n\t"
+      "subs %[right], %[right], #1\n\t"
+      "bne 5b\n\t"
+      "6:\n\t"
+      : [p] "+r"(dst), [s] "+r"(in), [left] "+r"(left), [mid] "+r"(mid), [right] "+r"(right), [w] "=&r"(w), [e] "=&r"(e)
+      : [c] "r"(r->in_c), [off2] "r"(xsml_lanes_s16x2(r->in_off)), [z0] "r"(z0), [z1] "r"(z1)
+      : "cc", "memory");
 #else
-    const int32_t in_off = r->in_off;
-    for (int32_t n = r->mid; n > 0; n--, s += r->in_c, p += 4) {
-      p[0] = (int16_t)(s[0] + in_off), p[1] = (int16_t)(s[2] + in_off), p[2] = (int16_t)(s[1] + in_off), p[3] = (int16_t)(s[3] + in_off);
-    }
-#endif
-    zeros = r->right;
+  int16_t *p = (int16_t *)(void *)dst;
+  for (; left > 0; left--, p += 4) p[0] = p[1] = p[2] = p[3] = 0;
+  for (const int8_t *s = in; mid > 0; mid--, s += r->in_c, p += 4) {
+    p[0] = (int16_t)(s[0] + r->in_off), p[1] = (int16_t)(s[2] + r->in_off), p[2] = (int16_t)(s[1] + r->in_off), p[3] = (int16_t)(s[3] + r->in_off);
   }
-  for (int16_t *end = p + 4 * zeros; p < end; p += 4) p[0] = p[1] = p[2] = p[3] = 0;
+  for (; right > 0; right--, p += 4) p[0] = p[1] = p[2] = p[3] = 0;
+#endif
 }
 
 /* Four accumulators of each of two pixels. */
@@ -576,7 +600,10 @@ static void __attribute__((noinline)) dw4_row_any(const uint8_t *ip, const dw4_f
 /* The frame's offsets, as the assembly reads them. */
 typedef char dw4_frame_offsets[offsetof(dw4_frame, step) == 72 && offsetof(dw4_frame, bias) == 84 && offsetof(dw4_frame, q) == 116 &&
                                        offsetof(dw4_frame, out) == 164 && offsetof(dw4_frame, next) == 168 &&
-                                       offsetof(dw4_frame, pairs) == 184 && offsetof(dw4_frame, ip) == 188
+                                       offsetof(dw4_frame, pairs) == 184 && offsetof(dw4_frame, ip) == 188 && offsetof(dw4_frame, odd) == 192 &&
+                                       offsetof(dw4_frame, row_pairs) == 196 && offsetof(dw4_frame, rows) == 200 &&
+                                       offsetof(dw4_frame, row_ip) == 204 && offsetof(dw4_frame, row_step) == 208 &&
+                                       offsetof(dw4_frame, row_out) == 212 && offsetof(dw4_frame, out_row) == 216
                                    ? 1
                                    : -1];
 
@@ -596,6 +623,11 @@ typedef char dw4_frame_offsets[offsetof(dw4_frame, step) == 72 && offsetof(dw4_f
 #define DW4_REQ2(J, QM, QK, NEXT, A, B) \
   DW4_REQ(QM, QK, A, "[%[ip], #" J "]") "ldr %[" A "], [%[fp], #" NEXT "]\n\t" DW4_REQ_AGAIN(B, "[%[ip], %[" A "]]")
 #define DW4_PAIRS(ROW)                                                                                                     \
+  "0:\n\t"                                                                                                                 \
+  "ldr %[xe], [%[fp], #196]\n\t"                                                                                           \
+  "str %[xe], [%[fp], #184]\n\t"                                                                                           \
+  "cmp %[xe], #0\n\t"                                                                                                      \
+  "beq 2f\n\t"                                                                                                             \
   "1:\n\t"                                                                                                                 \
   "ldrd %[a0], %[a1], [%[fp], #84]\n\t"                                                                                    \
   "ldrd %[a2], %[a3], [%[fp], #92]\n\t"                                                                                    \
@@ -612,7 +644,31 @@ typedef char dw4_frame_offsets[offsetof(dw4_frame, step) == 72 && offsetof(dw4_f
   "ldr %[xe], [%[fp], #184]\n\t"                                                                                           \
   "subs %[xe], %[xe], #1\n\t"                                                                                              \
   "str %[xe], [%[fp], #184]\n\t"                                                                                           \
-  "bne 1b\n\t"
+  "bne 1b\n\t"                                                                                                             \
+  "2:\n\t"                                                                                                                 \
+  "ldr %[xe], [%[fp], #192]\n\t"                                                                                           \
+  "cmp %[xe], #0\n\t"                                                                                                      \
+  "beq 3f\n\t"                                                                                                             \
+  "ldrd %[a0], %[a1], [%[fp], #84]\n\t"                                                                                    \
+  "ldrd %[a2], %[a3], [%[fp], #92]\n\t"                                                                                    \
+  DW4_ROW_1(0, 8, 16) DW4_STEP(72) DW4_ROW_1(24, 32, 40) DW4_STEP(76) DW4_ROW_1(48, 56, 64)                                \
+  "ldr %[b0], [%[fp], #164]\n\t"                                                                                           \
+  DW4_REQ("116", "120", "a0", "[%[b0], #0]") DW4_REQ("128", "132", "a1", "[%[b0], #1]")                                     \
+  DW4_REQ("140", "144", "a2", "[%[b0], #2]") DW4_REQ("152", "156", "a3", "[%[b0], #3]")                                     \
+  "3:\n\t"                                                                                                                 \
+  "ldr %[xe], [%[fp], #200]\n\t"                                                                                           \
+  "subs %[xe], %[xe], #1\n\t"                                                                                              \
+  "beq 4f\n\t"                                                                                                             \
+  "str %[xe], [%[fp], #200]\n\t"                                                                                           \
+  "ldrd %[ip], %[xe], [%[fp], #204]\n\t"                                                                                   \
+  "add %[ip], %[ip], %[xe]\n\t"                                                                                            \
+  "str %[ip], [%[fp], #204]\n\t"                                                                                           \
+  "ldrd %[xe], %[xo], [%[fp], #212]\n\t"                                                                                   \
+  "add %[xe], %[xe], %[xo]\n\t"                                                                                            \
+  "str %[xe], [%[fp], #212]\n\t"                                                                                           \
+  "str %[xe], [%[fp], #164]\n\t"                                                                                           \
+  "b 0b\n\t"                                                                                                               \
+  "4:\n\t"
 #define DW4_PAIRS_OPERANDS                                                                                               \
   : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [b0] "=&r"(b0), [b1] "=&r"(b1), [b2] "=&r"(b2),      \
     [b3] "=&r"(b3), [ip] "+r"(ip), [xe] "=&r"(xe), [xo] "=&r"(xo), [fe] "=&r"(fe), [fo] "=&r"(fo)                         \
@@ -620,34 +676,19 @@ typedef char dw4_frame_offsets[offsetof(dw4_frame, step) == 72 && offsetof(dw4_f
   : "cc", "memory"
 
 /*
- * fr->pairs (>= 1) pairs of pixels `stride` columns apart from ip, fast requantization, into fr->out
- * onwards (which moves past them); returns the band at the next pair. Each pass: 8 accumulators,
- * the window's taps, then the 8 outputs, every operand at a fixed offset of the frame.
+ * fr->rows output rows from the band at fr->row_ip (= ip) and the output at fr->row_out (= fr->out),
+ * fr->row_step and fr->out_row apart: in each, fr->row_pairs pairs of pixels `stride` columns apart,
+ * then one more pixel if fr->odd; fast requantization. Each pass: 8 accumulators, the window's taps,
+ * then the 8 outputs, every operand at a fixed offset of the frame.
  */
-static const uint8_t *__attribute__((noinline)) dw4_pairs_s1(const uint8_t *ip, dw4_frame *fr) {
+static void __attribute__((noinline)) dw4_row_s1(const uint8_t *ip, dw4_frame *fr) {
   int32_t a0, a1, a2, a3, b0, b1, b2, b3, xe, xo, fe, fo;
   __asm__ volatile(DW4_PAIRS(DW4_ROW_S1) DW4_PAIRS_OPERANDS);
-  return ip;
 }
 
-static const uint8_t *__attribute__((noinline)) dw4_pairs_s2(const uint8_t *ip, dw4_frame *fr) {
+static void __attribute__((noinline)) dw4_row_s2(const uint8_t *ip, dw4_frame *fr) {
   int32_t a0, a1, a2, a3, b0, b1, b2, b3, xe, xo, fe, fo;
   __asm__ volatile(DW4_PAIRS(DW4_ROW_S2) DW4_PAIRS_OPERANDS);
-  return ip;
-}
-
-/* One pixel at ip into out, fast requantization. */
-static void __attribute__((noinline)) dw4_one(const uint8_t *ip, const dw4_frame *fr, int8_t *out) {
-  int32_t a0, a1, a2, a3, xe, xo, fe, fo;
-  __asm__ volatile("ldrd %[a0], %[a1], [%[fp], #84]\n\t"
-                   "ldrd %[a2], %[a3], [%[fp], #92]\n\t"
-                   DW4_ROW_1(0, 8, 16) DW4_STEP(72) DW4_ROW_1(24, 32, 40) DW4_STEP(76) DW4_ROW_1(48, 56, 64)
-                   DW4_REQ("116", "120", "a0", "[%[out], #0]") DW4_REQ("128", "132", "a1", "[%[out], #1]")
-                   DW4_REQ("140", "144", "a2", "[%[out], #2]") DW4_REQ("152", "156", "a3", "[%[out], #3]")
-                   : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [ip] "+r"(ip), [xe] "=&r"(xe), [xo] "=&r"(xo),
-                     [fe] "=&r"(fe), [fo] "=&r"(fo)
-                   : [fp] "r"(fr), [out] "r"(out)
-                   : "memory");
 }
 #undef DW4_REQ
 #undef DW4_REQ_AGAIN
@@ -679,30 +720,57 @@ static void dw4_row(const uint8_t *ip, dw4_frame *fr, const dw_req *k, int32_t n
     return;
   }
 #if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
-  fr->out = out;
-  if (stride <= 2 && n >= 2) {
-    fr->pairs = n / 2;
-    ip = stride == 1 ? dw4_pairs_s1(ip, fr) : dw4_pairs_s2(ip, fr);
-    n &= 1;
+  fr->out = fr->row_out = out, fr->row_ip = ip, fr->rows = 1;
+  if (stride <= 2) {
+    fr->row_pairs = n / 2, fr->odd = n & 1;
+    (stride == 1 ? dw4_row_s1 : dw4_row_s2)(ip, fr);
+    return;
   }
-  for (; n > 0; n--, ip += 8 * stride, fr->out += fr->next[0]) dw4_one(ip, fr, fr->out);
+  fr->row_pairs = 0, fr->odd = 1;
+  for (; n > 0; n--, ip += 8 * stride, fr->out += fr->next[0]) dw4_row_s1(ip, fr);
 #else
   dw4_row_fast(ip, fr, k, n, stride, out);
 #endif
 }
 
-/* Every output row of one group (r->in, r->out at its first channel), through the ring in `band`. */
+/* Every output row of one group (r->in, r->out at its first channel), through `band`: a ring, or every row (r->whole). */
 static void __attribute__((noinline)) dw4_group(const dw_rows *r, dw4_frame *fr, const dw_req *k, uint8_t *band) {
-  dw_ring ring = {{band, band + r->row_bytes, band + 2 * r->row_bytes}};
-  int8_t *out = r->out;
-  for (int32_t oy = 0, y0 = -r->pad_h; oy < r->out_h; oy++, y0 += r->stride_h, out += r->out_row) {
-    for (int32_t i = oy == 0 ? 0 : DW_BAND_ROWS - dw_ring_advance(&ring, r->stride_h); i < DW_BAND_ROWS; i++) {
-      const int32_t y = y0 + i;
-      dw4_fill(ring.rows[i], y >= 0 && y < r->in_h ? r->in + (size_t)y * (size_t)r->in_row : NULL, r);
+  if (r->whole) {
+    uint8_t *row = band;
+    for (int32_t i = 0, y = -r->pad_h, n = (r->out_h - 1) * r->stride_h + 3; i < n; i++, y++, row += r->row_bytes) {
+      dw4_fill(row, y >= 0 && y < r->in_h ? r->in + (size_t)y * (size_t)r->in_row : NULL, r);
     }
-    fr->step[0] = (int32_t)(ring.rows[1] - ring.rows[0]), fr->step[1] = (int32_t)(ring.rows[2] - ring.rows[1]);
-    fr->step[2] = (int32_t)(ring.rows[0] - ring.rows[2]) + 16 * r->stride_w;
-    dw4_row(ring.rows[0], fr, k, r->out_w, r->stride_w, out);
+    fr->step[0] = fr->step[1] = r->row_bytes, fr->step[2] = 16 * r->stride_w - 2 * r->row_bytes;
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+    if (k->fast && !k->clamp && r->stride_w <= 2) {
+      fr->out = fr->row_out = r->out, fr->row_ip = band, fr->rows = r->out_h;
+      fr->row_pairs = r->out_w / 2, fr->odd = r->out_w & 1;
+      (r->stride_w == 1 ? dw4_row_s1 : dw4_row_s2)(band, fr);
+      return;
+    }
+#endif
+    int8_t *out = r->out;
+    for (int32_t oy = 0; oy < r->out_h; oy++, out += r->out_row) dw4_row(band + (size_t)oy * (size_t)fr->row_step, fr, k, r->out_w, r->stride_w, out);
+    return;
+  }
+  /* The ring: rows y0, y0 + 1, y0 + 2 of output row oy in r0, r1, r2; `next` the first input row not in it. */
+  uint8_t *r0 = band, *r1 = band + r->row_bytes, *r2 = band + 2 * r->row_bytes;
+  const int32_t in_h = r->in_h, stride_h = r->stride_h, pair_step = 16 * r->stride_w;
+  int32_t next = -r->pad_h, y0 = -r->pad_h;
+  int8_t *out = r->out;
+  for (int32_t oy = r->out_h; oy > 0; oy--, y0 += stride_h, out += r->out_row) {
+    if (next != y0) { /* not the first row: move the ring on */
+      uint8_t *t = r0;
+      if (stride_h == 1) r0 = r1, r1 = r2, r2 = t;
+      else if (stride_h == 2) r0 = r2, r2 = r1, r1 = t;
+      if (next < y0) next = y0;
+    }
+    for (; next < y0 + 3; next++) {
+      uint8_t *row = next == y0 ? r0 : next == y0 + 1 ? r1 : r2;
+      dw4_fill(row, (uint32_t)next < (uint32_t)in_h ? r->in + (size_t)next * (size_t)r->in_row : NULL, r);
+    }
+    fr->step[0] = (int32_t)(r1 - r0), fr->step[1] = (int32_t)(r2 - r1), fr->step[2] = (int32_t)(r0 - r2) + pair_step;
+    dw4_row(r0, fr, k, r->out_w, r->stride_w, out);
   }
 }
 
@@ -712,16 +780,24 @@ static void dw_band4_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *q, 
   const dw_req k = dw_req_of(q, bias, c);
   const int scale = k.fast ? 2 : 1;
   dw_rows r = dw_rows_of(d, cols, cols * 8, q->input_offset);
+  r.whole = band4_whole(d) != 0;
   dw4_frame fr;
   for (int32_t j = 0; j < 4; j++) fr.next[j] = c + j;
+  fr.row_step = r.stride_h * r.row_bytes, fr.out_row = r.out_row;
   for (int32_t b = 0; b < d->batches; b++) {
     const int8_t *in_b = input + (size_t)b * (size_t)d->in_h * (size_t)r.in_row;
     int8_t *out_b = output + (size_t)b * (size_t)d->out_h * (size_t)r.out_row;
     for (int32_t g0 = 0; g0 < c; g0 += 4) {
       for (int32_t t = 0; t < 9; t++) {
         const int8_t *f = filter + (size_t)t * (size_t)c + (size_t)g0;
+#if defined(__ARM_FEATURE_DSP)
+        const int32_t w = xsml_load_s8x4(f), e = __sxtb16(w), o = xsml_sxtb16_odd(w);
+        const int32_t lanes[2] = {scale == 2 ? __sadd16(e, e) : e, scale == 2 ? __sadd16(o, o) : o};
+        memcpy(fr.f + 4 * t, lanes, 8);
+#else
         fr.f[4 * t] = (int16_t)(f[0] * scale), fr.f[4 * t + 1] = (int16_t)(f[2] * scale);
         fr.f[4 * t + 2] = (int16_t)(f[1] * scale), fr.f[4 * t + 3] = (int16_t)(f[3] * scale);
+#endif
       }
       for (int32_t j = 0; j < 4; j++) {
         fr.bias[j] = fr.bias[j + 4] = bias ? (uint32_t)bias[g0 + j] * (uint32_t)scale : 0u;

@@ -55,10 +55,17 @@ const isBand4 = (mult: number, inC: number, fH: number, fW: number, dH: number, 
 const isBand1 = (mult: number, fH: number, fW: number, dH: number, dW: number) => mult % 4 === 0 && band3x3(fH, fW, dH, dW);
 const bandCols = (outW: number, strideW: number) => (outW - 1) * strideW + 3;
 
-/** xsml_depthwise_conv_2d_s8_scratch_bytes: band4 4 int16 lanes a column, band1 a byte (and a word's slack). */
-function s8ScratchBytes(mult: number, inC: number, fH: number, fW: number, win: { outW: number, strideW: number, dilationH: number, dilationW: number }): number {
+/**
+ * xsml_depthwise_conv_2d_s8_scratch_bytes: band4 4 int16 lanes a column, of every row the windows span
+ * when that takes at most 2048 bytes, else of a ring of 3; band1 a byte a column (and a word's slack).
+ */
+function s8ScratchBytes(mult: number, inC: number, fH: number, fW: number,
+  win: { outH: number, outW: number, strideH: number, strideW: number, dilationH: number, dilationW: number }): number {
   const cols = bandCols(win.outW, win.strideW);
-  if (isBand4(mult, inC, fH, fW, win.dilationH, win.dilationW)) return 3 * cols * 8;
+  if (isBand4(mult, inC, fH, fW, win.dilationH, win.dilationW)) {
+    const whole = ((win.outH - 1) * win.strideH + 3) * cols * 8;
+    return whole <= 2048 ? whole : 3 * cols * 8;
+  }
   if (isBand1(mult, fH, fW, win.dilationH, win.dilationW)) return 3 * ((cols + 4) & ~3);
   return 0;
 }

@@ -137,7 +137,7 @@ export function depthwiseConv2dCases(rng: Rng): OpCase[] {
   // The C kernel's banded 3x3 paths (multiplier 1 with channels a multiple of 4; a multiplier that is a
   // multiple of 4): pairs of pixels at strides 1 and 2 with an odd one left, single pixels at stride 3,
   // rows skipped, the activation clamp, and the general requantization (a bias past +-(2^30 - 2^19), or a
-  // scale ratio of at least 0.5: shift >= 0).
+  // scale ratio of at least 0.5: shift >= 0); multiplier 1 keeps every row of a band of at most 2048 bytes.
   const banded: { inH: number, inW: number, inC: number, mult: number, strideH: number, strideW: number, same: boolean, batches: number,
     act: number, bias?: 'large', ratio?: number }[] = [
     { inH: 5, inW: 7, inC: 16, mult: 1, strideH: 1, strideW: 1, same: true, batches: 2, act: 0 },
@@ -155,6 +155,12 @@ export function depthwiseConv2dCases(rng: Rng): OpCase[] {
     { inH: 7, inW: 5, inC: 1, mult: 8, strideH: 3, strideW: 3, same: false, batches: 2, act: 0 },
     { inH: 6, inW: 6, inC: 2, mult: 4, strideH: 1, strideW: 1, same: true, batches: 1, act: 0, bias: 'large' },
     { inH: 6, inW: 5, inC: 1, mult: 4, strideH: 1, strideW: 2, same: true, batches: 1, act: 0, ratio: 1.5 },
+    // Bands of more than 2048 bytes: multiplier 1 through the ring of 3 rows (moved on by 1, by 2, refilled, rows skipped).
+    { inH: 24, inW: 23, inC: 4, mult: 1, strideH: 1, strideW: 1, same: true, batches: 1, act: 0 },
+    { inH: 31, inW: 20, inC: 8, mult: 1, strideH: 2, strideW: 2, same: true, batches: 1, act: 0 },
+    { inH: 30, inW: 21, inC: 4, mult: 1, strideH: 3, strideW: 1, same: false, batches: 1, act: 0 },
+    { inH: 25, inW: 25, inC: 4, mult: 1, strideH: 4, strideW: 4, same: true, batches: 1, act: 0 },
+    { inH: 22, inW: 22, inC: 4, mult: 1, strideH: 1, strideW: 2, same: true, batches: 2, act: 1 },
   ];
   for (const c of banded) {
     const s = { ...randomShape(rng, false, 'random'), ...c, kH: 3, kW: 3, dilationH: 1, dilationW: 1 };
