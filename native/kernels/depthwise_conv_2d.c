@@ -30,8 +30,11 @@ enum {
   P_OUTPUT_OFFSET = 19,
   P_PER_CHANNEL = 20,
   P_COUNT_F32 = 18,
-  P_COUNT_S8 = 20 /* + 2 * out_c, then the layout word and its section */
+  P_COUNT_S8 = 20 /* + out_c multipliers, the shifts (shift_words), then the layout word and its section */
 };
+
+/* Words of the int8 record's shifts: one byte a channel, 4 to a word (channel 4w + j in byte j, little-endian). */
+static inline int64_t shift_words(int64_t out_c) { return (out_c + 3) / 4; }
 
 /* The layout word after the shifts (src/ops/depthwise-conv-2d.ts): DW_PLAIN, or DW_ONE_CHANNEL and the widened filter. */
 enum { DW_PLAIN = 0, DW_ONE_CHANNEL = 1, DW_ONE_CHANNEL_MAX_TAPS = 256 };
@@ -155,15 +158,23 @@ static inline acc4 acc4_from(const int32_t *bias) {
 }
 
 /* Requantizes four outputs of channels o..o+3. */
-static inline void store4(const acc4 *acc, const int32_t *mul, const int32_t *shift, int32_t lo, int32_t hi, int32_t out_off, int8_t *out) {
+static inline void store4(const acc4 *acc, const int32_t *mul, const int8_t *shift, int32_t lo, int32_t hi, int32_t out_off, int8_t *out) {
   out[0] = xsml_conv_output_s8(acc->a0, mul[0], shift[0], lo, hi, out_off);
   out[1] = xsml_conv_output_s8(acc->a1, mul[1], shift[1], lo, hi, out_off);
   out[2] = xsml_conv_output_s8(acc->a2, mul[2], shift[2], lo, hi, out_off);
   out[3] = xsml_conv_output_s8(acc->a3, mul[3], shift[3], lo, hi, out_off);
 }
 
-/* store4 for channels that all requantize in one step (xsml_conv_quant_rs). */
-static inline void store4_rs(const acc4 *acc, const int32_t *mul, const int32_t *shift, int32_t lo, int32_t hi, int32_t out_off, int8_t *out) {
+/* 1 if every one of the n channels requantizes in one step (shift <= -2, multiplier >= 0): see xsml_conv_output_rs. */
+static int dw_quant_rs(const xsml_dwconv_quant_s8 *quant, int32_t n) {
+  for (int32_t o = 0; o < n; o++) {
+    if (quant->shift[o] > -2 || quant->multiplier[o] < 0) return 0;
+  }
+  return 1;
+}
+
+/* store4 for channels that all requantize in one step (dw_quant_rs). */
+static inline void store4_rs(const acc4 *acc, const int32_t *mul, const int8_t *shift, int32_t lo, int32_t hi, int32_t out_off, int8_t *out) {
   out[0] = xsml_conv_output_rs(acc->a0, mul[0], -shift[0] - 2, lo, hi, out_off);
   out[1] = xsml_conv_output_rs(acc->a1, mul[1], -shift[1] - 2, lo, hi, out_off);
   out[2] = xsml_conv_output_rs(acc->a2, mul[2], -shift[2] - 2, lo, hi, out_off);
@@ -230,13 +241,14 @@ static void __attribute__((noinline)) dot_wide4(const int16_t *patch, const int3
 /* The int16 slot of tap kx in its row of the patch: taps t0..t3 of a group as t0 t2 t1 t3. */
 static inline int32_t patch_slot(int32_t kx) { return (kx & ~3) | ((kx & 1) << 1) | ((kx >> 1) & 1); }
 
-static void depthwise_one_channel_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *quant, const int8_t *input,
+static void depthwise_one_channel_s8(const xsml_dwconv_dims *d, const xsml_dwconv_quant_s8 *quant, const int8_t *input,
                                      const int32_t *wide, const int32_t *bias, int8_t *output) {
   const int32_t in_h = d->in_h, in_w = d->in_w, out_c = d->out_c, f_w = d->filter_w, f_h = d->filter_h, dil_w = d->dilation_w;
   const int32_t w4 = (f_w + 3) & ~3, groups = (f_h * w4) >> 2;
   const int32_t in_off = quant->input_offset, out_off = quant->output_offset;
   const int32_t lo = quant->act.min - out_off, hi = quant->act.max - out_off;
-  const int32_t *mul = quant->multiplier, *shift = quant->shift;
+  const int32_t *mul = quant->multiplier;
+  const int8_t *shift = quant->shift;
   const int rows_fit_words = f_w == w4 && dil_w == 1;
 #if defined(__ARM_FEATURE_DSP)
   const int32_t off2 = xsml_lanes_s16x2(in_off);
@@ -353,7 +365,7 @@ typedef struct {
   int fast, clamp; /* clamp: the activation range is narrower than [-128, 127] */
 } dw_req;
 
-static int dw_fast(const xsml_conv_quant_s8 *q, const int32_t *bias, int32_t n) {
+static int dw_fast(const xsml_dwconv_quant_s8 *q, const int32_t *bias, int32_t n) {
   for (int32_t o = 0; o < n; o++) {
     if (q->multiplier[o] < 0 || q->shift[o] > -1 || q->shift[o] < -22) return 0;
     if (bias && (bias[o] > DW_FAST_BIAS || bias[o] < -DW_FAST_BIAS)) return 0;
@@ -361,13 +373,13 @@ static int dw_fast(const xsml_conv_quant_s8 *q, const int32_t *bias, int32_t n) 
   return 1;
 }
 
-static dw_req dw_req_of(const xsml_conv_quant_s8 *q, const int32_t *bias, int32_t n) {
+static dw_req dw_req_of(const xsml_dwconv_quant_s8 *q, const int32_t *bias, int32_t n) {
   const dw_req k = {q->output_offset, q->act.min - q->output_offset, q->act.max - q->output_offset, q->act.min, q->act.max,
                     dw_fast(q, bias, n), q->act.min > -128 || q->act.max < 127};
   return k;
 }
 
-static dw_q dw_q_of(const xsml_conv_quant_s8 *q, const dw_req *k, int32_t o) {
+static dw_q dw_q_of(const xsml_dwconv_quant_s8 *q, const dw_req *k, int32_t o) {
   dw_q c = {q->multiplier[o], 0, q->shift[o]};
   if (k->fast) {
     c.r = -q->shift[o];
@@ -774,7 +786,7 @@ static void __attribute__((noinline)) dw4_group(const dw_rows *r, dw4_frame *fr,
   }
 }
 
-static void dw_band4_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *q, const int8_t *input, const int8_t *filter,
+static void dw_band4_s8(const xsml_dwconv_dims *d, const xsml_dwconv_quant_s8 *q, const int8_t *input, const int8_t *filter,
                         const int32_t *bias, int8_t *output, uint8_t *band) {
   const int32_t c = d->in_c, cols = (int32_t)band_cols(d);
   const dw_req k = dw_req_of(q, bias, c);
@@ -828,7 +840,7 @@ typedef struct {
   int32_t off2;      /* 168: input_offset in both int16 lanes */
 } dw1_frame;
 
-static int dw_band1_padding(const xsml_conv_quant_s8 *q) { return q->input_offset >= -127 && q->input_offset <= 128; }
+static int dw_band1_padding(const xsml_dwconv_quant_s8 *q) { return q->input_offset >= -127 && q->input_offset <= 128; }
 
 /* Input row `in` (one channel, in_c apart), or NULL for a row of padding, into band row `dst` (and its slack). */
 static void dw1_fill(int8_t *dst, const int8_t *in, int32_t in_w, int32_t in_c, int32_t pad_w, int32_t row_bytes, int8_t pad) {
@@ -930,7 +942,7 @@ static void __attribute__((noinline)) dw1_row_fast(const uint8_t *ip, const dw1_
 }
 #endif
 
-static void dw_band1_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *q, const int8_t *input, const int8_t *filter,
+static void dw_band1_s8(const xsml_dwconv_dims *d, const xsml_dwconv_quant_s8 *q, const int8_t *input, const int8_t *filter,
                         const int32_t *bias, int8_t *output, uint8_t *band) {
   const int32_t in_c = d->in_c, out_c = d->out_c, mult = d->depth_multiplier, in_h = d->in_h, in_w = d->in_w, out_w = d->out_w;
   const int32_t cols = (int32_t)band_cols(d), row_bytes = (cols + 4) & ~3;
@@ -982,7 +994,7 @@ static void dw_band1_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *q, 
   }
 }
 
-void xsml_depthwise_conv_2d_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *quant, const int8_t *input,
+void xsml_depthwise_conv_2d_s8(const xsml_dwconv_dims *d, const xsml_dwconv_quant_s8 *quant, const int8_t *input,
                                const int8_t *filter, const int32_t *bias, int8_t *output, void *scratch) {
   if (dw_band4(d)) {
     dw_band4_s8(d, quant, input, filter, bias, output, (uint8_t *)scratch);
@@ -995,14 +1007,15 @@ void xsml_depthwise_conv_2d_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_
   const int32_t in_h = d->in_h, in_w = d->in_w, in_c = d->in_c, out_c = d->out_c, f_w = d->filter_w, mult = d->depth_multiplier;
   const int32_t in_off = quant->input_offset, out_off = quant->output_offset;
   const int32_t lo = quant->act.min - out_off, hi = quant->act.max - out_off;
-  const int32_t *mul = quant->multiplier, *shift = quant->shift;
+  const int32_t *mul = quant->multiplier;
+  const int8_t *shift = quant->shift;
   /* Output channels [0, wide) go four at a time. */
   const int32_t wide = mult == 1 ? out_c & ~3 : mult % 4 == 0 ? out_c : 0;
   /* A multiple of 8: eight output channels per input value. */
   const int32_t wide8 = mult % 8 == 0 ? out_c : 0;
   const size_t row_step = (size_t)d->dilation_h * (size_t)in_w * (size_t)in_c, tap_step = (size_t)d->dilation_w * (size_t)in_c;
   const size_t f_row_step = (size_t)f_w * (size_t)out_c;
-  const int rs = xsml_conv_quant_rs(quant, out_c);
+  const int rs = dw_quant_rs(quant, out_c);
   int8_t *out = output;
   for (int32_t b = 0; b < d->batches; b++) {
     const int8_t *in_b = input + (size_t)b * (size_t)in_h * (size_t)in_w * (size_t)in_c;
@@ -1088,10 +1101,10 @@ static void eval_f32(const int32_t *rec, const xsml_memory *mem) {
 static void eval_s8(const int32_t *rec, const xsml_memory *mem) {
   const int32_t *p = xsml_params(rec);
   const xsml_dwconv_dims d = dims_of(p);
-  const xsml_conv_quant_s8 quant = {
-      p[P_INPUT_OFFSET], p[P_OUTPUT_OFFSET], {p[P_ACT_MIN], p[P_ACT_MAX]}, p + P_PER_CHANNEL, p + P_PER_CHANNEL + d.out_c,
+  const xsml_dwconv_quant_s8 quant = {
+      p[P_INPUT_OFFSET], p[P_OUTPUT_OFFSET], {p[P_ACT_MIN], p[P_ACT_MAX]}, p + P_PER_CHANNEL, (const int8_t *)(p + P_PER_CHANNEL + d.out_c),
   };
-  const int32_t *layout = p + P_PER_CHANNEL + 2 * d.out_c;
+  const int32_t *layout = p + P_PER_CHANNEL + d.out_c + shift_words(d.out_c);
   if (layout[0] == DW_ONE_CHANNEL) {
     depthwise_one_channel_s8(&d, &quant, (const int8_t *)xsml_tensor(rec, R_INPUT, mem), layout + 1,
                              (const int32_t *)xsml_tensor(rec, R_BIAS, mem), (int8_t *)xsml_tensor(rec, R_OUTPUT, mem));
@@ -1144,23 +1157,24 @@ static const char *check_s8(const int32_t *rec, const int32_t *ref_bytes) {
   if (error) return error;
   const int32_t *p = xsml_params(rec);
   const int32_t out_c = p[P_OUT_C];
-  if (xsml_param_words(rec) < P_COUNT_S8 + 2 * (int64_t)out_c + 1) return "record too short for the per-channel multipliers and shifts and the layout word";
-  const int32_t layout = p[P_PER_CHANNEL + 2 * out_c];
+  const int64_t per_channel = (int64_t)out_c + shift_words(out_c); /* multipliers and shifts */
+  if (xsml_param_words(rec) < P_COUNT_S8 + per_channel + 1) return "record too short for the per-channel multipliers and shifts and the layout word";
+  const int32_t layout = p[P_PER_CHANNEL + per_channel];
   if (layout == DW_ONE_CHANNEL) {
     const int64_t taps = (int64_t)p[P_FILTER_H] * (((int64_t)p[P_FILTER_W] + 3) & ~(int64_t)3);
     if (p[P_IN_C] != 1 || out_c % 4 != 0 || taps > DW_ONE_CHANNEL_MAX_TAPS) {
       return "one-channel layout needs one input channel, output channels a multiple of 4 and at most 256 taps";
     }
-    if (xsml_param_words(rec) < P_COUNT_S8 + 2 * (int64_t)out_c + 1 + (int64_t)out_c * taps / 2) return "record too short for the widened filter";
+    if (xsml_param_words(rec) < P_COUNT_S8 + per_channel + 1 + (int64_t)out_c * taps / 2) return "record too short for the widened filter";
   } else if (layout != DW_PLAIN) {
     return "unknown layout word";
   }
   if (p[P_ACT_MIN] < -128 || p[P_ACT_MIN] > p[P_ACT_MAX] || p[P_ACT_MAX] > 127) return "activation range not within [-128, 127]";
   if (p[P_INPUT_OFFSET] < -255 || p[P_INPUT_OFFSET] > 255) return "input offset outside [-255, 255]";
   if (p[P_OUTPUT_OFFSET] < -128 || p[P_OUTPUT_OFFSET] > 127) return "output offset outside [-128, 127]";
-  const int32_t *shift = p + P_PER_CHANNEL + out_c;
+  const int8_t *shift = (const int8_t *)(p + P_PER_CHANNEL + out_c);
   for (int32_t o = 0; o < out_c; o++) {
-    if (shift[o] < -31) return "a requantization shift below -31";
+    if (shift[o] < -31 || shift[o] > 31) return "a requantization shift outside [-31, 31]";
   }
   if (!xsml_ref_present(rec, R_SCRATCH) || !xsml_ref_writable(rec, R_SCRATCH)) return "scratch ref missing or not in the arena";
   if (!xsml_ref_aligned(rec, R_SCRATCH, 4)) return "scratch ref not 4-byte aligned";

@@ -32,7 +32,7 @@ const P_ACT_MAX = 17;
 // S8 only:
 const P_INPUT_OFFSET = 18; // -input zero point
 const P_OUTPUT_OFFSET = 19; // output zero point
-const P_PER_CHANNEL = 20; // multipliers then shifts, one per output channel, from here
+const P_PER_CHANNEL = 20; // out_c multipliers from here, then the shifts: one int8 per channel, 4 to a word (packShifts)
 // S8, after the shifts: a layout word, then what it announces (the TypeScript kernel reads neither).
 //   DW_PLAIN: nothing.
 //   DW_ONE_CHANNEL: one input channel, output channels a multiple of 4, filter constant, filter_h x
@@ -86,6 +86,20 @@ function band4InPlace(batches: number, inH: number, inW: number, outH: number, o
   }
   return true;
 }
+
+/**
+ * quantizedConvParams' shifts (the last n params) as int8, 4 to a word: channel 4w + j in byte j. A shift
+ * above 0 is kept mod 32 (the requantizer shifts left by it mod 32), so every one fits.
+ */
+function packShifts(params: number[], n: number): number[] {
+  const shifts = params.slice(params.length - n).map((s) => (s > 0 ? s & 31 : s));
+  const words = new Array<number>((n + 3) >> 2).fill(0);
+  shifts.forEach((s, o) => { words[o >> 2] |= (s & 0xff) << (8 * (o & 3)); });
+  return [...params.slice(0, params.length - n), ...words];
+}
+
+/** Channel o's shift in a record whose shifts start at plan[at]. */
+const shiftOf = (plan: Int32Array, at: number, o: number) => (plan[at + (o >> 2)] << (24 - 8 * (o & 3))) >> 24;
 
 /** The DW_ONE_CHANNEL section of an int8 record, or [DW_PLAIN]. */
 function s8Layout(inC: number, outC: number, filterH: number, filterW: number, filter: Uint8Array | null): number[] {
@@ -149,7 +163,7 @@ export const depthwiseConv2d: OpDefinition = {
     return {
       kernel: KernelId.DEPTHWISE_CONV_2D_S8,
       tensors,
-      params: [...geometry, ...quantizedConvParams(ctx, input, filter, bias, output, activation, outC, 3),
+      params: [...geometry, ...packShifts(quantizedConvParams(ctx, input, filter, bias, output, activation, outC, 3), outC),
         ...s8Layout(inC, outC, filterH, filterW, filter.data)],
       scratchBytes: s8ScratchBytes(outC / inC, inC, filterH, filterW, win),
       ...(inPlace ? { shares: [3, 0] as [number, number] } : {}),
@@ -225,7 +239,7 @@ const evalS8: Kernel = (plan, at, m) => {
     for (let b = 0; b < batches; b++) {
       const batchBase = inBase + b * inH * inW * inC, outBase = out + b * outH * outW * outC;
       for (let c = 0; c < inC; c++) {
-        const f0 = fBase + c, mul = plan[mults + c], shift = plan[shifts + c], bc = hasBias ? bias[bBase + c] : 0;
+        const f0 = fBase + c, mul = plan[mults + c], shift = shiftOf(plan, shifts, c), bc = hasBias ? bias[bBase + c] : 0;
         let filled = -padH;
         for (let oy = 0; oy < outH; oy++) {
           const y0 = oy * sH - padH;
@@ -272,7 +286,7 @@ const evalS8: Kernel = (plan, at, m) => {
             }
           }
           if (hasBias) acc = (acc + bias[bBase + o]) | 0;
-          let v = requantize(acc, plan[mults + o], plan[shifts + o]) + outOff;
+          let v = requantize(acc, plan[mults + o], shiftOf(plan, shifts, o)) + outOff;
           v = v < lo ? lo : v > hi ? hi : v;
           output[out++] = v;
         }
