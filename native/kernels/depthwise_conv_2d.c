@@ -102,9 +102,10 @@ void xsml_depthwise_conv_2d_f32(const xsml_dwconv_dims *d, const float *input, c
 }
 
 /*
- * The int8 kernel takes four output channels at a time where they read four consecutive input
- * channels (depth multiplier 1: one word of input per tap) or one input channel (a multiple of 4:
- * one input value per tap against a word of filter; eight channels for a multiple of 8). With the DSP extension a word of filter or input
+ * The int8 kernel's general loops (what the banded paths below do not take) go four output channels at
+ * a time where they read four consecutive input channels (depth multiplier 1: one word of input per tap)
+ * or one input channel (a multiple of 4: one input value per tap against a word of filter; eight
+ * channels for a multiple of 8), taps in the padding skipped. With the DSP extension a word of filter or input
  * is widened into int16 lanes (__sxtb16, __sxtab16 adding the input offset) and each lane is
  * multiplied and accumulated on its own (__smlabb, __smlatt, __smlatb). Every sum wraps mod 2^32,
  * as the plain loops' do: the same bits in any order.
@@ -307,13 +308,14 @@ static void depthwise_one_channel_s8(const xsml_dwconv_dims *d, const xsml_dwcon
 /*
  * The banded paths: a 3x3 filter with dilation 1, and depth multiplier 1 with channels a multiple of 4
  * (band4: MobileNet's layers) or a depth multiplier that is a multiple of 4 (band1: a first layer).
- * The input rows the windows of one output row read are copied into a ring of DW_BAND_ROWS rows in
- * the scratch, band_cols(d) = (out_w - 1) * stride_w + 3 columns from column -pad_w, the padding
- * made of values whose tap adds 0: so every output pixel is computed alike, with no bounds.
- * The ring is filled in order of rows, each input row once per pass, before the output row that
- * first needs it is written; with depth multiplier 1 a pass (4 channels) only reads and writes its own
- * channels' bytes, so the output may start where the input does when every output row ends before
- * the first input row not yet in the ring (src/ops/depthwise-conv-2d.ts, dwInPlace).
+ * The input rows the windows read are copied into the scratch, band_cols(d) = (out_w - 1) * stride_w + 3
+ * columns from column -pad_w, the padding made of values whose tap adds 0: so every output pixel is
+ * computed alike, with no bounds. The scratch holds a ring of DW_BAND_ROWS rows, filled in order of rows,
+ * each input row once per pass (4 output channels) before the output row that first needs it is
+ * written; or, band4 of at most DW_WHOLE_BYTES, every row, filled before the pass writes anything. With
+ * depth multiplier 1 a pass only reads and writes its own channels' bytes, so the output may start
+ * where the input does when every output row ends before the first input row not yet in the ring
+ * (band4InPlace in src/ops/depthwise-conv-2d.ts).
  *
  * Requantization: when every channel allows (dw_fast), the filter taps are scaled by 2, so the
  * accumulator holds x2 = 2 * acc, and then
@@ -326,9 +328,6 @@ static void depthwise_one_channel_s8(const xsml_dwconv_dims *d, const xsml_dwcon
  * times |input + offset| <= 383 stay below 2^19); 1 <= r <= 22, so kc and ra + the high mul fit;
  * m >= 0. Otherwise the taps are not scaled and each output takes xsml_conv_output_s8.
  */
-#ifndef DWDBG
-#define DWDBG 0
-#endif
 enum { DW_BAND_ROWS = 3, DW_FAST_BIAS = (1 << 30) - (1 << 19), DW_WHOLE_BYTES = 2048 };
 
 static int dw_band4(const xsml_dwconv_dims *d) {
@@ -765,24 +764,16 @@ static void __attribute__((noinline)) dw4_group(const dw_rows *r, dw4_frame *fr,
     for (int32_t oy = 0; oy < r->out_h; oy++, out += r->out_row) dw4_row(band + (size_t)oy * (size_t)fr->row_step, fr, k, r->out_w, r->stride_w, out);
     return;
   }
-  /* The ring: rows y0, y0 + 1, y0 + 2 of output row oy in r0, r1, r2; `next` the first input row not in it. */
-  uint8_t *r0 = band, *r1 = band + r->row_bytes, *r2 = band + 2 * r->row_bytes;
-  const int32_t in_h = r->in_h, stride_h = r->stride_h, pair_step = 16 * r->stride_w;
-  int32_t next = -r->pad_h, y0 = -r->pad_h;
+  dw_ring ring = {{band, band + r->row_bytes, band + 2 * r->row_bytes}};
   int8_t *out = r->out;
-  for (int32_t oy = r->out_h; oy > 0; oy--, y0 += stride_h, out += r->out_row) {
-    if (next != y0) { /* not the first row: move the ring on */
-      uint8_t *t = r0;
-      if (stride_h == 1) r0 = r1, r1 = r2, r2 = t;
-      else if (stride_h == 2) r0 = r2, r2 = r1, r1 = t;
-      if (next < y0) next = y0;
+  for (int32_t oy = 0, y0 = -r->pad_h; oy < r->out_h; oy++, y0 += r->stride_h, out += r->out_row) {
+    for (int32_t i = oy == 0 ? 0 : DW_BAND_ROWS - dw_ring_advance(&ring, r->stride_h); i < DW_BAND_ROWS; i++) {
+      const int32_t y = y0 + i;
+      dw4_fill(ring.rows[i], (uint32_t)y < (uint32_t)r->in_h ? r->in + (size_t)y * (size_t)r->in_row : NULL, r);
     }
-    for (; next < y0 + 3; next++) {
-      uint8_t *row = next == y0 ? r0 : next == y0 + 1 ? r1 : r2;
-      dw4_fill(row, (uint32_t)next < (uint32_t)in_h ? r->in + (size_t)next * (size_t)r->in_row : NULL, r);
-    }
-    fr->step[0] = (int32_t)(r1 - r0), fr->step[1] = (int32_t)(r2 - r1), fr->step[2] = (int32_t)(r0 - r2) + pair_step;
-    dw4_row(r0, fr, k, r->out_w, r->stride_w, out);
+    fr->step[0] = (int32_t)(ring.rows[1] - ring.rows[0]), fr->step[1] = (int32_t)(ring.rows[2] - ring.rows[1]);
+    fr->step[2] = (int32_t)(ring.rows[0] - ring.rows[2]) + 16 * r->stride_w;
+    dw4_row(ring.rows[0], fr, k, r->out_w, r->stride_w, out);
   }
 }
 

@@ -59,16 +59,16 @@ typedef struct {
  * double-rounding requantization per output channel, + output_offset, clamped.
  * Preconditions: |input_offset| <= 255; |output_offset| <= 128; act within [-128, 127]; -31 <= quant->shift[o] <= 31;
  * `scratch` 4-byte aligned, xsml_depthwise_conv_2d_s8_scratch_bytes(dims) bytes.
- * A 3x3 filter with dilation 1 and one of
- *   depth multiplier 1, channels a multiple of 4 (MobileNet's layers), or
- *   a depth multiplier that is a multiple of 4 (a first layer on one input channel)
- * is banded: every output pixel goes the same way, and with depth multiplier 1 the output may start
- * where the input does when xsml_depthwise_conv_2d_s8_in_place(dims) says so (src/ops/depthwise-conv-2d.ts).
+ * A 3x3 filter with dilation 1 and either depth multiplier 1 with channels a multiple of 4 (MobileNet's
+ * layers) or a depth multiplier that is a multiple of 4 (a first layer) is banded: the input rows go
+ * through the scratch, so every output pixel is computed alike. With depth multiplier 1 the output may
+ * then start where the input does, when every output row ends before the first input row not yet read
+ * (band4InPlace in src/ops/depthwise-conv-2d.ts); otherwise it overlaps nothing else.
  */
 void xsml_depthwise_conv_2d_s8(const xsml_dwconv_dims *dims, const xsml_dwconv_quant_s8 *quant, const int8_t *input,
                                const int8_t *filter, const int32_t *bias, int8_t *output, void *scratch);
 
-/* Scratch bytes of the int8 kernel: for the banded shapes a ring of 3 input rows, else 0. */
+/* Scratch bytes of the int8 kernel: for the banded shapes input rows (every row the windows span, or a ring of 3), else 0. */
 uint64_t xsml_depthwise_conv_2d_s8_scratch_bytes(const xsml_dwconv_dims *dims);
 
 #endif
