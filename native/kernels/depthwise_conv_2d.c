@@ -104,8 +104,8 @@ void xsml_depthwise_conv_2d_f32(const xsml_dwconv_dims *d, const float *input, c
 /*
  * The int8 kernel's general loops (what the banded paths below do not take) go four output channels at
  * a time where they read four consecutive input channels (depth multiplier 1: one word of input per tap)
- * or one input channel (a multiple of 4: one input value per tap against a word of filter; eight
- * channels for a multiple of 8), taps in the padding skipped. With the DSP extension a word of filter or input
+ * or one input channel (a multiple of 4: one input value per tap against a word of filter), taps in
+ * the padding skipped. With the DSP extension a word of filter or input
  * is widened into int16 lanes (__sxtb16, __sxtab16 adding the input offset) and each lane is
  * multiplied and accumulated on its own (__smlabb, __smlatt, __smlatb). Every sum wraps mod 2^32,
  * as the plain loops' do: the same bits in any order.
@@ -387,18 +387,38 @@ static dw_q dw_q_of(const xsml_dwconv_quant_s8 *q, const dw_req *k, int32_t o) {
   return c;
 }
 
-/* One output, as k says (the slow cases: a function, not inlined). */
-static int8_t __attribute__((noinline)) dw_requant_any(uint32_t acc, const dw_q *c, const dw_req *k) {
-  if (!k->fast) return xsml_conv_output_s8(acc, c->m, c->r, k->lo, k->hi, k->out_off);
-  const int32_t x = (int32_t)acc, y = xsml_ssat8(xsml_smmlar(x, c->m, c->kc - (int32_t)((uint32_t)x >> 31)) >> c->r);
-  return (int8_t)(y < k->act_min ? k->act_min : y > k->act_max ? k->act_max : y);
+/* xsml_conv_output_s8 for channel c (the rare cases: not inlined). */
+static int8_t __attribute__((noinline)) dw_requant_general(uint32_t acc, const dw_q *c, const dw_req *k) {
+  return xsml_conv_output_s8(acc, c->m, c->r, k->lo, k->hi, k->out_off);
 }
 
-/* One output. mode 0: fast, no clamp (the usual case); 1: dw_requant_any. */
-static inline __attribute__((always_inline)) int8_t dw_requant(uint32_t acc, const dw_q *c, const dw_req *k, const int mode) {
-  if (mode != 0) return dw_requant_any(acc, c, k);
+/* One output: the fast form (then [-128, 127]: dw_clamp4 narrows it to the activation), or dw_requant_general. */
+static inline __attribute__((always_inline)) int8_t dw_requant(uint32_t acc, const dw_q *c, const dw_req *k, const int fast) {
+  if (!fast) return dw_requant_general(acc, c, k);
   const int32_t x = (int32_t)acc;
   return (int8_t)xsml_ssat8(xsml_smmlar(x, c->m, c->kc - (int32_t)((uint32_t)x >> 31)) >> c->r);
+}
+
+/* Clamps the 4 bytes of each of n pixels, `step` bytes apart (4-byte aligned), to [lo, hi] within [-128, 127]. */
+static void dw_clamp4(int8_t *out, int32_t n, int32_t step, int32_t lo, int32_t hi) {
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+  const uint32_t lo4 = (uint8_t)lo * 0x01010101u, hi4 = (uint8_t)hi * 0x01010101u;
+  for (; n > 0; n--, out += step) {
+    uint32_t w, t;
+    memcpy(&w, out, 4);
+    __asm__("ssub8 %[t], %[w], %[lo]\n\t"
+            "sel %[w], %[w], %[lo]\n\t"
+            "ssub8 %[t], %[hi], %[w]\n\t"
+            "sel %[w], %[w], %[hi]\n\t"
+            : [w] "+r"(w), [t] "=&r"(t)
+            : [lo] "r"(lo4), [hi] "r"(hi4));
+    memcpy(out, &w, 4);
+  }
+#else
+  for (; n > 0; n--, out += step) {
+    for (int32_t j = 0; j < 4; j++) out[j] = (int8_t)(out[j] < lo ? lo : out[j] > hi ? hi : out[j]);
+  }
+#endif
 }
 
 /* The ring: rows[i] holds input row y0 + i of the output row being computed. */
@@ -581,30 +601,32 @@ static inline __attribute__((always_inline)) void dw4_mac1(const uint8_t *ip, co
 
 /* One output row of a group in C: n pixels `stride` columns apart from band column 0 at ip (ring row 0). */
 static inline __attribute__((always_inline)) void dw4_row_body(const uint8_t *ip, const dw4_frame *fr, const dw_req *k, int32_t n,
-                                                               int32_t stride, int8_t *out, const int mode) {
+                                                               int32_t stride, int8_t *out, const int fast) {
   const int32_t out_c = fr->next[0];
   const uint32_t *bias = fr->bias;
   const dw_q *q = fr->q;
-  if (stride <= 2) {
+  if (fast && stride <= 2) {
     for (; n >= 2; n -= 2, out += 2 * out_c) {
       acc8 acc = {bias[0], bias[1], bias[2], bias[3], bias[0], bias[1], bias[2], bias[3]};
       ip = stride == 1 ? dw4_mac2(ip, fr, 1, &acc) : dw4_mac2(ip, fr, 2, &acc);
-      out[0] = dw_requant(acc.a0, &q[0], k, mode), out[out_c] = dw_requant(acc.b0, &q[0], k, mode);
-      out[1] = dw_requant(acc.a1, &q[1], k, mode), out[out_c + 1] = dw_requant(acc.b1, &q[1], k, mode);
-      out[2] = dw_requant(acc.a2, &q[2], k, mode), out[out_c + 2] = dw_requant(acc.b2, &q[2], k, mode);
-      out[3] = dw_requant(acc.a3, &q[3], k, mode), out[out_c + 3] = dw_requant(acc.b3, &q[3], k, mode);
+      out[0] = dw_requant(acc.a0, &q[0], k, 1), out[out_c] = dw_requant(acc.b0, &q[0], k, 1);
+      out[1] = dw_requant(acc.a1, &q[1], k, 1), out[out_c + 1] = dw_requant(acc.b1, &q[1], k, 1);
+      out[2] = dw_requant(acc.a2, &q[2], k, 1), out[out_c + 2] = dw_requant(acc.b2, &q[2], k, 1);
+      out[3] = dw_requant(acc.a3, &q[3], k, 1), out[out_c + 3] = dw_requant(acc.b3, &q[3], k, 1);
     }
   }
   for (; n > 0; n--, ip += 8 * stride, out += out_c) {
     acc8 acc = {bias[0], bias[1], bias[2], bias[3], 0, 0, 0, 0};
     dw4_mac1(ip, fr, &acc);
-    out[0] = dw_requant(acc.a0, &q[0], k, mode), out[1] = dw_requant(acc.a1, &q[1], k, mode);
-    out[2] = dw_requant(acc.a2, &q[2], k, mode), out[3] = dw_requant(acc.a3, &q[3], k, mode);
+    out[0] = dw_requant(acc.a0, &q[0], k, fast), out[1] = dw_requant(acc.a1, &q[1], k, fast);
+    out[2] = dw_requant(acc.a2, &q[2], k, fast), out[3] = dw_requant(acc.a3, &q[3], k, fast);
   }
 }
 
-static void __attribute__((noinline)) dw4_row_any(const uint8_t *ip, const dw4_frame *fr, const dw_req *k, int32_t n, int32_t stride, int8_t *out) {
-  dw4_row_body(ip, fr, k, n, stride, out, 1);
+/* The general requantization (not dw_fast): pixel by pixel. */
+static void __attribute__((noinline)) dw4_row_general(const uint8_t *ip, const dw4_frame *fr, const dw_req *k, int32_t n, int32_t stride,
+                                                      int8_t *out) {
+  dw4_row_body(ip, fr, k, n, stride, out, 0);
 }
 
 #if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
@@ -708,7 +730,7 @@ static void __attribute__((noinline)) dw4_row_s2(const uint8_t *ip, dw4_frame *f
 #undef DW4_PAIRS_OPERANDS
 #else
 static void __attribute__((noinline)) dw4_row_fast(const uint8_t *ip, const dw4_frame *fr, const dw_req *k, int32_t n, int32_t stride, int8_t *out) {
-  dw4_row_body(ip, fr, k, n, stride, out, 0);
+  dw4_row_body(ip, fr, k, n, stride, out, 1);
 }
 #endif
 #if defined(DW4_MAC)
@@ -726,8 +748,8 @@ static void __attribute__((noinline)) dw4_row_fast(const uint8_t *ip, const dw4_
 
 /* One output row of a group: n pixels `stride` columns apart from band column 0 at ip (ring row 0), into out onwards. */
 static void dw4_row(const uint8_t *ip, dw4_frame *fr, const dw_req *k, int32_t n, int32_t stride, int8_t *out) {
-  if (!k->fast || k->clamp) {
-    dw4_row_any(ip, fr, k, n, stride, out);
+  if (!k->fast) {
+    dw4_row_general(ip, fr, k, n, stride, out);
     return;
   }
 #if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
@@ -735,13 +757,14 @@ static void dw4_row(const uint8_t *ip, dw4_frame *fr, const dw_req *k, int32_t n
   if (stride <= 2) {
     fr->row_pairs = n / 2, fr->odd = n & 1;
     (stride == 1 ? dw4_row_s1 : dw4_row_s2)(ip, fr);
-    return;
+  } else {
+    fr->row_pairs = 0, fr->odd = 1;
+    for (int32_t i = 0; i < n; i++, ip += 8 * stride, fr->out += fr->next[0]) dw4_row_s1(ip, fr);
   }
-  fr->row_pairs = 0, fr->odd = 1;
-  for (; n > 0; n--, ip += 8 * stride, fr->out += fr->next[0]) dw4_row_s1(ip, fr);
 #else
   dw4_row_fast(ip, fr, k, n, stride, out);
 #endif
+  if (k->clamp) dw_clamp4(out, n, fr->next[0], k->act_min, k->act_max);
 }
 
 /* Every output row of one group (r->in, r->out at its first channel), through `band`: a ring, or every row (r->whole). */
@@ -753,10 +776,11 @@ static void __attribute__((noinline)) dw4_group(const dw_rows *r, dw4_frame *fr,
     }
     fr->step[0] = fr->step[1] = r->row_bytes, fr->step[2] = 16 * r->stride_w - 2 * r->row_bytes;
 #if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
-    if (k->fast && !k->clamp && r->stride_w <= 2) {
+    if (k->fast && r->stride_w <= 2) {
       fr->out = fr->row_out = r->out, fr->row_ip = band, fr->rows = r->out_h;
       fr->row_pairs = r->out_w / 2, fr->odd = r->out_w & 1;
       (r->stride_w == 1 ? dw4_row_s1 : dw4_row_s2)(band, fr);
+      for (int32_t oy = 0; k->clamp && oy < r->out_h; oy++) dw_clamp4(r->out + (size_t)oy * (size_t)r->out_row, r->out_w, fr->next[0], k->act_min, k->act_max);
       return;
     }
 #endif
@@ -852,7 +876,7 @@ static void dw1_fill(int8_t *dst, const int8_t *in, int32_t in_w, int32_t in_c, 
 
 /* One output row of a group in C: n pixels `stride` columns apart from band column 0 at ip (ring row 0). */
 static inline __attribute__((always_inline)) void dw1_row_body(const uint8_t *ip, const dw1_frame *fr, const dw_req *k, int32_t n, int8_t *out,
-                                                               const int mode) {
+                                                               const int fast) {
   const int32_t off = (int16_t)fr->off2;
   for (; n > 0; n--, out += fr->out_c) {
     const int8_t *r0 = (const int8_t *)ip, *r1 = r0 + fr->step[0], *r2 = r1 + fr->step[1];
@@ -864,13 +888,14 @@ static inline __attribute__((always_inline)) void dw1_row_body(const uint8_t *ip
       const int32_t *f = fr->f + 5 * j;
       uint32_t acc = DW_SMLAD(p0, f[0], fr->bias[j]);
       acc = DW_SMLAD(p1, f[1], acc), acc = DW_SMLAD(p2, f[2], acc), acc = DW_SMLAD(p3, f[3], acc), acc = DW_SMLAD(p4, f[4], acc);
-      out[j] = dw_requant(acc, &fr->q[j], k, mode);
+      out[j] = dw_requant(acc, &fr->q[j], k, fast);
     }
   }
 }
 
-static void __attribute__((noinline)) dw1_row_any(const uint8_t *ip, const dw1_frame *fr, const dw_req *k, int32_t n, int8_t *out) {
-  dw1_row_body(ip, fr, k, n, out, 1);
+/* The general requantization (not dw_fast). */
+static void __attribute__((noinline)) dw1_row_general(const uint8_t *ip, const dw1_frame *fr, const dw_req *k, int32_t n, int8_t *out) {
+  dw1_row_body(ip, fr, k, n, out, 0);
 }
 
 #if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
@@ -929,7 +954,7 @@ static void __attribute__((noinline)) dw1_pixels(const uint8_t *ip, dw1_frame *f
 #undef DW1_REQ
 #else
 static void __attribute__((noinline)) dw1_row_fast(const uint8_t *ip, const dw1_frame *fr, const dw_req *k, int32_t n, int8_t *out) {
-  dw1_row_body(ip, fr, k, n, out, 0);
+  dw1_row_body(ip, fr, k, n, out, 1);
 }
 #endif
 
@@ -970,8 +995,8 @@ static void dw_band1_s8(const xsml_dwconv_dims *d, const xsml_dwconv_quant_s8 *q
         fr.step[2] = (int32_t)(ring.rows[0] - ring.rows[2]) + d->stride_w;
         const uint8_t *ip = ring.rows[0];
         int8_t *out = out_b + (size_t)oy * (size_t)out_w * (size_t)out_c + (size_t)o0;
-        if (!k.fast || k.clamp) {
-          dw1_row_any(ip, &fr, &k, out_w, out);
+        if (!k.fast) {
+          dw1_row_general(ip, &fr, &k, out_w, out);
           continue;
         }
 #if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
@@ -980,6 +1005,7 @@ static void dw_band1_s8(const xsml_dwconv_dims *d, const xsml_dwconv_quant_s8 *q
 #else
         dw1_row_fast(ip, &fr, &k, out_w, out);
 #endif
+        if (k.clamp) dw_clamp4(out, out_w, out_c, k.act_min, k.act_max);
       }
     }
   }
@@ -1002,8 +1028,6 @@ void xsml_depthwise_conv_2d_s8(const xsml_dwconv_dims *d, const xsml_dwconv_quan
   const int8_t *shift = quant->shift;
   /* Output channels [0, wide) go four at a time. */
   const int32_t wide = mult == 1 ? out_c & ~3 : mult % 4 == 0 ? out_c : 0;
-  /* A multiple of 8: eight output channels per input value. */
-  const int32_t wide8 = mult % 8 == 0 ? out_c : 0;
   const size_t row_step = (size_t)d->dilation_h * (size_t)in_w * (size_t)in_c, tap_step = (size_t)d->dilation_w * (size_t)in_c;
   const size_t f_row_step = (size_t)f_w * (size_t)out_c;
   const int rs = dw_quant_rs(quant, out_c);
@@ -1023,25 +1047,6 @@ void xsml_depthwise_conv_2d_s8(const xsml_dwconv_dims *d, const xsml_dwconv_quan
         const int8_t *in_first = in_b + ((size_t)(y0 + d->dilation_h * ky_lo) * (size_t)in_w + (size_t)(x0 + d->dilation_w * kx_lo)) * (size_t)in_c;
         const int8_t *f_first = filter + ((size_t)ky_lo * (size_t)f_w + (size_t)kx_lo) * (size_t)out_c;
         int32_t o = 0;
-        for (; o < wide8; o += 8) {
-          acc4 lo4 = acc4_from(bias ? bias + o : NULL), hi4 = acc4_from(bias ? bias + o + 4 : NULL);
-          const int8_t *in_row = in_first + o / mult, *f_row = f_first + o;
-          for (int32_t ky = ky_lo; ky < ky_hi; ky++, in_row += row_step, f_row += f_row_step) {
-            const int8_t *ip = in_row, *fp = f_row;
-            for (int32_t n = taps_w; n > 0; n--, ip += tap_step, fp += out_c) {
-              const int32_t x = *ip + in_off;
-              mac_1x4(x, fp, &lo4);
-              mac_1x4(x, fp + 4, &hi4);
-            }
-          }
-          if (rs) {
-            store4_rs(&lo4, mul + o, shift + o, lo, hi, out_off, out + o);
-            store4_rs(&hi4, mul + o + 4, shift + o + 4, lo, hi, out_off, out + o + 4);
-          } else {
-            store4(&lo4, mul + o, shift + o, lo, hi, out_off, out + o);
-            store4(&hi4, mul + o + 4, shift + o + 4, lo, hi, out_off, out + o + 4);
-          }
-        }
         for (; o < wide; o += 4) {
           acc4 acc = acc4_from(bias ? bias + o : NULL);
           const int8_t *in_row = in_first + o / mult, *f_row = f_first + o;
