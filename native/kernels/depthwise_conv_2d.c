@@ -589,10 +589,10 @@ static inline __attribute__((always_inline)) void dw4_mac1(const uint8_t *ip, co
   int32_t xe, xo, fe, fo;
   __asm__ volatile(DW4_ROW_1(0, 8, 16) DW4_STEP(72) DW4_ROW_1(24, 32, 40) DW4_STEP(76) DW4_ROW_1(48, 56, 64) DW4_OPERANDS);
 #else
-  const uint8_t *row = ip;
-  for (int32_t ky = 0; ky < 3; row += fr->step[ky], ky++) {
+  const uint8_t *rows[3] = {ip, ip + fr->step[0], ip + fr->step[0] + fr->step[1]};
+  for (int32_t ky = 0; ky < 3; ky++) {
     for (int32_t kx = 0; kx < 3; kx++) {
-      const int16_t *f = fr->f + 4 * (3 * ky + kx), *x = (const int16_t *)(const void *)(row + 8 * kx);
+      const int16_t *f = fr->f + 4 * (3 * ky + kx), *x = (const int16_t *)(const void *)(rows[ky] + 8 * kx);
       acc->a0 += (uint32_t)(x[0] * f[0]), acc->a2 += (uint32_t)(x[1] * f[1]), acc->a1 += (uint32_t)(x[2] * f[2]), acc->a3 += (uint32_t)(x[3] * f[3]);
     }
   }
@@ -615,9 +615,9 @@ static inline __attribute__((always_inline)) void dw4_row_body(const uint8_t *ip
       out[3] = dw_requant(acc.a3, &q[3], k, 1), out[out_c + 3] = dw_requant(acc.b3, &q[3], k, 1);
     }
   }
-  for (; n > 0; n--, ip += 8 * stride, out += out_c) {
+  for (int32_t i = 0; i < n; i++, out += out_c) {
     acc8 acc = {bias[0], bias[1], bias[2], bias[3], 0, 0, 0, 0};
-    dw4_mac1(ip, fr, &acc);
+    dw4_mac1(ip + (size_t)i * 8u * (size_t)stride, fr, &acc);
     out[0] = dw_requant(acc.a0, &q[0], k, fast), out[1] = dw_requant(acc.a1, &q[1], k, fast);
     out[2] = dw_requant(acc.a2, &q[2], k, fast), out[3] = dw_requant(acc.a3, &q[3], k, fast);
   }
@@ -759,7 +759,7 @@ static void dw4_row(const uint8_t *ip, dw4_frame *fr, const dw_req *k, int32_t n
     (stride == 1 ? dw4_row_s1 : dw4_row_s2)(ip, fr);
   } else {
     fr->row_pairs = 0, fr->odd = 1;
-    for (int32_t i = 0; i < n; i++, ip += 8 * stride, fr->out += fr->next[0]) dw4_row_s1(ip, fr);
+    for (int32_t i = 0; i < n; i++, fr->out += fr->next[0]) dw4_row_s1(ip + (size_t)i * 8u * (size_t)stride, fr);
   }
 #else
   dw4_row_fast(ip, fr, k, n, stride, out);
@@ -774,7 +774,8 @@ static void __attribute__((noinline)) dw4_group(const dw_rows *r, dw4_frame *fr,
     for (int32_t i = 0, y = -r->pad_h, n = (r->out_h - 1) * r->stride_h + 3; i < n; i++, y++, row += r->row_bytes) {
       dw4_fill(row, y >= 0 && y < r->in_h ? r->in + (size_t)y * (size_t)r->in_row : NULL, r);
     }
-    fr->step[0] = fr->step[1] = r->row_bytes, fr->step[2] = 16 * r->stride_w - 2 * r->row_bytes;
+    fr->step[0] = fr->step[1] = r->row_bytes;
+    fr->step[2] = (int32_t)(16u * (uint32_t)r->stride_w - 2u * (uint32_t)r->row_bytes); /* used only between pairs */
 #if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
     if (k->fast && r->stride_w <= 2) {
       fr->out = fr->row_out = r->out, fr->row_ip = band, fr->rows = r->out_h;
@@ -796,7 +797,7 @@ static void __attribute__((noinline)) dw4_group(const dw_rows *r, dw4_frame *fr,
       dw4_fill(ring.rows[i], (uint32_t)y < (uint32_t)r->in_h ? r->in + (size_t)y * (size_t)r->in_row : NULL, r);
     }
     fr->step[0] = (int32_t)(ring.rows[1] - ring.rows[0]), fr->step[1] = (int32_t)(ring.rows[2] - ring.rows[1]);
-    fr->step[2] = (int32_t)(ring.rows[0] - ring.rows[2]) + 16 * r->stride_w;
+    fr->step[2] = (int32_t)((uint32_t)(ring.rows[0] - ring.rows[2]) + 16u * (uint32_t)r->stride_w); /* used only between pairs */
     dw4_row(ring.rows[0], fr, k, r->out_w, r->stride_w, out);
   }
 }
@@ -810,7 +811,7 @@ static void dw_band4_s8(const xsml_dwconv_dims *d, const xsml_dwconv_quant_s8 *q
   r.whole = band4_whole(d) != 0;
   dw4_frame fr;
   for (int32_t j = 0; j < 4; j++) fr.next[j] = c + j;
-  fr.row_step = r.stride_h * r.row_bytes, fr.out_row = r.out_row;
+  fr.row_step = (int32_t)((uint32_t)r.stride_h * (uint32_t)r.row_bytes), fr.out_row = r.out_row; /* row_step: used only between rows */
   for (int32_t b = 0; b < d->batches; b++) {
     const int8_t *in_b = input + (size_t)b * (size_t)d->in_h * (size_t)r.in_row;
     int8_t *out_b = output + (size_t)b * (size_t)d->out_h * (size_t)r.out_row;
@@ -875,12 +876,11 @@ static void dw1_fill(int8_t *dst, const int8_t *in, int32_t in_w, int32_t in_c, 
 }
 
 /* One output row of a group in C: n pixels `stride` columns apart from band column 0 at ip (ring row 0). */
-static inline __attribute__((always_inline)) void dw1_row_body(const uint8_t *ip, const dw1_frame *fr, const dw_req *k, int32_t n, int8_t *out,
-                                                               const int fast) {
+static inline __attribute__((always_inline)) void dw1_row_body(const uint8_t *ip, const dw1_frame *fr, const dw_req *k, int32_t n,
+                                                               int32_t stride, int8_t *out, const int fast) {
   const int32_t off = (int16_t)fr->off2;
-  for (; n > 0; n--, out += fr->out_c) {
-    const int8_t *r0 = (const int8_t *)ip, *r1 = r0 + fr->step[0], *r2 = r1 + fr->step[1];
-    ip = (const uint8_t *)r2 + fr->step[2];
+  for (int32_t x = 0; x < n; x++, out += fr->out_c) {
+    const int8_t *r0 = (const int8_t *)ip + (size_t)x * (size_t)stride, *r1 = r0 + fr->step[0], *r2 = r1 + fr->step[1];
     const int32_t p0 = pack_s16x2(r0[0] + off, r0[2] + off), p1 = pack_s16x2(r1[0] + off, r1[2] + off);
     const int32_t p2 = pack_s16x2(r2[0] + off, r2[2] + off), p3 = pack_s16x2(r0[1] + off, r1[1] + off);
     const int32_t p4 = pack_s16x2(r2[1] + off, r2[3] + off);
@@ -894,8 +894,9 @@ static inline __attribute__((always_inline)) void dw1_row_body(const uint8_t *ip
 }
 
 /* The general requantization (not dw_fast). */
-static void __attribute__((noinline)) dw1_row_general(const uint8_t *ip, const dw1_frame *fr, const dw_req *k, int32_t n, int8_t *out) {
-  dw1_row_body(ip, fr, k, n, out, 0);
+static void __attribute__((noinline)) dw1_row_general(const uint8_t *ip, const dw1_frame *fr, const dw_req *k, int32_t n, int32_t stride,
+                                                      int8_t *out) {
+  dw1_row_body(ip, fr, k, n, stride, out, 0);
 }
 
 #if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
@@ -953,8 +954,9 @@ static void __attribute__((noinline)) dw1_pixels(const uint8_t *ip, dw1_frame *f
 #undef DW1_LOADF
 #undef DW1_REQ
 #else
-static void __attribute__((noinline)) dw1_row_fast(const uint8_t *ip, const dw1_frame *fr, const dw_req *k, int32_t n, int8_t *out) {
-  dw1_row_body(ip, fr, k, n, out, 1);
+static void __attribute__((noinline)) dw1_row_fast(const uint8_t *ip, const dw1_frame *fr, const dw_req *k, int32_t n, int32_t stride,
+                                                   int8_t *out) {
+  dw1_row_body(ip, fr, k, n, stride, out, 1);
 }
 #endif
 
@@ -992,18 +994,18 @@ static void dw_band1_s8(const xsml_dwconv_dims *d, const xsml_dwconv_quant_s8 *q
           dw1_fill((int8_t *)ring.rows[i], in, in_w, in_c, d->pad_w, row_bytes, pad);
         }
         fr.step[0] = (int32_t)(ring.rows[1] - ring.rows[0]), fr.step[1] = (int32_t)(ring.rows[2] - ring.rows[1]);
-        fr.step[2] = (int32_t)(ring.rows[0] - ring.rows[2]) + d->stride_w;
+        fr.step[2] = (int32_t)((uint32_t)(ring.rows[0] - ring.rows[2]) + (uint32_t)d->stride_w); /* used only between pixels */
         const uint8_t *ip = ring.rows[0];
         int8_t *out = out_b + (size_t)oy * (size_t)out_w * (size_t)out_c + (size_t)o0;
         if (!k.fast) {
-          dw1_row_general(ip, &fr, &k, out_w, out);
+          dw1_row_general(ip, &fr, &k, out_w, d->stride_w, out);
           continue;
         }
 #if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
         fr.out = out, fr.count = out_w;
         dw1_pixels(ip, &fr);
 #else
-        dw1_row_fast(ip, &fr, &k, out_w, out);
+        dw1_row_fast(ip, &fr, &k, out_w, d->stride_w, out);
 #endif
         if (k.clamp) dw_clamp4(out, out_w, out_c, k.act_min, k.act_max);
       }

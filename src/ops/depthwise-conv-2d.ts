@@ -92,10 +92,18 @@ function band4InPlace(batches: number, inH: number, inW: number, outH: number, o
  * above 0 is kept mod 32 (the requantizer shifts left by it mod 32), so every one fits.
  */
 function packShifts(params: number[], n: number): number[] {
-  const shifts = params.slice(params.length - n).map((s) => (s > 0 ? s & 31 : s));
-  const words = new Array<number>((n + 3) >> 2).fill(0);
-  shifts.forEach((s, o) => { words[o >> 2] |= (s & 0xff) << (8 * (o & 3)); });
-  return [...params.slice(0, params.length - n), ...words];
+  const at = params.length - n, words = (n + 3) >> 2;
+  // Word w only takes shifts 4w.. (at and after its own index): packed in place.
+  for (let w = 0; w < words; w++) {
+    let word = 0;
+    for (let j = 0; j < 4 && 4 * w + j < n; j++) {
+      const shift = params[at + 4 * w + j];
+      word |= ((shift > 0 ? shift & 31 : shift) & 0xff) << (8 * j);
+    }
+    params[at + w] = word;
+  }
+  params.length = at + words;
+  return params;
 }
 
 /** Channel o's shift in a record whose shifts start at plan[at]. */
