@@ -48,7 +48,7 @@ export const DW_ONE_CHANNEL_MAX_TAPS = 256;
 /**
  * The int8 kernels' banded shapes (native/kernels/depthwise_conv_2d.c): a 3x3 filter, dilation 1, and
  * depth multiplier 1 with channels a multiple of 4 (band4), or a multiplier that is a multiple of 4 (band1).
- * They read the input through a ring of 3 rows in the scratch, bandCols columns wide.
+ * They read the input through rows of it copied into the scratch, bandCols columns wide.
  */
 const band3x3 = (fH: number, fW: number, dH: number, dW: number) => fH === 3 && fW === 3 && dH === 1 && dW === 1;
 const isBand4 = (mult: number, inC: number, fH: number, fW: number, dH: number, dW: number) => mult === 1 && inC % 4 === 0 && band3x3(fH, fW, dH, dW);
@@ -71,10 +71,10 @@ function s8ScratchBytes(mult: number, inC: number, fH: number, fW: number,
 }
 
 /**
- * Whether a band4 layer's output may start where its input does: both kernels fill the ring with the
- * input rows in order, one channel (a group of 4 in C) at a time, before the output row that first
- * needs them, and pixels take in_c bytes in both tensors; so every output row must end before the
- * first input row not yet read.
+ * Whether a band4 layer's output may start where its input does: both kernels copy the input rows in
+ * order, one channel (a group of 4 in C) at a time, into a ring of 3 before the output row that first
+ * needs them (or the C kernel, all of a group's rows before its first output row), and pixels take
+ * in_c bytes in both tensors; so every output row must end before the first input row not yet read.
  */
 function band4InPlace(batches: number, inH: number, inW: number, outH: number, outW: number, strideH: number, padH: number): boolean {
   for (let b = 0; b < batches; b++) {
