@@ -5,7 +5,7 @@
 import { XsmlError, type Executor, type ExecutorFactory } from '../../src/index.js';
 
 export interface NativeExecutor extends Executor {
-  /** Nanoseconds spent inside the C kernels so far (for reports: the C share of invoke). */
+  /** Nanoseconds spent inside the C kernels since the first call, which returns 0 and starts the timing (for reports: the C share of invoke). */
   kernelNanoseconds(): number;
 }
 

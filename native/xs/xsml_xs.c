@@ -33,7 +33,8 @@ typedef struct {
 	uint32_t ops; /* records, and entries in starts */
 	uint32_t pool_bytes[XSML_POOL_COUNT]; /* checked sizes: every run needs pools at least this large */
 	int rounding; /* XSML_ROUNDING_* */
-	uint64_t run_ns; /* time spent inside xsml_plan_run */
+	uint64_t run_ns; /* time spent inside xsml_plan_run, once timed */
+	int timed; /* set by the first runNanoseconds: until then runs read no clock */
 	uint8_t *pinned[XSML_POOL_COUNT]; /* both pools when neither can move (host buffers), else NULL */
 	uint32_t *starts; /* inside this block, after program */
 	int32_t program[]; /* the records */
@@ -148,6 +149,19 @@ static uint64_t xsml_xs_clock_ns(void)
 }
 #endif
 
+/* Runs ops [from, to), timed once runNanoseconds has been asked for. */
+static void xsml_xs_plan_run(xsml_xs_plan *plan, uint32_t from, uint32_t to, const xsml_memory *mem)
+{
+	uint64_t start;
+	if (!plan->timed) {
+		xsml_plan_run(plan->program, plan->starts, from, to, mem);
+		return;
+	}
+	start = xsml_xs_clock_ns();
+	xsml_plan_run(plan->program, plan->starts, from, to, mem);
+	plan->run_ns += xsml_xs_clock_ns() - start;
+}
+
 /* Throws an Error with the whole message (xsUnknownError truncates to 128 bytes). */
 static void xsml_xs_throw(xsMachine *the, char *message)
 {
@@ -250,6 +264,7 @@ static void xs_xsml_prepare(xsMachine *the)
 	plan->pool_bytes[XSML_POOL_MODEL] = model_bytes;
 	plan->rounding = rounding;
 	plan->run_ns = 0;
+	plan->timed = 0;
 	plan->pinned[XSML_POOL_ARENA] = pinned ? arena : NULL;
 	plan->pinned[XSML_POOL_MODEL] = pinned ? model : NULL;
 	plan->starts = NULL;
@@ -302,7 +317,6 @@ static void xs_xsml_run(xsMachine *the)
 	xsml_memory mem;
 	xsml_xs_plan *plan;
 	xsIntegerValue from, to;
-	uint64_t start;
 
 	if (xsmcArgc < 3)
 		xsTypeError("run(plan, from, to[, arena, model]): 3 or 5 arguments expected");
@@ -324,9 +338,7 @@ static void xs_xsml_run(xsMachine *the)
 	mem.pool_bytes[XSML_POOL_ARENA] = plan->pool_bytes[XSML_POOL_ARENA];
 	mem.pool_bytes[XSML_POOL_MODEL] = plan->pool_bytes[XSML_POOL_MODEL];
 	mem.rounding = plan->rounding;
-	start = xsml_xs_clock_ns();
-	xsml_plan_run(plan->program, plan->starts, (uint32_t)from, (uint32_t)to, &mem);
-	plan->run_ns += xsml_xs_clock_ns() - start;
+	xsml_xs_plan_run(plan, (uint32_t)from, (uint32_t)to, &mem);
 }
 
 /*
@@ -339,15 +351,12 @@ static void xs_xsml_run_all(xsMachine *the)
 	txSlot *handle = mxFunctionInstanceCode(mxFunction->value.reference)->value.callback.closures;
 	xsml_xs_plan *plan = handle->next->value.host.data;
 	xsml_memory mem;
-	uint64_t start;
 	mem.pools[XSML_POOL_ARENA] = plan->pinned[XSML_POOL_ARENA];
 	mem.pools[XSML_POOL_MODEL] = plan->pinned[XSML_POOL_MODEL];
 	mem.pool_bytes[XSML_POOL_ARENA] = plan->pool_bytes[XSML_POOL_ARENA];
 	mem.pool_bytes[XSML_POOL_MODEL] = plan->pool_bytes[XSML_POOL_MODEL];
 	mem.rounding = plan->rounding;
-	start = xsml_xs_clock_ns();
-	xsml_plan_run(plan->program, plan->starts, 0, plan->ops, &mem);
-	plan->run_ns += xsml_xs_clock_ns() - start;
+	xsml_xs_plan_run(plan, 0, plan->ops, &mem);
 }
 
 /* runner(plan) -> a function of no arguments that runs every op (the plan's pools must be pinned) */
@@ -363,13 +372,14 @@ static void xs_xsml_runner(xsMachine *the)
 	mxFunctionInstanceCode(xsResult.value.reference)->value.callback.closures = xsArg(0).value.reference;
 }
 
-/* runNanoseconds(plan) -> number */
+/* runNanoseconds(plan) -> number: 0 on the first call, which starts timing the plan's runs */
 static void xs_xsml_run_nanoseconds(xsMachine *the)
 {
 	xsml_xs_plan *plan;
 	if (xsmcArgc < 1)
 		xsTypeError("runNanoseconds(plan): 1 argument expected");
 	plan = xsml_xs_plan_of(the, &xsArg(0));
+	plan->timed = 1;
 	xsmcSetNumber(xsResult, (double)plan->run_ns);
 }
 

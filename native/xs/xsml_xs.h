@@ -10,7 +10,8 @@
  *       with the checker's message. rounding: XSML_ROUNDING_SINGLE (0) or XSML_ROUNDING_DOUBLE (1).
  *   run(plan, from, to, arena, model)
  *       runs ops [from, to) in ONE call of xsml_plan_run over the current arena and model bytes.
- *   runNanoseconds(plan) -> number        time spent inside xsml_plan_run for this plan, in ns
+ *   runNanoseconds(plan) -> number        time spent inside xsml_plan_run for this plan, in ns,
+ *       since the first call (which returns 0): runs read no clock until something asks
  *   now() -> number                       a monotonic clock, in microseconds
  *   hostBuffer(byteLength) -> host buffer zeroed memory outside the XS heap (the GC never moves
  *       it; `new Uint8Array(hostBuffer)` views it): what a board's static arena is to JS
