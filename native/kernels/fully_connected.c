@@ -22,6 +22,14 @@ enum {
 
 enum { R_INPUT = 0, R_FILTER = 1, R_BIAS = 2, R_OUTPUT = 3, R_COUNT = 4 };
 
+/* A ref the checks require present (input, filter, output): no NO_TENSOR test. */
+static inline void *fc_ref(const int32_t *rec, int k, const xsml_memory *mem) {
+  return mem->pools[rec[XSML_RECORD_HEADER + 2 * k]] + rec[XSML_RECORD_HEADER + 2 * k + 1];
+}
+
+/* The params, after the R_COUNT refs the checks require. */
+static inline const int32_t *fc_params(const int32_t *rec) { return rec + XSML_RECORD_HEADER + 2 * R_COUNT; }
+
 #if defined(XSML_F32_VFP)
 /*
  * float32 on the FPU (f32_dot.h): one asm block per group of 8, 4 or 1 rows, the accumulators in
@@ -133,32 +141,40 @@ __attribute__((noinline)) static void fc_f32_row1(const float *x, const float *w
       : FC_CLOBBERS);
 }
 
-void xsml_fully_connected_f32(const xsml_fc_dims *dims, const float *input, const float *filter, const float *bias,
-                              xsml_act_f32 act, float *output) {
-  const int32_t batches = dims->batches, depth = dims->depth, out_c = dims->out_channels;
-  fc_f32_end end = {output, (uintptr_t)bias, (bias ? XSML_F32_BIAS : 0) | xsml_f32_bound_flags(act.min, act.max)};
-  for (int32_t b = 0; b < batches; b++) {
-    const float *row = input + (size_t)b * (size_t)depth, *w = filter;
-    int32_t o = 0;
+static void eval_f32(const int32_t *rec, const xsml_memory *mem) {
+  const int32_t *p = fc_params(rec);
+  const int32_t batches = p[P_BATCHES], depth = p[P_DEPTH], out_c = p[P_OUT_CHANNELS];
+  const float lo = xsml_param_f32(p[P_ACT_MIN]), hi = xsml_param_f32(p[P_ACT_MAX]);
+  const float *row = (const float *)fc_ref(rec, R_INPUT, mem), *filter = (const float *)fc_ref(rec, R_FILTER, mem);
+  const float *bias = (const float *)xsml_tensor(rec, R_BIAS, mem);
+  fc_f32_end end = {(float *)fc_ref(rec, R_OUTPUT, mem), 0, (bias ? XSML_F32_BIAS : 0) | xsml_f32_bound_flags(lo, hi)};
+  for (int32_t b = 0; b < batches; b++, row += depth) {
+    const float *w = filter;
+    int32_t o = out_c;
     end.bias = (uintptr_t)bias;
-    for (; o + 8 <= out_c; o += 8) {
-      fc_f32_rows8(row, w, depth, &end, act.min, act.max);
+    for (; o >= 8; o -= 8) {
+      fc_f32_rows8(row, w, depth, &end, lo, hi);
       w += 8 * (size_t)depth, end.out += 8, end.bias += 8 * sizeof(float);
     }
-    if (o + 4 <= out_c) {
-      fc_f32_rows4(row, w, depth, &end, act.min, act.max);
-      o += 4, w += 4 * (size_t)depth, end.out += 4, end.bias += 4 * sizeof(float);
+    if (o >= 4) {
+      fc_f32_rows4(row, w, depth, &end, lo, hi);
+      o -= 4, w += 4 * (size_t)depth, end.out += 4, end.bias += 4 * sizeof(float);
     }
-    for (; o < out_c; o++) {
-      fc_f32_row1(row, w, depth, &end, act.min, act.max);
+    for (; o > 0; o--) {
+      fc_f32_row1(row, w, depth, &end, lo, hi);
       w += depth, end.out++, end.bias += sizeof(float);
     }
   }
 }
 #else
-void xsml_fully_connected_f32(const xsml_fc_dims *dims, const float *input, const float *filter, const float *bias,
-                              xsml_act_f32 act, float *output) {
-  const int32_t batches = dims->batches, depth = dims->depth, out_c = dims->out_channels;
+/* Each dot product in order from d = 0 in float32, then + bias, then the clamp: the roundings of the TypeScript kernel. */
+static void eval_f32(const int32_t *rec, const xsml_memory *mem) {
+  const int32_t *p = fc_params(rec);
+  const int32_t batches = p[P_BATCHES], depth = p[P_DEPTH], out_c = p[P_OUT_CHANNELS];
+  const xsml_act_f32 act = {xsml_param_f32(p[P_ACT_MIN]), xsml_param_f32(p[P_ACT_MAX])};
+  const float *input = (const float *)fc_ref(rec, R_INPUT, mem), *filter = (const float *)fc_ref(rec, R_FILTER, mem);
+  const float *bias = (const float *)xsml_tensor(rec, R_BIAS, mem);
+  float *output = (float *)fc_ref(rec, R_OUTPUT, mem);
   for (int32_t b = 0; b < batches; b++) {
     const float *row = input + (size_t)b * (size_t)depth;
     float *out = output + (size_t)b * (size_t)out_c;
@@ -212,20 +228,18 @@ static inline int8_t fc_s8_out(int rounding, uint32_t acc, int32_t m, int32_t sh
 }
 
 /*
- * out[i] = fc_s8_out(acc[i] + bias[i]) for the n output channels from o (bias may be NULL). With
- * one multiplier for all channels and a shift <= -2 (the usual case), its constants are decoded once;
- * then with single rounding the offset joins the rounding constant when that cannot overflow, and
- * the full range [-128, 127] is one SSAT.
+ * out[i] = fc_s8_out(acc[i]) for the n output channels from o (p: the params). With one multiplier
+ * for all channels and a shift <= -2 (the usual case), its constants are decoded once; then with
+ * single rounding the offset joins the rounding constant when that cannot overflow, and the full
+ * range [-128, 127] is one SSAT.
  */
-static void fc_s8_outputs(const xsml_fc_quant_s8 *q, uint32_t *acc, const int32_t *bias, int32_t n, int32_t o, int8_t *out) {
-  const int32_t off = q->output_offset, lo = q->act.min, hi = q->act.max, step = q->step;
-  const int32_t *m = q->multiplier + o * step, *shift = q->shift + o * step;
-  if (bias) {
-    for (int32_t i = 0; i < n; i++) acc[i] += (uint32_t)bias[i]; /* wraps, as the TypeScript `| 0` */
-  }
+static void fc_s8_outputs(const int32_t *p, int rounding, const uint32_t *acc, int32_t n, int32_t o, int8_t *out) {
+  const int32_t off = p[P_OUTPUT_OFFSET], lo = p[P_ACT_MIN], hi = p[P_ACT_MAX], count = p[P_MULTIPLIERS];
+  const int32_t step = count > 1 ? 1 : 0;
+  const int32_t *m = p + P_PER_CHANNEL + o * step, *shift = p + P_PER_CHANNEL + count + o * step;
   if (step == 0 && shift[0] <= -2) {
     const int32_t mm = m[0];
-    if (q->rounding == XSML_ROUNDING_SINGLE) {
+    if (rounding == XSML_ROUNDING_SINGLE) {
       const int32_t k = -1 - shift[0];
       if ((off < 0 ? -(int64_t)off : (int64_t)off) << k <= ((int64_t)1 << 29)) {
         /* (h + 2^(k-1) + off * 2^k) >> k = ((h + 2^(k-1)) >> k) + off, and the sum stays within int32. */
@@ -253,7 +267,7 @@ static void fc_s8_outputs(const xsml_fc_quant_s8 *q, uint32_t *acc, const int32_
       return;
     }
   }
-  for (int32_t i = 0; i < n; i++) out[i] = fc_s8_out(q->rounding, acc[i], m[i * step], shift[i * step], off, lo, hi);
+  for (int32_t i = 0; i < n; i++) out[i] = fc_s8_out(rounding, acc[i], m[i * step], shift[i * step], off, lo, hi);
 }
 
 /* Accumulators requantized together: enough to decode the requantization once for many. */
@@ -367,15 +381,15 @@ static uint32_t fc_s8_dot1_wide(const int32_t *wide, const int8_t *a, int32_t n8
  * Symmetric filters, word-aligned rows, depth a multiple of 8 within FC_S8_WIDE_MAX: the input
  * widened once per batch (on the stack), then two rows per pass over it.
  */
-__attribute__((noinline)) static void fc_s8_wide(const xsml_fc_dims *dims, const xsml_fc_quant_s8 *quant, const int8_t *input,
-                                                 const int8_t *filter, const int32_t *bias, int8_t *output) {
-  const int32_t batches = dims->batches, depth = dims->depth, out_c = dims->out_channels;
+__attribute__((noinline)) static void fc_s8_wide(const int32_t *p, int rounding, const int8_t *input, const int8_t *filter,
+                                                 const int32_t *bias, int8_t *output) {
+  const int32_t batches = p[P_BATCHES], depth = p[P_DEPTH], out_c = p[P_OUT_CHANNELS];
   static const int32_t zeros[2] = {0, 0};
   int32_t wide[FC_S8_WIDE_MAX / 2];
   uint32_t acc[FC_S8_BLOCK];
   fc_s8_pairs s = {wide, depth >> 3, depth, acc, 0, bias ? bias : zeros, bias ? 8 : 0};
   for (int32_t b = 0; b < batches; b++) {
-    fc_s8_widen(input + (size_t)b * (size_t)depth, depth >> 2, quant->input_offset, wide);
+    fc_s8_widen(input + (size_t)b * (size_t)depth, depth >> 2, p[P_INPUT_OFFSET], wide);
     int8_t *out = output + (size_t)b * (size_t)out_c;
     const int8_t *w = filter;
     for (int32_t o = 0; o < out_c; o += FC_S8_BLOCK) {
@@ -387,17 +401,17 @@ __attribute__((noinline)) static void fc_s8_wide(const xsml_fc_dims *dims, const
         w += (size_t)(n & ~1) * (size_t)depth;
       }
       if (n & 1) acc[n - 1] = fc_s8_dot1_wide(wide, w, s.n8, bias ? (uint32_t)bias[o + n - 1] : 0), w += depth;
-      fc_s8_outputs(quant, acc, NULL, n, o, out + o);
+      fc_s8_outputs(p, rounding, acc, n, o, out + o);
     }
   }
 }
 #endif
 
-/* Any shape and filter offset: blocks of FC_S8_BLOCK accumulators, then their outputs. */
-__attribute__((noinline)) static void fc_s8_blocks(const xsml_fc_dims *dims, const xsml_fc_quant_s8 *quant, const int8_t *input,
-                                                   const int8_t *filter, const int32_t *bias, int8_t *output) {
-  const int32_t batches = dims->batches, depth = dims->depth, out_c = dims->out_channels;
-  const int32_t in_off = quant->input_offset, f_off = quant->filter_offset;
+/* Any shape and filter offset: blocks of FC_S8_BLOCK accumulators, each starting at its bias, then their outputs. */
+__attribute__((noinline)) static void fc_s8_blocks(const int32_t *p, int rounding, const int8_t *input, const int8_t *filter,
+                                                   const int32_t *bias, int8_t *output) {
+  const int32_t batches = p[P_BATCHES], depth = p[P_DEPTH], out_c = p[P_OUT_CHANNELS];
+  const int32_t in_off = p[P_INPUT_OFFSET], f_off = p[P_FILTER_OFFSET];
   uint32_t acc[FC_S8_BLOCK];
   for (int32_t b = 0; b < batches; b++) {
     const int8_t *row = input + (size_t)b * (size_t)depth;
@@ -406,68 +420,51 @@ __attribute__((noinline)) static void fc_s8_blocks(const xsml_fc_dims *dims, con
       const int32_t n = out_c - o < FC_S8_BLOCK ? out_c - o : FC_S8_BLOCK;
       const int8_t *w = filter + (size_t)o * (size_t)depth;
       int32_t i = 0;
+      /* Sums wrap, as the TypeScript `| 0`. */
+      if (bias) {
+        for (int32_t k = 0; k < n; k++) acc[k] = (uint32_t)bias[o + k];
+      } else {
+        for (int32_t k = 0; k < n; k++) acc[k] = 0;
+      }
       if (depth == 1) {
         /* A scalar input (the first layer of a function of one value): one product per output. */
         const int32_t x = row[0] + in_off;
-        for (; i < n; i++) acc[i] = (uint32_t)((w[i] + f_off) * x);
+        for (; i < n; i++) acc[i] += (uint32_t)((w[i] + f_off) * x);
       }
 #if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
       /* Symmetric filters (the usual int8 case): four output channels per pass over the input row. */
       if (f_off == 0) {
-        for (; i + 4 <= n; i += 4, w += 4 * (size_t)depth) {
-          acc[i] = acc[i + 1] = acc[i + 2] = acc[i + 3] = 0;
-          fc_s8_dot4(w, depth, row, in_off, acc + i);
-        }
-        for (; i < n; i++, w += depth) acc[i] = xsml_dot_1x1(w, row, depth, in_off);
+        for (; i + 4 <= n; i += 4, w += 4 * (size_t)depth) fc_s8_dot4(w, depth, row, in_off, acc + i);
+        for (; i < n; i++, w += depth) acc[i] += xsml_dot_1x1(w, row, depth, in_off);
       }
 #endif
       for (; i < n; i++, w += depth) {
-        uint32_t a = 0; /* wraps, as the TypeScript `| 0` */
+        uint32_t a = acc[i];
         for (int32_t d = 0; d < depth; d++) a += (uint32_t)((w[d] + f_off) * (row[d] + in_off));
         acc[i] = a;
       }
-      fc_s8_outputs(quant, acc, bias ? bias + o : NULL, n, o, out + o);
+      fc_s8_outputs(p, rounding, acc, n, o, out + o);
     }
   }
 }
 
-void xsml_fully_connected_s8(const xsml_fc_dims *dims, const xsml_fc_quant_s8 *quant, const int8_t *input,
-                             const int8_t *filter, const int32_t *bias, int8_t *output) {
+/*
+ * int8: the params read where they are used. With the DSP extension, symmetric filters, word-aligned
+ * rows and a depth a multiple of 8 up to FC_S8_WIDE_MAX, the wide path; otherwise blocks.
+ */
+static void eval_s8(const int32_t *rec, const xsml_memory *mem) {
+  const int32_t *p = fc_params(rec);
+  const int8_t *input = (const int8_t *)fc_ref(rec, R_INPUT, mem), *filter = (const int8_t *)fc_ref(rec, R_FILTER, mem);
+  const int32_t *bias = (const int32_t *)xsml_tensor(rec, R_BIAS, mem);
+  int8_t *output = (int8_t *)fc_ref(rec, R_OUTPUT, mem);
 #if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
-  const int32_t depth = dims->depth;
-  if (quant->filter_offset == 0 && depth > 0 && (depth & 7) == 0 && depth <= FC_S8_WIDE_MAX && ((uintptr_t)filter & 3) == 0) {
-    fc_s8_wide(dims, quant, input, filter, bias, output);
+  const int32_t depth = p[P_DEPTH];
+  if (p[P_FILTER_OFFSET] == 0 && depth > 0 && (depth & 7) == 0 && depth <= FC_S8_WIDE_MAX && ((uintptr_t)filter & 3) == 0) {
+    fc_s8_wide(p, mem->rounding, input, filter, bias, output);
     return;
   }
 #endif
-  fc_s8_blocks(dims, quant, input, filter, bias, output);
-}
-
-/* A ref the checks require present (input, filter, output): no NO_TENSOR test. */
-static inline void *fc_ref(const int32_t *rec, int k, const xsml_memory *mem) {
-  return mem->pools[rec[XSML_RECORD_HEADER + 2 * k]] + rec[XSML_RECORD_HEADER + 2 * k + 1];
-}
-
-/* The params, after the R_COUNT refs the checks require. */
-static inline const int32_t *fc_params(const int32_t *rec) { return rec + XSML_RECORD_HEADER + 2 * R_COUNT; }
-
-static void eval_f32(const int32_t *rec, const xsml_memory *mem) {
-  const int32_t *p = fc_params(rec);
-  const xsml_fc_dims dims = {p[P_BATCHES], p[P_DEPTH], p[P_OUT_CHANNELS]};
-  const xsml_act_f32 act = {xsml_param_f32(p[P_ACT_MIN]), xsml_param_f32(p[P_ACT_MAX])};
-  xsml_fully_connected_f32(&dims, (const float *)fc_ref(rec, R_INPUT, mem), (const float *)fc_ref(rec, R_FILTER, mem),
-                           (const float *)xsml_tensor(rec, R_BIAS, mem), act, (float *)fc_ref(rec, R_OUTPUT, mem));
-}
-
-static void eval_s8(const int32_t *rec, const xsml_memory *mem) {
-  const int32_t *p = fc_params(rec);
-  const xsml_fc_dims dims = {p[P_BATCHES], p[P_DEPTH], p[P_OUT_CHANNELS]};
-  const xsml_fc_quant_s8 quant = {
-      p[P_INPUT_OFFSET], p[P_FILTER_OFFSET], p[P_OUTPUT_OFFSET], {p[P_ACT_MIN], p[P_ACT_MAX]},
-      p + P_PER_CHANNEL, p + P_PER_CHANNEL + p[P_MULTIPLIERS], p[P_MULTIPLIERS] > 1 ? 1 : 0, mem->rounding,
-  };
-  xsml_fully_connected_s8(&dims, &quant, (const int8_t *)fc_ref(rec, R_INPUT, mem), (const int8_t *)fc_ref(rec, R_FILTER, mem),
-                          (const int32_t *)xsml_tensor(rec, R_BIAS, mem), (int8_t *)fc_ref(rec, R_OUTPUT, mem));
+  fc_s8_blocks(p, mem->rounding, input, filter, bias, output);
 }
 
 /* The checks both kernels share; `elem` is the byte size of input, filter and output elements. */
