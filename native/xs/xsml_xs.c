@@ -31,11 +31,11 @@ typedef struct {
 	uint32_t tag; /* XSML_XS_PLAN_TAG */
 	uint32_t words; /* int32s in program */
 	uint32_t ops; /* records, and entries in starts */
-	uint32_t pool_bytes[XSML_POOL_COUNT]; /* checked sizes: every run needs pools at least this large */
-	int rounding; /* XSML_ROUNDING_* */
+	/* The sizes checked (every run needs pools at least this large) and the rounding; the pools
+	   when neither can move (host buffers), else NULL: then every run fetches them. */
+	xsml_memory mem;
 	uint64_t run_ns; /* time spent inside xsml_plan_run, once timed */
 	int timed; /* set by the first runNanoseconds: until then runs read no clock */
-	uint8_t *pinned[XSML_POOL_COUNT]; /* both pools when neither can move (host buffers), else NULL */
 	uint32_t *starts; /* inside this block, after program */
 	int32_t program[]; /* the records */
 } xsml_xs_plan;
@@ -260,13 +260,13 @@ static void xs_xsml_prepare(xsMachine *the)
 	plan->tag = XSML_XS_PLAN_TAG;
 	plan->words = program_bytes / 4;
 	plan->ops = 0;
-	plan->pool_bytes[XSML_POOL_ARENA] = arena_bytes;
-	plan->pool_bytes[XSML_POOL_MODEL] = model_bytes;
-	plan->rounding = rounding;
+	plan->mem.pool_bytes[XSML_POOL_ARENA] = arena_bytes;
+	plan->mem.pool_bytes[XSML_POOL_MODEL] = model_bytes;
+	plan->mem.rounding = rounding;
 	plan->run_ns = 0;
 	plan->timed = 0;
-	plan->pinned[XSML_POOL_ARENA] = pinned ? arena : NULL;
-	plan->pinned[XSML_POOL_MODEL] = pinned ? model : NULL;
+	plan->mem.pools[XSML_POOL_ARENA] = pinned ? arena : NULL;
+	plan->mem.pools[XSML_POOL_MODEL] = pinned ? model : NULL;
 	plan->starts = NULL;
 	xsmcSetHostData(xsResult, plan); /* from here on the destructor frees it, even if we throw */
 
@@ -277,7 +277,7 @@ static void xs_xsml_prepare(xsMachine *the)
 	if (!refs)
 		xsUnknownError("prepare: out of memory");
 	memcpy(refs, data, ref_bytes);
-	if (xsml_plan_check(plan->program, plan->words, refs, ref_bytes / 4, plan->pool_bytes, error, sizeof(error)) != 0) {
+	if (xsml_plan_check(plan->program, plan->words, refs, ref_bytes / 4, plan->mem.pool_bytes, error, sizeof(error)) != 0) {
 		xsml_xs_plan_release(refs);
 		xsml_xs_throw(the, error);
 	}
@@ -327,18 +327,15 @@ static void xs_xsml_run(xsMachine *the)
 		xsRangeError("run: ops [%d, %d) are not within the plan's %u ops", (int)from, (int)to, (unsigned)plan->ops);
 	if (xsmcArgc >= 5) {
 		/* Buffers last: nothing between here and xsml_plan_run can move them. */
-		mem.pools[XSML_POOL_ARENA] = xsml_xs_pool(the, &xsArg(3), plan->pool_bytes[XSML_POOL_ARENA], 1, "arena");
-		mem.pools[XSML_POOL_MODEL] = xsml_xs_pool(the, &xsArg(4), plan->pool_bytes[XSML_POOL_MODEL], 0, "model");
-	} else if (plan->pinned[XSML_POOL_ARENA]) {
-		mem.pools[XSML_POOL_ARENA] = plan->pinned[XSML_POOL_ARENA];
-		mem.pools[XSML_POOL_MODEL] = plan->pinned[XSML_POOL_MODEL];
+		mem = plan->mem;
+		mem.pools[XSML_POOL_ARENA] = xsml_xs_pool(the, &xsArg(3), plan->mem.pool_bytes[XSML_POOL_ARENA], 1, "arena");
+		mem.pools[XSML_POOL_MODEL] = xsml_xs_pool(the, &xsArg(4), plan->mem.pool_bytes[XSML_POOL_MODEL], 0, "model");
+		xsml_xs_plan_run(plan, (uint32_t)from, (uint32_t)to, &mem);
+	} else if (plan->mem.pools[XSML_POOL_ARENA]) {
+		xsml_xs_plan_run(plan, (uint32_t)from, (uint32_t)to, &plan->mem);
 	} else {
 		xsTypeError("run: the plan's arena or model may move (not host buffers): pass them");
 	}
-	mem.pool_bytes[XSML_POOL_ARENA] = plan->pool_bytes[XSML_POOL_ARENA];
-	mem.pool_bytes[XSML_POOL_MODEL] = plan->pool_bytes[XSML_POOL_MODEL];
-	mem.rounding = plan->rounding;
-	xsml_xs_plan_run(plan, (uint32_t)from, (uint32_t)to, &mem);
 }
 
 /*
@@ -350,13 +347,7 @@ static void xs_xsml_run_all(xsMachine *the)
 {
 	txSlot *handle = mxFunctionInstanceCode(mxFunction->value.reference)->value.callback.closures;
 	xsml_xs_plan *plan = handle->next->value.host.data;
-	xsml_memory mem;
-	mem.pools[XSML_POOL_ARENA] = plan->pinned[XSML_POOL_ARENA];
-	mem.pools[XSML_POOL_MODEL] = plan->pinned[XSML_POOL_MODEL];
-	mem.pool_bytes[XSML_POOL_ARENA] = plan->pool_bytes[XSML_POOL_ARENA];
-	mem.pool_bytes[XSML_POOL_MODEL] = plan->pool_bytes[XSML_POOL_MODEL];
-	mem.rounding = plan->rounding;
-	xsml_xs_plan_run(plan, 0, plan->ops, &mem);
+	xsml_xs_plan_run(plan, 0, plan->ops, &plan->mem);
 }
 
 /* runner(plan) -> a function of no arguments that runs every op (the plan's pools must be pinned) */
@@ -366,7 +357,7 @@ static void xs_xsml_runner(xsMachine *the)
 	if (xsmcArgc < 1)
 		xsTypeError("runner(plan): 1 argument expected");
 	plan = xsml_xs_plan_of(the, &xsArg(0));
-	if (!plan->pinned[XSML_POOL_ARENA])
+	if (!plan->mem.pools[XSML_POOL_ARENA])
 		xsTypeError("runner: the plan's arena or model may move (not host buffers)");
 	xsResult = xsNewHostFunction(xs_xsml_run_all, 0);
 	mxFunctionInstanceCode(xsResult.value.reference)->value.callback.closures = xsArg(0).value.reference;
