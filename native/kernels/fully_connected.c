@@ -421,15 +421,18 @@ __attribute__((noinline)) static void fc_s8_blocks(const int32_t *p, int roundin
       const int8_t *w = filter + (size_t)o * (size_t)depth;
       int32_t i = 0;
       /* Sums wrap, as the TypeScript `| 0`. */
-      if (bias) {
-        for (int32_t k = 0; k < n; k++) acc[k] = (uint32_t)bias[o + k];
-      } else {
-        for (int32_t k = 0; k < n; k++) acc[k] = 0;
-      }
       if (depth == 1) {
         /* A scalar input (the first layer of a function of one value): one product per output. */
         const int32_t x = row[0] + in_off;
-        for (; i < n; i++) acc[i] += (uint32_t)((w[i] + f_off) * x);
+        if (bias) {
+          for (; i < n; i++) acc[i] = (uint32_t)bias[o + i] + (uint32_t)((w[i] + f_off) * x);
+        } else {
+          for (; i < n; i++) acc[i] = (uint32_t)((w[i] + f_off) * x);
+        }
+      } else if (bias) {
+        for (int32_t k = 0; k < n; k++) acc[k] = (uint32_t)bias[o + k];
+      } else {
+        for (int32_t k = 0; k < n; k++) acc[k] = 0;
       }
 #if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
       /* Symmetric filters (the usual int8 case): four output channels per pass over the input row. */
