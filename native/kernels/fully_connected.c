@@ -227,13 +227,47 @@ static inline int8_t fc_s8_out(int rounding, uint32_t acc, int32_t m, int32_t sh
   return (int8_t)v;
 }
 
+/* The requantization of every output as out = ssat8((high word of acc * m + r) >> k). */
+typedef struct {
+  int32_t m, r, k;
+} fc_s8_direct;
+
+/*
+ * Whether fc_s8_out is that for every channel, and its constants: one multiplier, a shift <= -2,
+ * single rounding, the range [-128, 127], and an offset that joins the rounding constant without
+ * overflow: (h + 2^(k-1) + off * 2^k) >> k = ((h + 2^(k-1)) >> k) + off, the sum within int32.
+ */
+static int fc_s8_direct_of(const int32_t *p, int rounding, fc_s8_direct *d) {
+  const int32_t off = p[P_OUTPUT_OFFSET], shift = p[P_PER_CHANNEL + p[P_MULTIPLIERS]];
+  if (p[P_MULTIPLIERS] > 1 || shift > -2 || rounding != XSML_ROUNDING_SINGLE || p[P_ACT_MIN] != -128 || p[P_ACT_MAX] != 127) return 0;
+  const int32_t k = -1 - shift; /* 1 ..= 30 */
+  const uint32_t a = off < 0 ? (uint32_t)0 - (uint32_t)off : (uint32_t)off;
+  if (a > ((uint32_t)1 << 29) >> k) return 0; /* a * 2^k > 2^29 */
+  d->m = p[P_PER_CHANNEL], d->k = k;
+  d->r = (int32_t)((uint32_t)1 << (k - 1)) + (int32_t)((uint32_t)off << k);
+  return 1;
+}
+
+static inline int8_t fc_s8_direct_out(const fc_s8_direct *d, uint32_t acc) {
+  const int32_t v = xsml_smmla((int32_t)acc, d->m, d->r) >> d->k;
+#if defined(__ARM_FEATURE_SAT)
+  return (int8_t)__ssat(v, 8);
+#else
+  return (int8_t)(v < -128 ? -128 : v > 127 ? 127 : v);
+#endif
+}
+
 /*
  * out[i] = fc_s8_out(acc[i]) for the n output channels from o (p: the params). With one multiplier
  * for all channels and a shift <= -2 (the usual case), its constants are decoded once; then with
  * single rounding the offset joins the rounding constant when that cannot overflow, and the full
- * range [-128, 127] is one SSAT.
+ * range [-128, 127] is one SSAT (d: fc_s8_direct_of's, or NULL where it does not apply).
  */
-static void fc_s8_outputs(const int32_t *p, int rounding, const uint32_t *acc, int32_t n, int32_t o, int8_t *out) {
+static void fc_s8_outputs(const int32_t *p, int rounding, const fc_s8_direct *d, const uint32_t *acc, int32_t n, int32_t o, int8_t *out) {
+  if (d) {
+    for (int32_t i = 0; i < n; i++) out[i] = fc_s8_direct_out(d, acc[i]);
+    return;
+  }
   const int32_t off = p[P_OUTPUT_OFFSET], lo = p[P_ACT_MIN], hi = p[P_ACT_MAX], count = p[P_MULTIPLIERS];
   const int32_t step = count > 1 ? 1 : 0;
   const int32_t *m = p + P_PER_CHANNEL + o * step, *shift = p + P_PER_CHANNEL + count + o * step;
@@ -242,14 +276,7 @@ static void fc_s8_outputs(const int32_t *p, int rounding, const uint32_t *acc, i
     if (rounding == XSML_ROUNDING_SINGLE) {
       const int32_t k = -1 - shift[0];
       if ((off < 0 ? -(int64_t)off : (int64_t)off) << k <= ((int64_t)1 << 29)) {
-        /* (h + 2^(k-1) + off * 2^k) >> k = ((h + 2^(k-1)) >> k) + off, and the sum stays within int32. */
         const int32_t r = (int32_t)((uint32_t)1 << (k - 1)) + (int32_t)((uint32_t)off << k);
-#if defined(__ARM_FEATURE_SAT)
-        if (lo == -128 && hi == 127) {
-          for (int32_t i = 0; i < n; i++) out[i] = (int8_t)__ssat(xsml_smmla((int32_t)acc[i], mm, r) >> k, 8);
-          return;
-        }
-#endif
         for (int32_t i = 0; i < n; i++) {
           int32_t v = xsml_smmla((int32_t)acc[i], mm, r) >> k;
           v = v < lo ? lo : v;
@@ -314,54 +341,73 @@ typedef struct {
   const int32_t *wide; /* the widened input */
   int32_t n8;          /* depth / 8 */
   int32_t depth;
-  uint32_t *acc;       /* where the next pair of sums goes */
+  void *dst;           /* where the next pair of sums (uint32_t) or outputs (int8_t) goes */
   int32_t pairs;       /* pairs of rows left, >= 1 */
   const int32_t *bias; /* the next pair's biases (the sums start there) */
   int32_t bias_step;   /* 8 bytes, or 0 when bias points at zeros */
+  fc_s8_direct direct; /* for the outputs */
 } fc_s8_pairs;
 
+/* The sums of a pair to s->dst, or their outputs as fc_s8_direct_out. */
+#define FC_S8_STORE_ACC            \
+  "ldr r12, [%[s], #12]\n\t"       \
+  "strd %[a0], %[a1], [r12], #8\n\t" \
+  "str r12, [%[s], #12]\n\t"
+#define FC_S8_STORE_OUT                  \
+  "ldrd r9, r10, [%[s], #28]\n\t"        \
+  "smmla %[a0], %[a0], r9, r10\n\t"      \
+  "smmla %[a1], %[a1], r9, r10\n\t"      \
+  "ldr r9, [%[s], #36]\n\t"              \
+  "asr %[a0], %[a0], r9\n\t"             \
+  "asr %[a1], %[a1], r9\n\t"             \
+  "ssat %[a0], #8, %[a0]\n\t"            \
+  "ssat %[a1], #8, %[a1]\n\t"            \
+  "ldr r12, [%[s], #12]\n\t"             \
+  "strb %[a1], [r12, #1]\n\t"            \
+  "strb %[a0], [r12], #2\n\t"            \
+  "str r12, [%[s], #12]\n\t"
+
 /*
- * acc[2i], acc[2i + 1] = bias + rows 2i, 2i + 1 from w (word-aligned, depth apart) . the widened
- * input, for s->pairs pairs: per eight values one LDM of the input and, per row, one LDM of its weights, four
- * SXTB16 and four SMLAD; an odd step first, then two per pass.
+ * Sums bias + rows 2i, 2i + 1 from w (word-aligned, depth apart) . the widened input, for s->pairs
+ * pairs, then STORE: per eight values one LDM of the input and, per row, one LDM of its weights,
+ * four SXTB16 and four SMLAD; an odd step first, then two per pass.
  */
-__attribute__((noinline)) static void fc_s8_pairs_wide(fc_s8_pairs *s, const int8_t *w) {
-  uint32_t a0, a1;
-  const int32_t *x;
-  const int8_t *a = w, *b = w + s->depth;
-  int32_t n;
-  __asm__ volatile(
-      "0:\n\t"
-      "ldr %[x], [%[s]]\n\t"
-      "ldr %[n], [%[s], #4]\n\t"
-      "ldr r12, [%[s], #20]\n\t"
-      "ldrd %[a0], %[a1], [r12]\n\t"
-      "ldr r9, [%[s], #24]\n\t"
-      "add r12, r12, r9\n\t"
-      "str r12, [%[s], #20]\n\t"
-      "tst %[n], #1\n\t"
-      "beq 1f\n\t" FC_S8_STEP2
-      "1:\n\t"
-      "lsrs %[n], %[n], #1\n\t"
-      "beq 3f\n"
-      "2:\n\t" FC_S8_STEP2 FC_S8_STEP2
-      "subs %[n], %[n], #1\n\t"
-      "bne 2b\n"
-      "3:\n\t"
-      "ldr r12, [%[s], #12]\n\t"
-      "strd %[a0], %[a1], [r12], #8\n\t"
-      "str r12, [%[s], #12]\n\t"
-      "mov %[a], %[b]\n\t"
-      "ldr r12, [%[s], #8]\n\t"
-      "add %[b], %[b], r12\n\t"
-      "ldr r12, [%[s], #16]\n\t"
-      "subs r12, r12, #1\n\t"
-      "str r12, [%[s], #16]\n\t"
-      "bne 0b\n\t"
-      : [a0] "=&r"(a0), [a1] "=&r"(a1), [x] "=&r"(x), [n] "=&r"(n), [a] "+r"(a), [b] "+r"(b)
-      : [s] "r"(s)
-      : FC_S8_CLOBBERS);
-}
+#define FC_S8_PAIRS(STORE)                     \
+  uint32_t a0, a1;                             \
+  const int32_t *x;                            \
+  const int8_t *a = w, *b = w + s->depth;      \
+  int32_t n;                                   \
+  __asm__ volatile(                            \
+      "0:\n\t" \
+      "ldr %[x], [%[s]]\n\t" \
+      "ldr %[n], [%[s], #4]\n\t" \
+      "ldr r12, [%[s], #20]\n\t" \
+      "ldrd %[a0], %[a1], [r12]\n\t" \
+      "ldr r9, [%[s], #24]\n\t" \
+      "add r12, r12, r9\n\t" \
+      "str r12, [%[s], #20]\n\t" \
+      "tst %[n], #1\n\t" \
+      "beq 1f\n\t" FC_S8_STEP2 \
+      "1:\n\t" \
+      "lsrs %[n], %[n], #1\n\t" \
+      "beq 3f\n" \
+      "2:\n\t" FC_S8_STEP2 FC_S8_STEP2 \
+      "subs %[n], %[n], #1\n\t" \
+      "bne 2b\n" \
+      "3:\n\t" STORE \
+      "mov %[a], %[b]\n\t" \
+      "ldr r12, [%[s], #8]\n\t" \
+      "add %[b], %[b], r12\n\t" \
+      "ldr r12, [%[s], #16]\n\t" \
+      "subs r12, r12, #1\n\t" \
+      "str r12, [%[s], #16]\n\t" \
+      "bne 0b\n\t" \
+      : [a0] "=&r"(a0), [a1] "=&r"(a1), [x] "=&r"(x), [n] "=&r"(n), [a] "+r"(a), [b] "+r"(b) \
+      : [s] "r"(s) \
+      : FC_S8_CLOBBERS)
+
+__attribute__((noinline)) static void fc_s8_pairs_acc(fc_s8_pairs *s, const int8_t *w) { FC_S8_PAIRS(FC_S8_STORE_ACC); }
+__attribute__((noinline)) static void fc_s8_pairs_out(fc_s8_pairs *s, const int8_t *w) { FC_S8_PAIRS(FC_S8_STORE_OUT); }
 
 /* acc + row . the widened input over n8 * 8 values, for one word-aligned row. */
 static uint32_t fc_s8_dot1_wide(const int32_t *wide, const int8_t *a, int32_t n8, uint32_t acc) {
@@ -387,21 +433,33 @@ __attribute__((noinline)) static void fc_s8_wide(const int32_t *p, int rounding,
   static const int32_t zeros[2] = {0, 0};
   int32_t wide[FC_S8_WIDE_MAX / 2];
   uint32_t acc[FC_S8_BLOCK];
-  fc_s8_pairs s = {wide, depth >> 3, depth, acc, 0, bias ? bias : zeros, bias ? 8 : 0};
+  fc_s8_pairs s = {wide, depth >> 3, depth, acc, 0, bias ? bias : zeros, bias ? 8 : 0, {0, 0, 0}};
+  const int direct = fc_s8_direct_of(p, rounding, &s.direct);
   for (int32_t b = 0; b < batches; b++) {
     fc_s8_widen(input + (size_t)b * (size_t)depth, depth >> 2, p[P_INPUT_OFFSET], wide);
     int8_t *out = output + (size_t)b * (size_t)out_c;
     const int8_t *w = filter;
+    if (direct) {
+      /* Every output as its pair's sums are done: no blocks. */
+      s.bias = bias ? bias : zeros;
+      if (out_c >= 2) {
+        s.dst = out, s.pairs = out_c >> 1;
+        fc_s8_pairs_out(&s, w);
+        w += (size_t)(out_c & ~1) * (size_t)depth;
+      }
+      if (out_c & 1) out[out_c - 1] = fc_s8_direct_out(&s.direct, fc_s8_dot1_wide(wide, w, s.n8, bias ? (uint32_t)bias[out_c - 1] : 0));
+      continue;
+    }
     for (int32_t o = 0; o < out_c; o += FC_S8_BLOCK) {
       const int32_t n = out_c - o < FC_S8_BLOCK ? out_c - o : FC_S8_BLOCK;
       if (bias) s.bias = bias + o;
       if (n >= 2) {
-        s.acc = acc, s.pairs = n >> 1;
-        fc_s8_pairs_wide(&s, w);
+        s.dst = acc, s.pairs = n >> 1;
+        fc_s8_pairs_acc(&s, w);
         w += (size_t)(n & ~1) * (size_t)depth;
       }
       if (n & 1) acc[n - 1] = fc_s8_dot1_wide(wide, w, s.n8, bias ? (uint32_t)bias[o + n - 1] : 0), w += depth;
-      fc_s8_outputs(p, rounding, acc, n, o, out + o);
+      fc_s8_outputs(p, rounding, NULL, acc, n, o, out + o);
     }
   }
 }
@@ -412,17 +470,28 @@ __attribute__((noinline)) static void fc_s8_blocks(const int32_t *p, int roundin
                                                    const int32_t *bias, int8_t *output) {
   const int32_t batches = p[P_BATCHES], depth = p[P_DEPTH], out_c = p[P_OUT_CHANNELS];
   const int32_t in_off = p[P_INPUT_OFFSET], f_off = p[P_FILTER_OFFSET];
+  fc_s8_direct direct;
+  const fc_s8_direct *d = fc_s8_direct_of(p, rounding, &direct) ? &direct : NULL;
   uint32_t acc[FC_S8_BLOCK];
   for (int32_t b = 0; b < batches; b++) {
     const int8_t *row = input + (size_t)b * (size_t)depth;
     int8_t *out = output + (size_t)b * (size_t)out_c;
+    if (depth == 1 && d) {
+      /* A scalar input (the first layer of a function of one value): one product per output. */
+      const int32_t x = row[0] + in_off;
+      if (bias) {
+        for (int32_t o = 0; o < out_c; o++) out[o] = fc_s8_direct_out(d, (uint32_t)bias[o] + (uint32_t)((filter[o] + f_off) * x));
+      } else {
+        for (int32_t o = 0; o < out_c; o++) out[o] = fc_s8_direct_out(d, (uint32_t)((filter[o] + f_off) * x));
+      }
+      continue;
+    }
     for (int32_t o = 0; o < out_c; o += FC_S8_BLOCK) {
       const int32_t n = out_c - o < FC_S8_BLOCK ? out_c - o : FC_S8_BLOCK;
       const int8_t *w = filter + (size_t)o * (size_t)depth;
       int32_t i = 0;
       /* Sums wrap, as the TypeScript `| 0`. */
       if (depth == 1) {
-        /* A scalar input (the first layer of a function of one value): one product per output. */
         const int32_t x = row[0] + in_off;
         if (bias) {
           for (; i < n; i++) acc[i] = (uint32_t)bias[o + i] + (uint32_t)((w[i] + f_off) * x);
@@ -446,7 +515,7 @@ __attribute__((noinline)) static void fc_s8_blocks(const int32_t *p, int roundin
         for (int32_t d = 0; d < depth; d++) a += (uint32_t)((w[d] + f_off) * (row[d] + in_off));
         acc[i] = a;
       }
-      fc_s8_outputs(p, rounding, acc, n, o, out + o);
+      fc_s8_outputs(p, rounding, d, acc, n, o, out + o);
     }
   }
 }
