@@ -79,6 +79,11 @@ export function fullyConnectedCases(rng: Rng): OpCase[] {
     { float: true, inShape: [1, 1], depth: 1, outC: 16, act: 1, hasBias: true, perChannel: false },
     { float: true, inShape: [2, 35], depth: 35, outC: 23, act: 3, hasBias: true, perChannel: false },
     { float: true, inShape: [1, 64], depth: 64, outC: 13, act: 0, hasBias: false, perChannel: false },
+    // int8 outputs requantized in one step (one multiplier, shift <= -2, the full range): depth 1
+    // with and without bias, and the widened input with no bias, an odd last row and two batches.
+    { float: false, inShape: [2, 1], depth: 1, outC: 19, act: 0, hasBias: true, perChannel: false, outScale: 1 },
+    { float: false, inShape: [1, 1], depth: 1, outC: 6, act: 0, hasBias: false, perChannel: false, outScale: 1 },
+    { float: false, inShape: [2, 32], depth: 32, outC: 7, act: 0, hasBias: false, perChannel: false },
   ];
   for (const c of fixed) cases.push(fullyConnectedCase(rng, { ...c, keepNumDims: false }));
   return cases;
