@@ -336,7 +336,7 @@ static void fc_s8_widen(const int8_t *x, int32_t words, int32_t offset, int32_t 
 #define FC_S8_STEP2 "ldmia %[x]!, {r4, r5, r6, r8}\n\t" FC_S8_ROW8("a", "a0") FC_S8_ROW8("b", "a1")
 #define FC_S8_CLOBBERS "cc", "memory", "r4", "r5", "r6", "r8", "r9", "r10", "r12"
 
-/* The two-row loop's state, in memory: the loop has no register left for it. */
+/* The two-row loop's state, in memory: the loop has no register left for it (its asm reads the fields by offset). */
 typedef struct {
   const int32_t *wide; /* the widened input */
   int32_t n8;          /* depth / 8 */
@@ -349,22 +349,22 @@ typedef struct {
 } fc_s8_pairs;
 
 /* The sums of a pair to s->dst, or their outputs as fc_s8_direct_out. */
-#define FC_S8_STORE_ACC            \
-  "ldr r12, [%[s], #12]\n\t"       \
+#define FC_S8_STORE_ACC              \
+  "ldr r12, [%[s], #12]\n\t"         \
   "strd %[a0], %[a1], [r12], #8\n\t" \
   "str r12, [%[s], #12]\n\t"
-#define FC_S8_STORE_OUT                  \
-  "ldrd r9, r10, [%[s], #28]\n\t"        \
-  "smmla %[a0], %[a0], r9, r10\n\t"      \
-  "smmla %[a1], %[a1], r9, r10\n\t"      \
-  "ldr r9, [%[s], #36]\n\t"              \
-  "asr %[a0], %[a0], r9\n\t"             \
-  "asr %[a1], %[a1], r9\n\t"             \
-  "ssat %[a0], #8, %[a0]\n\t"            \
-  "ssat %[a1], #8, %[a1]\n\t"            \
-  "ldr r12, [%[s], #12]\n\t"             \
-  "strb %[a1], [r12, #1]\n\t"            \
-  "strb %[a0], [r12], #2\n\t"            \
+#define FC_S8_STORE_OUT             \
+  "ldrd r9, r10, [%[s], #28]\n\t"   \
+  "smmla %[a0], %[a0], r9, r10\n\t" \
+  "smmla %[a1], %[a1], r9, r10\n\t" \
+  "ldr r9, [%[s], #36]\n\t"         \
+  "asr %[a0], %[a0], r9\n\t"        \
+  "asr %[a1], %[a1], r9\n\t"        \
+  "ssat %[a0], #8, %[a0]\n\t"       \
+  "ssat %[a1], #8, %[a1]\n\t"       \
+  "ldr r12, [%[s], #12]\n\t"        \
+  "strb %[a1], [r12, #1]\n\t"       \
+  "strb %[a0], [r12], #2\n\t"       \
   "str r12, [%[s], #12]\n\t"
 
 /*
@@ -372,38 +372,38 @@ typedef struct {
  * pairs, then STORE: per eight values one LDM of the input and, per row, one LDM of its weights,
  * four SXTB16 and four SMLAD; an odd step first, then two per pass.
  */
-#define FC_S8_PAIRS(STORE)                     \
-  uint32_t a0, a1;                             \
-  const int32_t *x;                            \
-  const int8_t *a = w, *b = w + s->depth;      \
-  int32_t n;                                   \
-  __asm__ volatile(                            \
-      "0:\n\t" \
-      "ldr %[x], [%[s]]\n\t" \
-      "ldr %[n], [%[s], #4]\n\t" \
-      "ldr r12, [%[s], #20]\n\t" \
-      "ldrd %[a0], %[a1], [r12]\n\t" \
-      "ldr r9, [%[s], #24]\n\t" \
-      "add r12, r12, r9\n\t" \
-      "str r12, [%[s], #20]\n\t" \
-      "tst %[n], #1\n\t" \
-      "beq 1f\n\t" FC_S8_STEP2 \
-      "1:\n\t" \
-      "lsrs %[n], %[n], #1\n\t" \
-      "beq 3f\n" \
-      "2:\n\t" FC_S8_STEP2 FC_S8_STEP2 \
-      "subs %[n], %[n], #1\n\t" \
-      "bne 2b\n" \
-      "3:\n\t" STORE \
-      "mov %[a], %[b]\n\t" \
-      "ldr r12, [%[s], #8]\n\t" \
-      "add %[b], %[b], r12\n\t" \
-      "ldr r12, [%[s], #16]\n\t" \
-      "subs r12, r12, #1\n\t" \
-      "str r12, [%[s], #16]\n\t" \
-      "bne 0b\n\t" \
+#define FC_S8_PAIRS(STORE)                                                                   \
+  uint32_t a0, a1;                                                                           \
+  const int32_t *x;                                                                          \
+  const int8_t *a = w, *b = w + s->depth;                                                    \
+  int32_t n;                                                                                 \
+  __asm__ volatile(                                                                          \
+      "0:\n\t"                                                                               \
+      "ldr %[x], [%[s]]\n\t"                                                                 \
+      "ldr %[n], [%[s], #4]\n\t"                                                             \
+      "ldr r12, [%[s], #20]\n\t"                                                             \
+      "ldrd %[a0], %[a1], [r12]\n\t"                                                         \
+      "ldr r9, [%[s], #24]\n\t"                                                              \
+      "add r12, r12, r9\n\t"                                                                 \
+      "str r12, [%[s], #20]\n\t"                                                             \
+      "tst %[n], #1\n\t"                                                                     \
+      "beq 1f\n\t" FC_S8_STEP2                                                               \
+      "1:\n\t"                                                                               \
+      "lsrs %[n], %[n], #1\n\t"                                                              \
+      "beq 3f\n"                                                                             \
+      "2:\n\t" FC_S8_STEP2 FC_S8_STEP2                                                       \
+      "subs %[n], %[n], #1\n\t"                                                              \
+      "bne 2b\n"                                                                             \
+      "3:\n\t" STORE                                                                         \
+      "mov %[a], %[b]\n\t"                                                                   \
+      "ldr r12, [%[s], #8]\n\t"                                                              \
+      "add %[b], %[b], r12\n\t"                                                              \
+      "ldr r12, [%[s], #16]\n\t"                                                             \
+      "subs r12, r12, #1\n\t"                                                                \
+      "str r12, [%[s], #16]\n\t"                                                             \
+      "bne 0b\n\t"                                                                           \
       : [a0] "=&r"(a0), [a1] "=&r"(a1), [x] "=&r"(x), [n] "=&r"(n), [a] "+r"(a), [b] "+r"(b) \
-      : [s] "r"(s) \
+      : [s] "r"(s)                                                                           \
       : FC_S8_CLOBBERS)
 
 __attribute__((noinline)) static void fc_s8_pairs_acc(fc_s8_pairs *s, const int8_t *w) { FC_S8_PAIRS(FC_S8_STORE_ACC); }
