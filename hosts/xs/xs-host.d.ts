@@ -50,7 +50,7 @@ declare const xsmlNative: {
   run(plan: XsmlNativePlan, from: number, to: number, arena?: XsmlNativePool, model?: XsmlNativePool): void;
   /** A function that runs every op of a pinned plan (plan.pinned): interp.invoke itself, no arguments. */
   runner(plan: XsmlNativePlan): () => void;
-  /** Nanoseconds spent inside the C kernels (xsml_plan_run) for this plan so far. */
+  /** Nanoseconds spent inside the C kernels (xsml_plan_run) for this plan since the first call, which returns 0 and starts the timing. */
   runNanoseconds(plan: XsmlNativePlan): number;
   /** A monotonic clock, in microseconds. */
   now(): number;
