@@ -37,16 +37,8 @@ static inline const int32_t *fc_params(const int32_t *rec) { return rec + XSML_R
  */
 #define FC_ZERO(a) "vmov.f32 " a ", %[zero]\n\t"
 #define FC_BIAS(a, b) "vadd.f32 " a ", " a ", " b "\n\t"
-/*
- * Row w's weights times the input step in s16-s23 (or the value in s16), added to a in order. VMLA
- * is not fused: it rounds the product, then the sum (VMUL then VADD, bit for bit), in one instruction.
- */
-#define FC_MLA(a, w, x) "vmla.f32 " a ", " w ", " x "\n\t"
-#define FC_ROW8(w, a)                                                                                         \
-  "vldmia %[" w "]!, {s24-s31}\n\t" FC_MLA(a, "s24", "s16") FC_MLA(a, "s25", "s17") FC_MLA(a, "s26", "s18") \
-      FC_MLA(a, "s27", "s19") FC_MLA(a, "s28", "s20") FC_MLA(a, "s29", "s21") FC_MLA(a, "s30", "s22")         \
-          FC_MLA(a, "s31", "s23")
-#define FC_ROW1(w, a) "vldmia %[" w "]!, {s24}\n\t" FC_MLA(a, "s24", "s16")
+#define FC_ROW8 XSML_F32_ROW8
+#define FC_ROW1 XSML_F32_ROW1
 #define FC_LO XSML_F32_LO
 #define FC_HI XSML_F32_HI
 #define FC_CLOBBERS XSML_F32_CLOBBERS
