@@ -4,7 +4,7 @@
 import { XsmlError } from './errors.js';
 import { DType, dtypeName, releaseGraph, type Model, type Tensor } from './model/model.js';
 import { typescriptExecutor, type Executor, type ExecutorFactory } from './executor.js';
-import { ARENA_ALIGNMENT, planModel, type Plan, type PlanOptions } from './planner.js';
+import { ARENA_ALIGNMENT, keptPlan, planModel, type Plan, type PlanOptions } from './planner.js';
 
 export type TensorData = Float32Array | Int8Array | Uint8Array | Int16Array | Int32Array | Uint16Array | Uint32Array;
 
@@ -36,8 +36,8 @@ export class Interpreter {
 
   constructor(model: Model, options: InterpreterOptions = {}) {
     this.model = model;
-    this.plan = planModel(model, options);
-    const need = this.plan.arenaBytes;
+    const plan = planModel(model, options);
+    const need = plan.arenaBytes;
     const arena = options.arena ?? newArena(model.name, need);
     if (arena.byteLength < need) {
       throw new XsmlError(`${model.name}: arena of ${arena.byteLength} bytes is too small: the model needs ${need} bytes`, 'ARENA_TOO_SMALL');
@@ -49,11 +49,13 @@ export class Interpreter {
       throw new XsmlError(`${model.name}: model bytes must start on a 4-byte boundary (byteOffset is ${model.bytes.byteOffset})`, 'BAD_ARGUMENT');
     }
     this.arena = arena;
+    // What stays of the plan: its sizes. The executor holds the records it runs.
+    this.plan = keptPlan(plan, options);
     this.reset();
-    this.executor = (options.executor ?? typescriptExecutor)(this.plan, arena, model.bytes);
+    this.executor = (options.executor ?? typescriptExecutor)(plan, arena, model.bytes);
     this.invoke = this.executor.runAll;
-    this.inputs = model.inputs.map((i) => this.view(model.tensors[i]));
-    this.outputs = model.outputs.map((i) => this.view(model.tensors[i]));
+    this.inputs = model.inputs.map((i) => view(model.tensors[i], plan, arena));
+    this.outputs = model.outputs.map((i) => view(model.tensors[i], plan, arena));
     // Planned: the tensor and operator objects are not needed to run (model.tensors reads them again if asked).
     releaseGraph(model);
   }
@@ -64,24 +66,23 @@ export class Interpreter {
     this.arena.fill(0, end - this.plan.persistentBytes, end);
   }
 
-
   /** Runs ops [from, to) (indices into plan.ops); for per-op timing. */
   invokeOps(from: number, to: number): void {
     this.executor.run(from, to);
   }
+}
 
-  private view(t: Tensor): TensorView {
-    const offset = this.plan.tensorOffsets[t.index];
-    const bytes = t.data ?? this.arena.subarray(offset, offset + t.bytes);
-    return {
-      index: t.index,
-      name: t.name,
-      dtype: dtypeName(t.type),
-      shape: t.shape.slice(),
-      data: typedView(bytes, t),
-      quant: t.quant && t.quant.scale.length === 1 ? { scale: t.quant.scale[0], zeroPoint: t.quant.zeroPoint[0] } : null,
-    };
-  }
+function view(t: Tensor, plan: Plan, arena: Uint8Array): TensorView {
+  const offset = plan.tensorOffsets[t.index];
+  const bytes = t.data ?? arena.subarray(offset, offset + t.bytes);
+  return {
+    index: t.index,
+    name: t.name,
+    dtype: dtypeName(t.type),
+    shape: t.shape.slice(),
+    data: typedView(bytes, t),
+    quant: t.quant && t.quant.scale.length === 1 ? { scale: t.quant.scale[0], zeroPoint: t.quant.zeroPoint[0] } : null,
+  };
 }
 
 function newArena(name: string, bytes: number): Uint8Array {

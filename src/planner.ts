@@ -3,7 +3,7 @@
 // does), and encode the ops as records in one Int32Array. Nothing after this allocates.
 
 import { XsmlError } from './errors.js';
-import { dtypeName, MAX_TENSOR_BYTES, type Model, type Tensor } from './model/model.js';
+import { dtypeName, MAX_TENSOR_BYTES, releaseGraph, type Model, type Tensor } from './model/model.js';
 import { CUSTOM_OPERATORS, OPERATORS, findOperator } from './ops/index.js';
 import { NO_TENSOR, OpContext, POOL_ARENA, POOL_MODEL, RECORD_HEADER, type OpDefinition, type PreparedOp } from './ops/op.js';
 import type { ExactWith, Rounding } from './ops/quant.js';
@@ -28,17 +28,17 @@ export interface PlanOptions {
 }
 
 export interface Plan {
-  model: Model;
-  exactWith: ExactWith;
-  rounding: Rounding; // of Memory.requantize
-  program: Int32Array; // op records, in execution order
-  refBytes: Int32Array; // byte length of every tensor ref of every record, in order: what a native executor checks
+  readonly model: Model;
+  readonly exactWith: ExactWith;
+  readonly rounding: Rounding; // of Memory.requantize
+  readonly program: Int32Array; // op records, in execution order
+  readonly refBytes: Int32Array; // byte length of every tensor ref of every record, in order: what a native executor checks
   /** The ops in execution order (a new array each time it is read: the plan keeps them in two compact arrays). */
   readonly ops: PlannedOp[];
-  arenaBytes: number; // exact bytes the arena needs (tensors, scratch and the persistent part)
+  readonly arenaBytes: number; // exact bytes the arena needs (tensors, scratch and the persistent part)
   /** Bytes at the end of the arena that ops keep between invokes (their state): zeroed at creation and reset. */
-  persistentBytes: number;
-  tensorOffsets: Int32Array; // arena byte offset of each tensor, -1 for constants and unused tensors
+  readonly persistentBytes: number;
+  readonly tensorOffsets: Int32Array; // arena byte offset of each tensor, -1 for constants and unused tensors
 }
 
 /**
@@ -50,7 +50,6 @@ class CompactPlan implements Plan {
   constructor(
     readonly model: Model,
     readonly exactWith: ExactWith,
-    readonly rounding: Rounding,
     readonly program: Int32Array,
     readonly refBytes: Int32Array,
     private readonly opTable: Int32Array,
@@ -60,11 +59,48 @@ class CompactPlan implements Plan {
     readonly tensorOffsets: Int32Array,
   ) {}
 
+  get rounding(): Rounding { return roundingOf(this.exactWith); }
+
   get ops(): PlannedOp[] {
     const t = this.opTable;
     return this.opNames.map((name, i) => ({ index: t[3 * i], name, kernel: t[3 * i + 1], recordStart: t[3 * i + 2] }));
   }
 }
+
+/**
+ * What an interpreter keeps of its plan: the sizes, and the options to plan again. The executor
+ * holds the records it runs (the native one in C memory), so the XS heap does not hold them twice:
+ * the records, the ops and the tensor offsets are planned again from the model each time one of
+ * them is read (the same values: planning is deterministic). Read them once and keep what you need.
+ */
+class KeptPlan implements Plan {
+  constructor(
+    readonly model: Model,
+    readonly exactWith: ExactWith,
+    private readonly preserveInputs: boolean,
+    readonly arenaBytes: number,
+    readonly persistentBytes: number,
+  ) {}
+
+  get rounding(): Rounding { return roundingOf(this.exactWith); }
+  get program(): Int32Array { return this.again().program; }
+  get refBytes(): Int32Array { return this.again().refBytes; }
+  get ops(): PlannedOp[] { return this.again().ops; }
+  get tensorOffsets(): Int32Array { return this.again().tensorOffsets; }
+
+  private again(): Plan {
+    const plan = planModel(this.model, { exactWith: this.exactWith, preserveInputs: this.preserveInputs });
+    releaseGraph(this.model); // as the interpreter left it
+    return plan;
+  }
+}
+
+/** The part of a plan an interpreter keeps once its executor is made (see KeptPlan). */
+export function keptPlan(plan: Plan, options: PlanOptions): Plan {
+  return new KeptPlan(plan.model, plan.exactWith, !!options.preserveInputs, plan.arenaBytes, plan.persistentBytes);
+}
+
+const roundingOf = (exactWith: ExactWith): Rounding => (exactWith === 'tflite' ? 'single' : 'double');
 
 export interface OpSupport {
   index: number;
@@ -217,8 +253,7 @@ export function planModel(model: Model, options: PlanOptions = {}): Plan {
     opTable[3 * i + 2] = start;
     opNames.push(op.opcode.name);
   }
-  const rounding = exactWith === 'tflite' ? 'single' : 'double';
-  return new CompactPlan(model, exactWith, rounding, program, refBytes, opTable, opNames, arenaBytes, persistentBytes, tensorOffsets);
+  return new CompactPlan(model, exactWith, program, refBytes, opTable, opNames, arenaBytes, persistentBytes, tensorOffsets);
 }
 
 const align = (n: number) => Math.ceil(n / ARENA_ALIGNMENT) * ARENA_ALIGNMENT;

@@ -56,8 +56,14 @@ declare const xsmlNative: {
   now(): number;
   /** byteLength zeroed bytes outside the XS heap. */
   hostBuffer(byteLength: number): XsmlHostBuffer;
-  /** The XS heap in use now (chunks in bytes, slots in count) and its peaks. */
-  heapStats(): { chunksBytes: number; slots: number; peakChunksBytes: number; peakSlots: number; slotBytes: number };
+  /**
+   * The XS heap in use now (chunks in bytes, slots in count) and its peaks; on a board, also its plan
+   * pool (the C memory of the checked plans): bytes in use, their peak, and its size.
+   */
+  heapStats(): {
+    chunksBytes: number; slots: number; peakChunksBytes: number; peakSlots: number; slotBytes: number;
+    planPoolBytes?: number; peakPlanPoolBytes?: number; planPoolSize?: number;
+  };
   /** The same four numbers written into out[0..3], allocating nothing: for allocation tests. */
   heapStats(out: Float64Array): void;
   /** A full garbage collection (so that a measurement starts with no garbage in the heap). */

@@ -5,7 +5,7 @@
 // magic_wand ring and slope recordings. QEMU counts instructions (read to +-4, hosts/mps2/apps/measure.ts);
 // microseconds are those instructions at the nominal clock, one instruction per cycle.
 import type { Interpreter, TensorView } from '../../../src/index.js';
-import { span } from './measure.js';
+import { planPoolBytes, span } from './measure.js';
 import { stream, type StreamReport } from './stream.js';
 
 /** The 16 kHz mono int16 samples of a WAV file (its "data" chunk, read in place). */
@@ -41,14 +41,15 @@ function wavSamples(name: string, wav: Uint8Array): Uint8Array {
   /** Loads a model from flash and plans it into the static arena; prints what it took. */
   const open = (name: string, what: string): Interpreter => {
     xsmlBoard.collect(); // the previous model's interpreter goes first (its plan too)
+    const pool = planPoolBytes();
     const t = xsmlBoard.instructions();
     const model = xsml.loadModel(file(name), name);
     const interp = new xsml.Interpreter(model, { arena, ...(native ? { executor: xsml.nativeExecutor } : {}) });
     const prepared = span(t);
     print('');
     print(`== ${name}: ${what}`);
-    print(`   ${grouped(model.bytes.byteLength)} bytes in flash, ${interp.plan.ops.length} ops, arena ${grouped(interp.plan.arenaBytes)} bytes, ` +
-      `plan ${grouped(interp.plan.program.byteLength)} bytes; loaded and planned in ${grouped(prepared)} instructions (${Math.round(prepared / mhz / 1000)} ms)`);
+    print(`   ${grouped(model.bytes.byteLength)} bytes in flash, arena ${grouped(interp.plan.arenaBytes)} bytes, ` +
+      `plan ${grouped(planPoolBytes() - pool)} bytes; loaded and planned in ${grouped(prepared)} instructions (${Math.round(prepared / mhz / 1000)} ms)`);
     return interp;
   };
 

@@ -21,7 +21,7 @@ import { invokeInstructions, span } from './measure.js';
   const input = interp.inputs[0].data as Float32Array;
   const output = interp.outputs[0].data as Float32Array;
   print(`${MODEL}: ${model.bytes.byteLength} bytes in flash, arena ${interp.plan.arenaBytes} of ${xsmlBoard.arenaBytes} bytes, ` +
-    `${interp.plan.ops.length} ops, executor ${interp.executor.name}; loaded and planned in ${prepared} instructions`);
+    `executor ${interp.executor.name}; loaded and planned in ${prepared} instructions`);
 
   xsmlBoard.collect();
   const live = xsmlBoard.heapStats();

@@ -23,6 +23,11 @@ export function span(start: number): number {
   zero = least;
 }
 
+/** The native executor's plan pool in use (C memory: the checked plans of live interpreters), in bytes; 0 without it. */
+export function planPoolBytes(): number {
+  return typeof xsmlNative !== 'undefined' ? xsmlNative.heapStats().planPoolBytes ?? 0 : 0;
+}
+
 /**
  * Instructions of one `interp.invoke()`, the mean of n (each after restore(), which is not
  * counted); the first 100 counts are pushed on `each` if given. The first invoke costs the same as

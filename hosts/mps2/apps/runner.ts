@@ -12,7 +12,7 @@
 // (hosts/mps2/apps/measure.ts); microseconds are instructions at the nominal clock. Any failed run
 // makes the firmware exit 1.
 import type { Interpreter, TensorData, TensorView } from '../../../src/index.js';
-import { invokeInstructions, profileOps } from './measure.js';
+import { invokeInstructions, planPoolBytes, profileOps } from './measure.js';
 import { liveBytes, stream } from './stream.js';
 
 {
@@ -43,6 +43,7 @@ import { liveBytes, stream } from './stream.js';
     interp: Interpreter;
     instructions: number; // loadModel + Interpreter (check, plan, native prepare)
     liveBytes: number; // the XS heap in use right after it, a full collection first: the model's share over baselineLiveBytes
+    planBytes: number; // C memory the native executor took for the plan (its pool's growth from before loadModel)
   }
   let prepared: Prepared | null = null;
 
@@ -64,6 +65,7 @@ import { liveBytes, stream } from './stream.js';
       }
       arena = wholeArena.subarray(0, run.arenaBytes);
     }
+    const pool = planPoolBytes();
     const start = xsmlBoard.instructions();
     const model = xsml.loadModel(new Uint8Array(run.model), run.name);
     let interp: Interpreter;
@@ -76,13 +78,13 @@ import { liveBytes, stream } from './stream.js';
       throw e;
     }
     const instructions = xsmlBoard.instructions() - start;
-    prepared = { key, interp, instructions, liveBytes: 0 };
+    prepared = { key, interp, instructions, liveBytes: 0, planBytes: planPoolBytes() - pool };
     prepared.liveBytes = liveBytes(); // before anything of the run itself (its inputs' copies, counts) is allocated
     return prepared;
   };
 
   const runOne = (run: XsmlBoardRun) => {
-    const { interp, instructions: prepareInstructions, liveBytes: live } = prepare(run);
+    const { interp, instructions: prepareInstructions, liveBytes: live, planBytes } = prepare(run);
     const views = interp.inputs;
     if (run.inputs.length > views.length) {
       throw new xsml.XsmlError(`${run.name} has ${views.length} input${views.length > 1 ? 's' : ''}, got ${run.inputs.length}`, 'BAD_INPUT');
@@ -124,16 +126,16 @@ import { liveBytes, stream } from './stream.js';
       w('}');
     });
     const heap = xsmlBoard.heapStats();
-    const pool = native ? (xsmlNative.heapStats() as { peakPlanPoolBytes?: number; planPoolSize?: number }) : {};
+    const pool = native ? xsmlNative.heapStats() : null;
     w(`],"arenaBytes":${interp.plan.arenaBytes},"invoke":${JSON.stringify({ repeat: run.repeat, microseconds: instructions / mhz })}` +
       `,"instructions":${Math.round(instructions)}${profile ? `,"profile":${JSON.stringify(profile)}` : ''}` +
       `,"executor":${JSON.stringify(interp.executor.name)},"instructionsEach":${JSON.stringify(each)},"prepareInstructions":${prepareInstructions}` +
       `,"memory":${JSON.stringify({
-        planBytes: interp.plan.program.byteLength, staticArenaBytes: wholeArena.byteLength,
+        planBytes, staticArenaBytes: wholeArena.byteLength,
         peakChunksBytes: heap.peakChunksBytes, peakSlots: heap.peakSlots, slotBytes: heap.slotBytes,
         liveBytes: live, baselineLiveBytes,
         mallocBytes: heap.mallocBytes, heapBudget: heap.heapBudget,
-        peakPlanPoolBytes: pool.peakPlanPoolBytes ?? 0, planPoolSize: pool.planPoolSize ?? 0,
+        peakPlanPoolBytes: pool?.peakPlanPoolBytes ?? 0, planPoolSize: pool?.planPoolSize ?? 0,
       })}}\n`);
   };
 

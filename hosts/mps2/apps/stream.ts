@@ -4,6 +4,7 @@
 // instructions of the step that decided it and its share of the real-time budget: the step's audio
 // (or sample period) at the nominal clock, one instruction per cycle.
 import type { Detection, Gesture, Interpreter } from '../../../src/index.js';
+import { planPoolBytes } from './measure.js';
 
 /** What an app did with a recording (the runner prints it as JSON). */
 export interface StreamReport {
@@ -57,6 +58,7 @@ export function stream(source: StreamSource, arena: Uint8Array, verbose: boolean
   const mhz = xsmlBoard.nominalHz / 1e6;
   const interpreter = { arena, exactWith: source.exactWith, ...(native ? { executor: xsml.nativeExecutor } : {}) };
   const before = liveBytes();
+  const poolBefore = planPoolBytes();
   const t = now();
   const models = source.models.map((m) => xsml.loadModel(m.bytes, m.name));
   const data = source.data;
@@ -97,7 +99,7 @@ export function stream(source: StreamSource, arena: Uint8Array, verbose: boolean
       app: 'hotword', recording: source.name, host: xsmlBoard.name, found, steps: s.frames, inferences: s.inferences,
       frontEndInstructions: frontEnd / Math.max(1, s.frames), modelInstructions: model / Math.max(1, s.inferences),
       maxStepInstructions: maxStep, budgetInstructions: budget,
-      memory: { arenaBytes: interpreterBytes([app.frontEnd, app.model]), planBytes: planBytes([app.frontEnd, app.model]), heapBytes },
+      memory: { arenaBytes: interpreterBytes([app.frontEnd, app.model]), planBytes: planPoolBytes() - poolBefore, heapBytes },
       prepareInstructions,
     };
   } else {
@@ -126,7 +128,7 @@ export function stream(source: StreamSource, arena: Uint8Array, verbose: boolean
     report = {
       app: 'gesture', recording: source.name, host: xsmlBoard.name, found, steps: s.samples, inferences: s.inferences,
       frontEndInstructions: 0, modelInstructions: model / Math.max(1, s.inferences), maxStepInstructions: maxStep, budgetInstructions: budget,
-      memory: { arenaBytes: interpreterBytes([app.model]), planBytes: planBytes([app.model]), heapBytes },
+      memory: { arenaBytes: interpreterBytes([app.model]), planBytes: planPoolBytes() - poolBefore, heapBytes },
       prepareInstructions,
     };
   }
@@ -138,11 +140,5 @@ function interpreterBytes(interps: Interpreter[]): number {
   const align = xsml.ARENA_ALIGNMENT;
   let bytes = 0;
   for (const i of interps) bytes = Math.ceil(bytes / align) * align + i.plan.arenaBytes;
-  return bytes;
-}
-
-function planBytes(interps: Interpreter[]): number {
-  let bytes = 0;
-  for (const i of interps) bytes += i.plan.program.byteLength;
   return bytes;
 }

@@ -2,7 +2,7 @@
 // cycle counter (DWT CYCCNT; hosts/stm32/board/stm32.c), and span() (hosts/mps2/apps/measure.ts,
 // shared with the MPS2 boards) takes off what an empty measurement counts. Microseconds are cycles
 // at the core clock (xsmlBoard.nominalHz).
-import { span } from '../../mps2/apps/measure.js';
+import { planPoolBytes, span } from '../../mps2/apps/measure.js';
 
 export { span };
 
@@ -13,12 +13,13 @@ export const finished = (cycles: number) => `Finished in ${Math.round(cycles / m
 
 /** Loads a model linked into flash and plans it into the static arena on the native executor. */
 export function open(name: string) {
+  const pool = planPoolBytes();
   const t = xsmlBoard.instructions();
   const model = xsml.loadModel(new Uint8Array(xsmlBoard.model(name)), name);
   const interp = new xsml.Interpreter(model, { arena: new Uint8Array(xsmlBoard.arena()), executor: xsml.nativeExecutor });
   const prepared = span(t);
   print(`${name}: ${model.bytes.byteLength} bytes in flash, arena ${interp.plan.arenaBytes} of ${xsmlBoard.arenaBytes} bytes, ` +
-    `${interp.plan.ops.length} ops, plan ${interp.plan.program.byteLength} bytes; loaded and planned in ${prepared} cycles (${Math.round(prepared / mhz / 1000)} ms)`);
+    `plan ${planPoolBytes() - pool} bytes; loaded and planned in ${prepared} cycles (${Math.round(prepared / mhz / 1000)} ms)`);
   return interp;
 }
 
