@@ -134,6 +134,8 @@ interface Buffer {
   last: number; // last op that uses it
   offset: number;
   tensor: number; // tensor index, or -1 for an op's scratch
+  /** The buffers placed at one offset with it (tensors an op writes over its dying input: PreparedOp.shares), itself included. */
+  group: Buffer[];
 }
 
 export function planModel(model: Model, options: PlanOptions = {}): Plan {
@@ -163,7 +165,8 @@ export function planModel(model: Model, options: PlanOptions = {}): Plan {
     }
     let b = bufferOf.get(t.index);
     if (!b) {
-      b = { bytes: t.bytes, first: at, last: at, offset: -1, tensor: t.index };
+      b = { bytes: t.bytes, first: at, last: at, offset: -1, tensor: t.index, group: [] };
+      b.group.push(b);
       bufferOf.set(t.index, b);
       buffers.push(b);
     }
@@ -178,11 +181,27 @@ export function planModel(model: Model, options: PlanOptions = {}): Plan {
     for (const t of p.tensors) if (t) touch(t, i);
     // A kernel that declares a scratch gets its ref even when it is empty (the record's layout is fixed).
     if (p.scratchBytes === undefined) return null;
-    const b: Buffer = { bytes: p.scratchBytes, first: i, last: i, offset: -1, tensor: -1 };
+    const b: Buffer = { bytes: p.scratchBytes, first: i, last: i, offset: -1, tensor: -1, group: [] };
+    b.group.push(b);
     buffers.push(b);
     return b;
   });
   for (const i of model.outputs) touch(model.tensors[i], nOps);
+
+  // An op's output over the input it consumes (PreparedOp.shares): one offset for both when that
+  // input is an arena tensor whose last use is this op (so neither a model output nor an input
+  // kept by preserveInputs) and the output is born here. Chains of such ops make one group.
+  prepared.forEach((p, i) => {
+    if (!p.shares) return;
+    const out = p.tensors[p.shares[0]], input = p.tensors[p.shares[1]];
+    if (!out || !input || out === input || out.isVariable || input.isVariable) return;
+    const o = bufferOf.get(out.index), x = bufferOf.get(input.index);
+    if (!o || !x || o.first !== i || x.last !== i || o.group === x.group) return;
+    for (const b of o.group) {
+      x.group.push(b);
+      b.group = x.group;
+    }
+  });
 
   let arenaBytes = placeGreedy(buffers);
   // The persistent part, after everything placed above: each op's state, never reused.
@@ -258,22 +277,48 @@ export function planModel(model: Model, options: PlanOptions = {}): Plan {
 
 const align = (n: number) => Math.ceil(n / ARENA_ALIGNMENT) * ARENA_ALIGNMENT;
 
-/** Places buffers largest first at the lowest offset free for their whole lifetime; returns the arena size. */
+/**
+ * Places the groups of buffers (one offset per group) at the lowest offset where none of their
+ * buffers meets a placed buffer live at the same time, in two orders: largest first (as TFLM's
+ * greedy planner does) and in order of first use, largest first among equals. Keeps the smaller
+ * arena; returns its size.
+ */
 function placeGreedy(buffers: Buffer[]): number {
-  const order = buffers.map((_, i) => i).sort((a, b) => buffers[b].bytes - buffers[a].bytes || buffers[a].first - buffers[b].first || a - b);
+  const groups = buffers.filter((b) => b.group[0] === b).map((b, i) => ({
+    buffers: b.group, i, bytes: Math.max(...b.group.map((x) => x.bytes)), first: Math.min(...b.group.map((x) => x.first)),
+  }));
+  type Group = (typeof groups)[number];
+  const bySize = (a: Group, b: Group) => b.bytes - a.bytes || a.first - b.first || a.i - b.i;
+  const byFirst = (a: Group, b: Group) => a.first - b.first || b.bytes - a.bytes || a.i - b.i;
+  const arenaBytes = place(groups.sort(bySize).map((g) => g.buffers));
+  const offsets = buffers.map((b) => b.offset);
+  const other = place(groups.sort(byFirst).map((g) => g.buffers));
+  if (other < arenaBytes) return other;
+  buffers.forEach((b, i) => { b.offset = offsets[i]; });
+  return arenaBytes;
+}
+
+/** Places the groups in this order (see placeGreedy); returns the arena size. */
+function place(groups: Buffer[][]): number {
   const placed: Buffer[] = [];
   let arenaBytes = 0;
-  for (const i of order) {
-    const b = buffers[i];
-    const live = placed.filter((p) => p.first <= b.last && b.first <= p.last).sort((x, y) => x.offset - y.offset);
-    let offset = 0;
-    for (const p of live) {
-      if (offset + b.bytes <= p.offset) break;
-      offset = Math.max(offset, align(p.offset + p.bytes));
+  for (const g of groups) {
+    // Offsets y at which a buffer b of the group would meet a placed p: p.offset - b.bytes < y < p.offset + p.bytes.
+    const taken: [number, number][] = [];
+    for (const b of g) {
+      for (const p of placed) if (p.first <= b.last && b.first <= p.last) taken.push([p.offset - b.bytes, p.offset + p.bytes]);
     }
-    b.offset = offset;
-    placed.push(b);
-    arenaBytes = Math.max(arenaBytes, align(offset + b.bytes));
+    taken.sort((x, y) => x[0] - y[0]);
+    let offset = 0;
+    for (const [from, to] of taken) {
+      if (offset <= from) break;
+      offset = Math.max(offset, align(to));
+    }
+    for (const b of g) {
+      b.offset = offset;
+      placed.push(b);
+      arenaBytes = Math.max(arenaBytes, align(offset + b.bytes));
+    }
   }
   return arenaBytes;
 }
