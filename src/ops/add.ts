@@ -11,7 +11,7 @@
 
 import { DType } from '../model/model.js';
 import {
-  B_END, expectBinaryTypes, floatClamp, int8Clamp, int8Quant, prepareBroadcast, runBroadcast, type BinaryRow,
+  B_END, binaryShares, expectBinaryTypes, floatClamp, int8Clamp, int8Quant, prepareBroadcast, runBroadcast, type BinaryRow,
 } from './binary-broadcast.js';
 import { prepareInt32Binary } from './binary-int32.js';
 import { KernelId } from './kernel-ids.js';
@@ -56,7 +56,7 @@ export const add: OpDefinition = {
 
     if (input1.type === DType.FLOAT32) {
       const [lo, hi] = floatClamp(ctx, activation);
-      return { kernel: KernelId.ADD_F32, tensors, params: [...loops, floatBits(lo), floatBits(hi)] };
+      return { kernel: KernelId.ADD_F32, tensors, params: [...loops, floatBits(lo), floatBits(hi)], ...binaryShares(input1, input2, output) };
     }
 
     const q1 = int8Quant(ctx, input1, 'input 1');
@@ -73,6 +73,7 @@ export const add: OpDefinition = {
       tensors,
       params: [...loops, lo, hi, -q1.zeroPoint, -q2.zeroPoint, qo.zeroPoint, LEFT_SHIFT,
         m1.multiplier, m1.shift, m2.multiplier, m2.shift, mo.multiplier, mo.shift],
+      ...binaryShares(input1, input2, output),
     };
   },
 };

@@ -122,6 +122,18 @@ export function prepareBroadcast(ctx: OpContext, a: Tensor, b: Tensor, output: T
 }
 
 /**
+ * The output over an input of its own shape (PreparedOp.shares), input 1 first: every binary kernel,
+ * TypeScript and C, writes the output in order and reads element i of both inputs before it writes
+ * element i, and an input of the output's shape (the same type: same element size) is read at the
+ * output's own index. None when both inputs are broadcast.
+ */
+export function binaryShares(a: Tensor, b: Tensor, output: Tensor): { shares?: [number, number] } {
+  if (a.elements === output.elements && a.type === output.type) return { shares: [2, 0] };
+  if (b.elements === output.elements && b.type === output.type) return { shares: [2, 1] };
+  return {};
+}
+
+/**
  * Computes one contiguous run of n outputs starting at output element o, reading input 1 from
  * element i1 with stride s1 and input 2 from element i2 with stride s2 (element indices relative to
  * each tensor's start). A module-level function: passing it allocates nothing.

@@ -5,7 +5,7 @@
 
 import type { Tensor } from '../model/model.js';
 import { DType } from '../model/model.js';
-import { B_END, prepareBroadcast, runBroadcast, type BinaryRow } from './binary-broadcast.js';
+import { B_END, binaryShares, prepareBroadcast, runBroadcast, type BinaryRow } from './binary-broadcast.js';
 import { KernelId } from './kernel-ids.js';
 import { RECORD_HEADER, type Kernel, type OpContext, type PreparedOp } from './op.js';
 import { ACTIVATION_NAMES, Activation } from './quant.js';
@@ -37,7 +37,7 @@ export function prepareInt32Binary(ctx: OpContext, kernel: number, a: Tensor, b:
   }
   const loops = prepareBroadcast(ctx, a, b, output);
   const [lo, hi] = int32ActivationRange(ctx, activation);
-  return { kernel, tensors: [a, b, output], params: [...loops, lo, hi] };
+  return { kernel, tensors: [a, b, output], params: [...loops, lo, hi], ...binaryShares(a, b, output) };
 }
 
 /** A row of an int32 binary op applying `f`; `f` must be a module-level function (nothing allocated). */

@@ -4,7 +4,7 @@
 // does; a division by 0, undefined in C, gives 0 here). Quantized (int8, uint8) DIV is not supported.
 
 import { DType } from '../model/model.js';
-import { B_END, floatClamp, prepareBroadcast, runBroadcast, type BinaryRow } from './binary-broadcast.js';
+import { B_END, binaryShares, floatClamp, prepareBroadcast, runBroadcast, type BinaryRow } from './binary-broadcast.js';
 import { int32Row, prepareInt32Binary } from './binary-int32.js';
 import { KernelId } from './kernel-ids.js';
 import { RECORD_HEADER, type Kernel, type OpContext, type OpDefinition } from './op.js';
@@ -31,7 +31,7 @@ export const div: OpDefinition = {
     ctx.expectType(output, 'output', DType.FLOAT32);
     const loops = prepareBroadcast(ctx, input1, input2, output);
     const [lo, hi] = floatClamp(ctx, activation);
-    return { kernel: KernelId.DIV_F32, tensors: [input1, input2, output], params: [...loops, floatBits(lo), floatBits(hi)] };
+    return { kernel: KernelId.DIV_F32, tensors: [input1, input2, output], params: [...loops, floatBits(lo), floatBits(hi)], ...binaryShares(input1, input2, output) };
   },
 };
 

@@ -5,7 +5,7 @@
 // MINIMUM takes el1 < el2 ? el1 : el2, MAXIMUM el1 > el2 ? el1 : el2 (so a NaN in input 1 gives input 2).
 
 import { DType, type Tensor } from '../model/model.js';
-import { prepareBroadcast, runBroadcast, B_END, type BinaryRow } from './binary-broadcast.js';
+import { binaryShares, prepareBroadcast, runBroadcast, B_END, type BinaryRow } from './binary-broadcast.js';
 import { KernelId } from './kernel-ids.js';
 import { RECORD_HEADER, type Kernel, type Memory, type OpContext, type OpDefinition } from './op.js';
 
@@ -27,7 +27,7 @@ function definition(code: number, name: string, kernel: number): OpDefinition {
       ctx.expectSameType(input1, input2, 'inputs');
       ctx.expectSameType(input1, output, 'input and output');
       const loops = prepareBroadcast(ctx, input1, input2, output);
-      return { kernel, tensors: [input1, input2, output] as Tensor[], params: [...loops, input1.type] };
+      return { kernel, tensors: [input1, input2, output] as Tensor[], params: [...loops, input1.type], ...binaryShares(input1, input2, output) };
     },
   };
 }

@@ -14,7 +14,7 @@
 
 import { DType } from '../model/model.js';
 import {
-  B_END, expectBinaryTypes, floatClamp, int8Clamp, int8Quant, prepareBroadcast, runBroadcast, type BinaryRow,
+  B_END, binaryShares, expectBinaryTypes, floatClamp, int8Clamp, int8Quant, prepareBroadcast, runBroadcast, type BinaryRow,
 } from './binary-broadcast.js';
 import { prepareInt32Binary } from './binary-int32.js';
 import { KernelId } from './kernel-ids.js';
@@ -50,7 +50,7 @@ export const mul: OpDefinition = {
 
     if (input1.type === DType.FLOAT32) {
       const [lo, hi] = floatClamp(ctx, activation);
-      return { kernel: KernelId.MUL_F32, tensors, params: [...loops, floatBits(lo), floatBits(hi)] };
+      return { kernel: KernelId.MUL_F32, tensors, params: [...loops, floatBits(lo), floatBits(hi)], ...binaryShares(input1, input2, output) };
     }
 
     const q1 = int8Quant(ctx, input1, 'input 1');
@@ -68,6 +68,7 @@ export const mul: OpDefinition = {
       kernel: KernelId.MUL_S8,
       tensors,
       params: [...loops, lo, hi, -q1.zeroPoint, -q2.zeroPoint, qo.zeroPoint, multiplier, shift],
+      ...binaryShares(input1, input2, output),
     };
   },
 };

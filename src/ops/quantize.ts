@@ -33,6 +33,17 @@ const P_R_SHIFT = 6; // ...and its shift
 const P_R_QMIN = 7; // lowest value of the output type
 const P_R_QMAX = 8; // highest value of the output type
 
+/**
+ * The output over the input (PreparedOp.shares) when its elements are bytes (int8, uint8), or int16
+ * from int16: both kernels, TypeScript and C, read element i before they write element i, in
+ * order, and an element no wider than the input's only overwrites input already read. (In C a byte
+ * store may alias anything and an int16 store int16 loads, so the compiler keeps that order; a
+ * float32 -> int16 output has no such guarantee, and int8 -> int16 is wider.)
+ */
+function quantizeShares(input: Tensor, output: Tensor): { shares?: [number, number] } {
+  return output.type !== DType.INT16 || input.type === DType.INT16 ? { shares: [1, 0] } : {};
+}
+
 const RANGES: Record<number, [number, number]> = {
   [DType.INT8]: [-128, 127],
   [DType.UINT8]: [0, 255],
@@ -89,6 +100,7 @@ export const quantize: OpDefinition = {
         kernel: KernelId.QUANTIZE_F32,
         tensors,
         params: [output.type, qmin, qmax, outer, channels, inner, ...Array.from(oq.scale, floatBits), ...oq.zeroPoint],
+        ...quantizeShares(input, output),
       };
     }
 
@@ -112,6 +124,7 @@ export const quantize: OpDefinition = {
       kernel: KernelId.QUANTIZE_S8,
       tensors,
       params: [input.elements, input.type, output.type, inQ.zeroPoint, outQ.zeroPoint, multiplier, shift, qmin, qmax],
+      ...quantizeShares(input, output),
     };
   },
 };
