@@ -20,7 +20,6 @@ import { liveBytes, stream } from './stream.js';
   const mhz = xsmlBoard.nominalHz / 1e6;
   const wholeArena = new Uint8Array(xsmlBoard.arena());
   const job = xsmlBoard.job(); // read first: its description of the runs is not any model's memory
-  const baselineLiveBytes = liveBytes(); // the runtime, this app and the job, before any model
 
   const bytesOf = (v: TensorView) => new Uint8Array(v.data.buffer, v.data.byteOffset, v.data.byteLength);
   const numberJson = (v: number) => (Number.isFinite(v) ? String(v) : 'null');
@@ -42,8 +41,11 @@ import { liveBytes, stream } from './stream.js';
     key: string;
     interp: Interpreter;
     instructions: number; // loadModel + Interpreter (check, plan, native prepare)
-    liveBytes: number; // the XS heap in use right after it, a full collection first: the model's share over baselineLiveBytes
-    planBytes: number; // C memory the native executor took for the plan (its pool's growth from before loadModel)
+    // The XS heap in use (after a full collection) right before loadModel and right after the
+    // interpreter is made, before anything of the run itself (its inputs' copies, counts) exists.
+    baselineLiveBytes: number;
+    liveBytes: number;
+    planBytes: number; // C memory the native executor took for the plan (its pool's growth over the same span)
   }
   let prepared: Prepared | null = null;
 
@@ -66,6 +68,7 @@ import { liveBytes, stream } from './stream.js';
       arena = wholeArena.subarray(0, run.arenaBytes);
     }
     const pool = planPoolBytes();
+    const baselineLiveBytes = liveBytes();
     const start = xsmlBoard.instructions();
     const model = xsml.loadModel(new Uint8Array(run.model), run.name);
     let interp: Interpreter;
@@ -78,13 +81,13 @@ import { liveBytes, stream } from './stream.js';
       throw e;
     }
     const instructions = xsmlBoard.instructions() - start;
-    prepared = { key, interp, instructions, liveBytes: 0, planBytes: planPoolBytes() - pool };
-    prepared.liveBytes = liveBytes(); // before anything of the run itself (its inputs' copies, counts) is allocated
+    const live = liveBytes();
+    prepared = { key, interp, instructions, baselineLiveBytes, liveBytes: live, planBytes: planPoolBytes() - pool };
     return prepared;
   };
 
   const runOne = (run: XsmlBoardRun) => {
-    const { interp, instructions: prepareInstructions, liveBytes: live, planBytes } = prepare(run);
+    const { interp, instructions: prepareInstructions, baselineLiveBytes, liveBytes: live, planBytes } = prepare(run);
     const views = interp.inputs;
     if (run.inputs.length > views.length) {
       throw new xsml.XsmlError(`${run.name} has ${views.length} input${views.length > 1 ? 's' : ''}, got ${run.inputs.length}`, 'BAD_INPUT');
