@@ -2,19 +2,19 @@
 // is installed. Inputs and outputs are typed-array views into the caller's arena.
 
 import { XsmlError } from './errors.js';
-import { DType, dtypeName, releaseGraph, type Model, type Tensor } from './model/model.js';
+import { DType, dtypeName, releaseGraph, tensorOf, type Model, type Tensor } from './model/model.js';
 import { typescriptExecutor, type Executor, type ExecutorFactory } from './executor.js';
 import { ARENA_ALIGNMENT, keptPlan, planModel, type Plan, type PlanOptions } from './planner.js';
 
 export type TensorData = Float32Array | Int8Array | Uint8Array | Int16Array | Int32Array | Uint16Array | Uint32Array;
 
 export interface TensorView {
-  index: number;
-  name: string;
-  dtype: string; // 'float32', 'int8', ...
-  shape: number[];
-  data: TensorData; // a view into the arena (or the model, for a constant output)
-  quant: { scale: number; zeroPoint: number } | null;
+  readonly index: number;
+  readonly name: string;
+  readonly dtype: string; // 'float32', 'int8', ...
+  readonly shape: number[];
+  readonly data: TensorData; // a view into the arena (or the model, for a constant output)
+  readonly quant: { scale: number; zeroPoint: number } | null;
 }
 
 export interface InterpreterOptions extends PlanOptions {
@@ -54,8 +54,8 @@ export class Interpreter {
     this.reset();
     this.executor = (options.executor ?? typescriptExecutor)(plan, arena, model.bytes);
     this.invoke = this.executor.runAll;
-    this.inputs = model.inputs.map((i) => view(model.tensors[i], plan, arena));
-    this.outputs = model.outputs.map((i) => view(model.tensors[i], plan, arena));
+    this.inputs = model.inputs.map((i) => new View(model, i, plan, arena));
+    this.outputs = model.outputs.map((i) => new View(model, i, plan, arena));
     // Planned: the tensor and operator objects are not needed to run (model.tensors reads them again if asked).
     releaseGraph(model);
   }
@@ -72,17 +72,26 @@ export class Interpreter {
   }
 }
 
-function view(t: Tensor, plan: Plan, arena: Uint8Array): TensorView {
-  const offset = plan.tensorOffsets[t.index];
-  const bytes = t.data ?? arena.subarray(offset, offset + t.bytes);
-  return {
-    index: t.index,
-    name: t.name,
-    dtype: dtypeName(t.type),
-    shape: t.shape.slice(),
-    data: typedView(bytes, t),
-    quant: t.quant && t.quant.scale.length === 1 ? { scale: t.quant.scale[0], zeroPoint: t.quant.zeroPoint[0] } : null,
-  };
+/**
+ * An input or output: its data, and the model to read the rest from when asked (on XS every
+ * property, array and string an interpreter keeps is heap for as long as it lives).
+ */
+class View implements TensorView {
+  readonly data: TensorData;
+
+  constructor(private readonly model: Model, readonly index: number, plan: Plan, arena: Uint8Array) {
+    const t = model.tensors[index];
+    const offset = plan.tensorOffsets[index];
+    this.data = typedView(t.data ?? arena.subarray(offset, offset + t.bytes), t);
+  }
+
+  get name(): string { return tensorOf(this.model, this.index).name; }
+  get dtype(): string { return dtypeName(tensorOf(this.model, this.index).type); }
+  get shape(): number[] { return tensorOf(this.model, this.index).shape.slice(); }
+  get quant(): { scale: number; zeroPoint: number } | null {
+    const q = tensorOf(this.model, this.index).quant;
+    return q && q.scale.length === 1 ? { scale: q.scale[0], zeroPoint: q.zeroPoint[0] } : null;
+  }
 }
 
 function newArena(name: string, bytes: number): Uint8Array {

@@ -190,6 +190,14 @@ export class Table {
     return out;
   }
 
+  /** Element i of a vector of tables, or null if the vector is absent or has no element i. */
+  tableAt(index: number, name: string, i: number): Table | null {
+    const v = this.vectorAt(index, name, 4);
+    if (!v || i < 0 || i >= v.length) return null;
+    const p = v.start + 4 * i;
+    return this.fb.table(p + this.fb.u32(p), this, name, i);
+  }
+
   /** A vector of tables. */
   tables(index: number, name: string): Table[] {
     const v = this.vectorAt(index, name, 4);
