@@ -193,8 +193,11 @@ for (const m of models) {
   md.push(`| ${m.name} | ${m.ops} | ${cells.join(' | ')} |`);
 }
 md.push('', '## RAM per model against TFLM', '');
-md.push(`xsml: the arena, the plan (its records, copied into C) and what the model keeps in the XS heap (Model, Plan,`);
-md.push(`Interpreter objects, after a full collection, over the runtime alone) on ${m4}; TFLM: arena_used_bytes with CMSIS-NN. Bytes.`, '');
+md.push(`xsml on ${m4}, every byte the model adds, measured from right before loadModel to right after new Interpreter:`);
+md.push('the arena; the plan, C memory the native executor holds (its plan pool\'s growth: the checked records, their starts');
+md.push('and a header); the XS heap\'s growth, after a full collection at both ends (the Model, Interpreter, plan summary,');
+md.push('input and output views, executor). The runtime and the engine\'s own floor are not counted. TFLM: arena_used_bytes');
+md.push('with CMSIS-NN. Bytes.', '');
 md.push('| model | arena | plan | XS heap, model | xsml total | TFLM | ratio |', '|---|---:|---:|---:|---:|---:|---:|');
 for (const m of models) {
   const r = boards[m4].rows.find((x) => x.model === m.name);
@@ -204,8 +207,8 @@ for (const m of models) {
   md.push(`| ${m.name} | ${n(r.arenaBytes)} | ${n(r.planBytes)} | ${n(r.xsHeapModelBytes)} | ${n(total)} | ${n(tflm)} | ${ratio(total, tflm)} |`);
 }
 md.push('', '## Memory and preparation', '');
-md.push('Prepare: instructions of loadModel + new Interpreter. XS heap, model: what stays in the XS heap for the');
-md.push('model after a full collection (its Model, Plan and Interpreter objects), over the runtime alone; peak: XS\'s');
+md.push('Prepare: instructions of loadModel + new Interpreter. Plan: the op records (the RAM table\'s plan adds their');
+md.push('starts and a header, in C memory). XS heap, model: as in the RAM table; peak: XS\'s');
 md.push('own peak of chunks + slots in use since boot (collections are lazy, so garbage counts); malloc: the heap');
 md.push('region\'s high-water mark (XS takes chunks and slots from it in large blocks). Bytes.', '');
 md.push(`| model | model (flash) | arena | plan | ${BOARD_NAMES.map((b) => `${b}: prepare instructions | XS heap, model | XS heap peak | malloc`).join(' | ')} |`);
