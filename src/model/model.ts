@@ -109,10 +109,8 @@ export const CIRCLE_IDENTIFIER = 'CIR0';
 
 export function loadModel(bytes: Uint8Array, name = 'model'): Model {
   if (!(bytes instanceof Uint8Array)) throw new XsmlError(`${name}: model bytes must be a Uint8Array`, 'BAD_ARGUMENT');
-  const { fb, root, opcodes, buffers, subgraphs } = openModel(bytes, name);
-  // Checked here, read again when asked for (LoadedModel keeps neither).
-  root.u32(0, 'version');
-  root.string(3, 'description');
+  const { fb, root, format, opcodes, buffers, subgraphs } = openModel(bytes, name);
+  const version = root.u32(0, 'version');
   if (subgraphs.length === 0) fb.fail('subgraphs', 'the model has no subgraph', 'INVALID_MODEL');
   // Every subgraph is verified; only the main one is run.
   let main: Graph | null = null;
@@ -121,7 +119,7 @@ export function loadModel(bytes: Uint8Array, name = 'model'): Model {
     verifyGraph(name, s, g);
     if (s === 0) main = g;
   }
-  return new LoadedModel(name, bytes, main!);
+  return new LoadedModel(name, format, bytes, version, root.string(3, 'description'), subgraphs.length, main!);
 }
 
 /** The flatbuffer's root and the tables every subgraph refers to. */
@@ -145,22 +143,28 @@ function openModel(bytes: Uint8Array, name: string) {
  * until releaseGraph(): the Interpreter lets them go once it has planned the model, so that what
  * stays in the heap per model is the plan, not the metadata only planning needs (on XS every
  * tensor's object, name, shape and quantization cost hundreds of bytes). Asked for again, they
- * are read again from the bytes, already verified, with the same values; so are the other fields
- * (the model keeps its name, its bytes and the graph, when it is kept).
+ * are read again from the bytes, already verified, with the same values.
  */
 class LoadedModel implements Model {
   private graph: Graph | null;
 
-  constructor(readonly name: string, readonly bytes: Uint8Array, graph: Graph) {
+  constructor(
+    readonly name: string,
+    readonly format: 'tflite' | 'circle',
+    readonly bytes: Uint8Array,
+    readonly version: number,
+    readonly description: string,
+    readonly subgraphCount: number,
+    graph: Graph,
+  ) {
     this.graph = graph;
+    this.inputs = graph.inputs;
+    this.outputs = graph.outputs;
   }
 
-  get format(): 'tflite' | 'circle' { return this.fb().identifier() === TFLITE_IDENTIFIER ? 'tflite' : 'circle'; }
-  get version(): number { return this.fb().root().u32(0, 'version'); }
-  get description(): string { return this.fb().root().string(3, 'description'); }
-  get subgraphCount(): number { return this.fb().root().vectorAt(2, 'subgraphs', 4)!.length; }
-  get inputs(): number[] { return this.graph ? this.graph.inputs : this.mainSubgraph().numbers(1, 'inputs', 'i32') ?? []; }
-  get outputs(): number[] { return this.graph ? this.graph.outputs : this.mainSubgraph().numbers(2, 'outputs', 'i32') ?? []; }
+  readonly inputs: number[];
+  readonly outputs: number[];
+
   get tensors(): Tensor[] { return (this.graph ??= this.read()).tensors; }
   get operators(): Operator[] { return (this.graph ??= this.read()).operators; }
 
@@ -169,7 +173,7 @@ class LoadedModel implements Model {
   /** Tensor `index` of the main subgraph: the kept graph's, or read alone from the bytes. */
   tensor(index: number): Tensor {
     if (this.graph) return this.graph.tensors[index];
-    const fb = this.fb();
+    const fb = new FlatBuffer(this.bytes, this.name);
     const root = fb.root();
     const t = root.tableAt(2, 'subgraphs', 0)!.tableAt(0, 'tensors', index);
     if (!t) throw new XsmlError(`${this.name}: no tensor #${index}`, 'BAD_ARGUMENT');
@@ -180,9 +184,6 @@ class LoadedModel implements Model {
     if (b) buffers[buffer] = readBuffer(fb, b);
     return readTensor(fb, t, index, buffers);
   }
-
-  private fb(): FlatBuffer { return new FlatBuffer(this.bytes, this.name); }
-  private mainSubgraph(): Table { return this.fb().root().tableAt(2, 'subgraphs', 0)!; }
 
   private read(): Graph {
     const { fb, opcodes, buffers, subgraphs } = openModel(this.bytes, this.name);
