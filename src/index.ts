@@ -4,7 +4,7 @@ export type { XsmlErrorCode } from './errors.js';
 export { loadModel, DType, dtypeName, dtypeBytes, TFLITE_IDENTIFIER, CIRCLE_IDENTIFIER } from './model/model.js';
 export type { Model, Tensor, Operator, OperatorCode, Quantization } from './model/model.js';
 export { planModel, checkSupport, ARENA_ALIGNMENT } from './planner.js';
-export type { Plan, PlannedOp, OpSupport, PlanOptions } from './planner.js';
+export type { Plan, PlannedOp, OpSupport, PlanOptions, PlanSummary } from './planner.js';
 export type { ExactWith } from './ops/quant.js';
 export { Interpreter } from './interpreter.js';
 export type { TensorView, TensorData, InterpreterOptions } from './interpreter.js';

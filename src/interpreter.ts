@@ -4,7 +4,7 @@
 import { XsmlError } from './errors.js';
 import { DType, dtypeName, releaseGraph, tensorOf, type Model, type Tensor } from './model/model.js';
 import { typescriptExecutor, type Executor, type ExecutorFactory } from './executor.js';
-import { ARENA_ALIGNMENT, keptPlan, planModel, type Plan, type PlanOptions } from './planner.js';
+import { ARENA_ALIGNMENT, planModel, type Plan, type PlanOptions, type PlanSummary } from './planner.js';
 
 export type TensorData = Float32Array | Int8Array | Uint8Array | Int16Array | Int32Array | Uint16Array | Uint32Array;
 
@@ -26,7 +26,8 @@ export interface InterpreterOptions extends PlanOptions {
 
 export class Interpreter {
   readonly model: Model;
-  readonly plan: Plan;
+  /** Its plan's sizes and options; planModel(plan.model, plan) gives the records, ops and tensor offsets again. */
+  readonly plan: PlanSummary;
   readonly arena: Uint8Array;
   readonly inputs: TensorView[];
   readonly outputs: TensorView[];
@@ -50,7 +51,10 @@ export class Interpreter {
     }
     this.arena = arena;
     // What stays of the plan: its sizes. The executor holds the records it runs.
-    this.plan = keptPlan(plan, options);
+    this.plan = {
+      model, exactWith: plan.exactWith, preserveInputs: !!options.preserveInputs, rounding: plan.rounding,
+      arenaBytes: plan.arenaBytes, persistentBytes: plan.persistentBytes,
+    };
     this.reset();
     this.executor = (options.executor ?? typescriptExecutor)(plan, arena, model.bytes);
     this.invoke = this.executor.runAll;

@@ -3,7 +3,7 @@
 // does), and encode the ops as records in one Int32Array. Nothing after this allocates.
 
 import { XsmlError } from './errors.js';
-import { dtypeName, MAX_TENSOR_BYTES, releaseGraph, type Model, type Tensor } from './model/model.js';
+import { dtypeName, MAX_TENSOR_BYTES, type Model, type Tensor } from './model/model.js';
 import { CUSTOM_OPERATORS, OPERATORS, findOperator } from './ops/index.js';
 import { NO_TENSOR, OpContext, POOL_ARENA, POOL_MODEL, RECORD_HEADER, type OpDefinition, type PreparedOp } from './ops/op.js';
 import type { ExactWith, Rounding } from './ops/quant.js';
@@ -50,6 +50,7 @@ class CompactPlan implements Plan {
   constructor(
     readonly model: Model,
     readonly exactWith: ExactWith,
+    readonly rounding: Rounding,
     readonly program: Int32Array,
     readonly refBytes: Int32Array,
     private readonly opTable: Int32Array,
@@ -59,8 +60,6 @@ class CompactPlan implements Plan {
     readonly tensorOffsets: Int32Array,
   ) {}
 
-  get rounding(): Rounding { return roundingOf(this.exactWith); }
-
   get ops(): PlannedOp[] {
     const t = this.opTable;
     return this.opNames.map((name, i) => ({ index: t[3 * i], name, kernel: t[3 * i + 1], recordStart: t[3 * i + 2] }));
@@ -68,39 +67,16 @@ class CompactPlan implements Plan {
 }
 
 /**
- * What an interpreter keeps of its plan: the sizes, and the options to plan again. The executor
- * holds the records it runs (the native one in C memory), so the XS heap does not hold them twice:
- * the records, the ops and the tensor offsets are planned again from the model each time one of
- * them is read (the same values: planning is deterministic). Read them once and keep what you need.
+ * What an interpreter keeps of its plan: the executor holds the records it runs (the native one
+ * in C memory), so the XS heap does not hold them twice. It is also the plan's options:
+ * planModel(summary.model, summary) makes the whole plan again, with the same values.
  */
-class KeptPlan implements Plan {
-  constructor(
-    readonly model: Model,
-    readonly exactWith: ExactWith,
-    private readonly preserveInputs: boolean,
-    readonly arenaBytes: number,
-    readonly persistentBytes: number,
-  ) {}
-
-  get rounding(): Rounding { return roundingOf(this.exactWith); }
-  get program(): Int32Array { return this.again().program; }
-  get refBytes(): Int32Array { return this.again().refBytes; }
-  get ops(): PlannedOp[] { return this.again().ops; }
-  get tensorOffsets(): Int32Array { return this.again().tensorOffsets; }
-
-  private again(): Plan {
-    const plan = planModel(this.model, { exactWith: this.exactWith, preserveInputs: this.preserveInputs });
-    releaseGraph(this.model); // as the interpreter left it
-    return plan;
-  }
+export interface PlanSummary extends Required<PlanOptions> {
+  readonly model: Model;
+  readonly rounding: Rounding;
+  readonly arenaBytes: number;
+  readonly persistentBytes: number;
 }
-
-/** The part of a plan an interpreter keeps once its executor is made (see KeptPlan). */
-export function keptPlan(plan: Plan, options: PlanOptions): Plan {
-  return new KeptPlan(plan.model, plan.exactWith, !!options.preserveInputs, plan.arenaBytes, plan.persistentBytes);
-}
-
-const roundingOf = (exactWith: ExactWith): Rounding => (exactWith === 'tflite' ? 'single' : 'double');
 
 export interface OpSupport {
   index: number;
@@ -134,8 +110,8 @@ interface Buffer {
   last: number; // last op that uses it
   offset: number;
   tensor: number; // tensor index, or -1 for an op's scratch
-  /** The buffers placed at one offset with it (tensors an op writes over its dying input: PreparedOp.shares), itself included. */
-  group: Buffer[];
+  /** The first buffer of its group, itself if none: buffers placed at one offset (an op's output over its dying input: PreparedOp.shares). */
+  group: Buffer | null;
 }
 
 export function planModel(model: Model, options: PlanOptions = {}): Plan {
@@ -165,8 +141,8 @@ export function planModel(model: Model, options: PlanOptions = {}): Plan {
     }
     let b = bufferOf.get(t.index);
     if (!b) {
-      b = { bytes: t.bytes, first: at, last: at, offset: -1, tensor: t.index, group: [] };
-      b.group.push(b);
+      b = { bytes: t.bytes, first: at, last: at, offset: -1, tensor: t.index, group: null };
+      b.group = b;
       bufferOf.set(t.index, b);
       buffers.push(b);
     }
@@ -181,8 +157,8 @@ export function planModel(model: Model, options: PlanOptions = {}): Plan {
     for (const t of p.tensors) if (t) touch(t, i);
     // A kernel that declares a scratch gets its ref even when it is empty (the record's layout is fixed).
     if (p.scratchBytes === undefined) return null;
-    const b: Buffer = { bytes: p.scratchBytes, first: i, last: i, offset: -1, tensor: -1, group: [] };
-    b.group.push(b);
+    const b: Buffer = { bytes: p.scratchBytes, first: i, last: i, offset: -1, tensor: -1, group: null };
+    b.group = b;
     buffers.push(b);
     return b;
   });
@@ -196,11 +172,8 @@ export function planModel(model: Model, options: PlanOptions = {}): Plan {
     const out = p.tensors[p.shares[0]], input = p.tensors[p.shares[1]];
     if (!out || !input || out === input || out.isVariable || input.isVariable) return;
     const o = bufferOf.get(out.index), x = bufferOf.get(input.index);
-    if (!o || !x || o.first !== i || x.last !== i || o.group === x.group) return;
-    for (const b of o.group) {
-      x.group.push(b);
-      b.group = x.group;
-    }
+    // o is born here, so no later op has joined it to a group yet.
+    if (o && x && o.first === i && x.last === i && o.group === o) o.group = x.group;
   });
 
   let arenaBytes = placeGreedy(buffers);
@@ -272,7 +245,8 @@ export function planModel(model: Model, options: PlanOptions = {}): Plan {
     opTable[3 * i + 2] = start;
     opNames.push(op.opcode.name);
   }
-  return new CompactPlan(model, exactWith, program, refBytes, opTable, opNames, arenaBytes, persistentBytes, tensorOffsets);
+  const rounding = exactWith === 'tflite' ? 'single' : 'double';
+  return new CompactPlan(model, exactWith, rounding, program, refBytes, opTable, opNames, arenaBytes, persistentBytes, tensorOffsets);
 }
 
 const align = (n: number) => Math.ceil(n / ARENA_ALIGNMENT) * ARENA_ALIGNMENT;
@@ -281,42 +255,58 @@ const align = (n: number) => Math.ceil(n / ARENA_ALIGNMENT) * ARENA_ALIGNMENT;
  * Places the groups of buffers (one offset per group) at the lowest offset where none of their
  * buffers meets a placed buffer live at the same time, in two orders: largest first (as TFLM's
  * greedy planner does) and in order of first use, largest first among equals. Keeps the smaller
- * arena; returns its size.
+ * arena; returns its size. (Typed arrays and no objects per buffer: on XS the planner's working
+ * set is what a small board's heap must hold on top of the model's graph.)
  */
 function placeGreedy(buffers: Buffer[]): number {
-  const groups = buffers.filter((b) => b.group[0] === b).map((b, i) => ({
-    buffers: b.group, i, bytes: Math.max(...b.group.map((x) => x.bytes)), first: Math.min(...b.group.map((x) => x.first)),
-  }));
-  type Group = (typeof groups)[number];
-  const bySize = (a: Group, b: Group) => b.bytes - a.bytes || a.first - b.first || a.i - b.i;
-  const byFirst = (a: Group, b: Group) => a.first - b.first || b.bytes - a.bytes || a.i - b.i;
-  const arenaBytes = place(groups.sort(bySize).map((g) => g.buffers));
-  const offsets = buffers.map((b) => b.offset);
-  const other = place(groups.sort(byFirst).map((g) => g.buffers));
+  const n = buffers.length;
+  const bytes = new Int32Array(n), first = new Int32Array(n); // of each group, at its first buffer
+  let groups = 0;
+  for (let i = 0; i < n; i++) {
+    const b = buffers[i], g = buffers.indexOf(b.group!);
+    if (g === i) { groups++; bytes[i] = b.bytes; first[i] = b.first; }
+    else { bytes[g] = Math.max(bytes[g], b.bytes); first[g] = Math.min(first[g], b.first); }
+  }
+  const order = new Int32Array(groups);
+  for (let i = 0, k = 0; i < n; i++) if (buffers[i].group === buffers[i]) order[k++] = i;
+  order.sort((a, b) => bytes[b] - bytes[a] || first[a] - first[b] || a - b);
+  const arenaBytes = place(buffers, order);
+  const offsets = Int32Array.from(buffers, (b) => b.offset);
+  order.sort((a, b) => first[a] - first[b] || bytes[b] - bytes[a] || a - b);
+  const other = place(buffers, order);
   if (other < arenaBytes) return other;
-  buffers.forEach((b, i) => { b.offset = offsets[i]; });
+  for (let i = 0; i < n; i++) buffers[i].offset = offsets[i];
   return arenaBytes;
 }
 
-/** Places the groups in this order (see placeGreedy); returns the arena size. */
-function place(groups: Buffer[][]): number {
-  const placed: Buffer[] = [];
+/** Places the groups (their first buffers' indices) in this order (see placeGreedy); returns the arena size. */
+function place(buffers: Buffer[], order: Int32Array): number {
+  const n = buffers.length;
+  for (let i = 0; i < n; i++) buffers[i].offset = -1;
   let arenaBytes = 0;
-  for (const g of groups) {
-    // Offsets y at which a buffer b of the group would meet a placed p: p.offset - b.bytes < y < p.offset + p.bytes.
-    const taken: [number, number][] = [];
-    for (const b of g) {
-      for (const p of placed) if (p.first <= b.last && b.first <= p.last) taken.push([p.offset - b.bytes, p.offset + p.bytes]);
-    }
-    taken.sort((x, y) => x[0] - y[0]);
+  for (let k = 0; k < order.length; k++) {
+    const g = buffers[order[k]];
+    // The lowest offset: past every placed buffer that a buffer of the group meets there, until none.
     let offset = 0;
-    for (const [from, to] of taken) {
-      if (offset <= from) break;
-      offset = Math.max(offset, align(to));
+    for (let moved = true; moved;) {
+      moved = false;
+      for (let i = 0; i < n; i++) {
+        const b = buffers[i];
+        if (b.group !== g) continue;
+        for (let j = 0; j < n; j++) {
+          const p = buffers[j];
+          if (p.offset < 0 || p.first > b.last || b.first > p.last) continue;
+          if (offset < p.offset + p.bytes && p.offset < offset + b.bytes) {
+            offset = align(p.offset + p.bytes);
+            moved = true;
+          }
+        }
+      }
     }
-    for (const b of g) {
+    for (let i = 0; i < n; i++) {
+      const b = buffers[i];
+      if (b.group !== g) continue;
       b.offset = offset;
-      placed.push(b);
       arenaBytes = Math.max(arenaBytes, align(offset + b.bytes));
     }
   }

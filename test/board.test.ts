@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GesturePredictor, HotwordRecognizer, Interpreter, loadModel, type ExactWith, type TensorData, type XsmlError } from '../src/index.js';
+import { GesturePredictor, HotwordRecognizer, Interpreter, loadModel, planModel, type ExactWith, type TensorData, type XsmlError } from '../src/index.js';
 import {
   BOARDS, bootFirmwareAsync, ensureFirmware, ensureFirmwareAsync, runOnBoardAsync, streamOnBoardAsync, type BoardBoot, type BoardRecording, type BoardRun, type BoardStreamBoot,
 } from '../hosts/node/board-host.js';
@@ -240,7 +240,7 @@ describe('xsml run --host mps2-an386', () => {
     expect({ ...board.outputs[0], data: null }).toEqual({ ...node.outputs[0], data: null });
     expect(mismatch(Float32Array.from(board.outputs[0].data), new Uint8Array(Float32Array.from(node.outputs[0].data).buffer))).toBeNull();
     expect(board.invoke.repeat).toBe(2);
-    const plan = new Interpreter(loadModel(bytesOf('tflm/magic_wand.tflite'), 'magic_wand.tflite')).plan;
+    const plan = planModel(loadModel(bytesOf('tflm/magic_wand.tflite'), 'magic_wand.tflite'));
     expect(board.profile.map((p: { op: number; name: string }) => [p.op, p.name])).toEqual(plan.ops.map((op) => [op.index, op.name]));
     const ops = board.profile.reduce((n: number, p: { instructions: number }) => n + p.instructions, 0);
     expect(ops).toBeLessThanOrEqual(board.instructions);

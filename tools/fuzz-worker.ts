@@ -106,7 +106,7 @@ function run(req: WorkerRequest): WorkerReply {
       fillInput(bytes, v.dtype, random);
       return bytes.slice();
     });
-    const p = interp.plan;
+    const p = planModel(interp.model, interp.plan); // the interpreter keeps no records
     const parts: Omit<PlanFileParts, 'model'> = {
       rounding: p.rounding === 'single' ? 0 : 1,
       arenaBytes: p.arenaBytes,

@@ -291,7 +291,7 @@ function outputJson(v: TensorView): { name: string; dtype: string; shape: number
 
 /** Time of each op, the mean over `repeat` runs of the whole model. */
 function profileOps(interp: Interpreter, inputs: TensorData[], repeat: number) {
-  const ops = interp.plan.ops; // planned again when read: once
+  const ops = planModel(interp.model, interp.plan).ops; // the interpreter keeps no op list
   const nanoseconds = ops.map(() => 0n);
   for (let r = 0; r < repeat; r++) {
     interp.inputs.forEach((v, k) => v.data.set(inputs[k] as never));

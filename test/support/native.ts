@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Interpreter } from '../../src/index.js';
+import { planModel, type Interpreter } from '../../src/index.js';
 import { ROOT } from './golden.js';
 
 export const NATIVE_BUILD = join(ROOT, 'build/native');
@@ -28,7 +28,8 @@ export interface PlanFileParts {
 
 /** The parts of a plan file for an interpreter's plan and raw input bytes (one per model input). */
 export function planFileParts(interp: Interpreter, inputs: Uint8Array[]): PlanFileParts {
-  const { plan, model } = interp;
+  const model = interp.model;
+  const plan = planModel(model, interp.plan); // the interpreter keeps no records
   if (inputs.length !== model.inputs.length) throw new Error(`${inputs.length} inputs given, the model has ${model.inputs.length}`);
   return {
     rounding: plan.rounding === 'single' ? 0 : 1,

@@ -3,7 +3,7 @@
 // xsmlBoard.instructions() and xsmlBoard.elapsed(start) read it to +-4 instructions
 // (hosts/mps2/board/board.c), and span() takes off what an empty measurement counts. An inference costs the same instructions every time it runs; a count of one
 // is exact to +-8 (where the counter's ticks fall shifts with the console's output before it).
-import type { Interpreter } from '../../../src/index.js';
+import type { Interpreter, PlannedOp } from '../../../src/index.js';
 
 let zero = 0;
 
@@ -55,12 +55,12 @@ export interface OpProfile {
 }
 
 /**
- * Instructions of each op: the mean of `interp.invokeOps(i, i + 1)` over n inferences (inputs
- * restored before each), less what `invokeOps(i, i)` costs (the JS side and the call, no op).
- * The rest of a whole inference's instructions is that fixed cost, paid once per invoke.
+ * Instructions of each op of `ops` (the plan's: planModel(interp.model, interp.plan).ops): the
+ * mean of `interp.invokeOps(i, i + 1)` over n inferences (inputs restored before each), less what
+ * `invokeOps(i, i)` costs (the JS side and the call, no op). The rest of a whole inference's
+ * instructions is that fixed cost, paid once per invoke.
  */
-export function profileOps(interp: Interpreter, n: number, restore: () => void, perInference: number): OpProfile[] {
-  const ops = interp.plan.ops;
+export function profileOps(interp: Interpreter, ops: PlannedOp[], n: number, restore: () => void, perInference: number): OpProfile[] {
   let call = Infinity;
   for (let i = 0; i < 4; i++) {
     const from = 0, to = 0; // locals, as below: an expression inside the span would count

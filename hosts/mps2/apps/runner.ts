@@ -115,7 +115,7 @@ import { liveBytes, stream } from './stream.js';
     const instructions = invokeInstructions(interp, run.repeat, restore, each); // the last one leaves the outputs
     let profile = null;
     if (run.profile) {
-      profile = profileOps(interp, run.repeat, restore, instructions);
+      profile = profileOps(interp, xsml.planModel(interp.model, interp.plan).ops, run.repeat, restore, instructions); // the interpreter keeps no op list
       restore();
       interp.invoke();
     }
