@@ -259,23 +259,19 @@ const align = (n: number) => Math.ceil(n / ARENA_ALIGNMENT) * ARENA_ALIGNMENT;
  * set is what a small board's heap must hold on top of the model's graph.)
  */
 function placeGreedy(buffers: Buffer[]): number {
-  const n = buffers.length;
-  const bytes = new Int32Array(n), first = new Int32Array(n); // of each group, at its first buffer
-  let groups = 0;
-  for (let i = 0; i < n; i++) {
-    const b = buffers[i], g = buffers.indexOf(b.group!);
-    if (g === i) { groups++; bytes[i] = b.bytes; first[i] = b.first; }
-    else { bytes[g] = Math.max(bytes[g], b.bytes); first[g] = Math.min(first[g], b.first); }
-  }
-  const order = new Int32Array(groups);
-  for (let i = 0, k = 0; i < n; i++) if (buffers[i].group === buffers[i]) order[k++] = i;
-  order.sort((a, b) => bytes[b] - bytes[a] || first[a] - first[b] || a - b);
-  const arenaBytes = place(buffers, order);
+  // Each group's largest buffer and first use, at its first buffer's index.
+  const size = new Int32Array(buffers.length), first = new Int32Array(buffers.length);
+  buffers.forEach((b, i) => {
+    const g = buffers.indexOf(b.group!); // <= i: an op's input was seen before its output
+    size[g] = g === i ? b.bytes : Math.max(size[g], b.bytes);
+    first[g] = g === i ? b.first : Math.min(first[g], b.first);
+  });
+  const order = Int32Array.from(buffers.keys()).filter((i) => buffers[i].group === buffers[i]);
+  const arenaBytes = place(buffers, order.sort((a, b) => size[b] - size[a] || first[a] - first[b] || a - b));
   const offsets = Int32Array.from(buffers, (b) => b.offset);
-  order.sort((a, b) => first[a] - first[b] || bytes[b] - bytes[a] || a - b);
-  const other = place(buffers, order);
+  const other = place(buffers, order.sort((a, b) => first[a] - first[b] || size[b] - size[a] || a - b));
   if (other < arenaBytes) return other;
-  for (let i = 0; i < n; i++) buffers[i].offset = offsets[i];
+  buffers.forEach((b, i) => { b.offset = offsets[i]; });
   return arenaBytes;
 }
 
