@@ -110,8 +110,9 @@ interface Buffer {
   last: number; // last op that uses it
   offset: number;
   tensor: number; // tensor index, or -1 for an op's scratch
-  /** The first buffer of its group, itself if none: buffers placed at one offset (an op's output over its dying input: PreparedOp.shares). */
-  group: Buffer | null;
+  // A group: buffers placed at one offset (an op's output over its dying input: PreparedOp.shares).
+  group: Buffer | null; // its first buffer, itself if alone
+  next: Buffer | null; // the group's next buffer
 }
 
 export function planModel(model: Model, options: PlanOptions = {}): Plan {
@@ -141,7 +142,7 @@ export function planModel(model: Model, options: PlanOptions = {}): Plan {
     }
     let b = bufferOf.get(t.index);
     if (!b) {
-      b = { bytes: t.bytes, first: at, last: at, offset: -1, tensor: t.index, group: null };
+      b = { bytes: t.bytes, first: at, last: at, offset: -1, tensor: t.index, group: null, next: null };
       b.group = b;
       bufferOf.set(t.index, b);
       buffers.push(b);
@@ -157,7 +158,7 @@ export function planModel(model: Model, options: PlanOptions = {}): Plan {
     for (const t of p.tensors) if (t) touch(t, i);
     // A kernel that declares a scratch gets its ref even when it is empty (the record's layout is fixed).
     if (p.scratchBytes === undefined) return null;
-    const b: Buffer = { bytes: p.scratchBytes, first: i, last: i, offset: -1, tensor: -1, group: null };
+    const b: Buffer = { bytes: p.scratchBytes, first: i, last: i, offset: -1, tensor: -1, group: null, next: null };
     b.group = b;
     buffers.push(b);
     return b;
@@ -173,7 +174,11 @@ export function planModel(model: Model, options: PlanOptions = {}): Plan {
     if (!out || !input || out === input || out.isVariable || input.isVariable) return;
     const o = bufferOf.get(out.index), x = bufferOf.get(input.index);
     // o is born here, so no later op has joined it to a group yet.
-    if (o && x && o.first === i && x.last === i && o.group === o) o.group = x.group;
+    if (!o || !x || o.first !== i || x.last !== i || o.group !== o) return;
+    let tail = x.group!;
+    while (tail.next) tail = tail.next;
+    tail.next = o;
+    o.group = x.group;
   });
 
   let arenaBytes = placeGreedy(buffers);
@@ -261,12 +266,12 @@ const align = (n: number) => Math.ceil(n / ARENA_ALIGNMENT) * ARENA_ALIGNMENT;
 function placeGreedy(buffers: Buffer[]): number {
   // Each group's largest buffer and first use, at its first buffer's index.
   const size = new Int32Array(buffers.length), first = new Int32Array(buffers.length);
-  buffers.forEach((b, i) => {
-    const g = buffers.indexOf(b.group!); // <= i: an op's input was seen before its output
-    size[g] = g === i ? b.bytes : Math.max(size[g], b.bytes);
-    first[g] = g === i ? b.first : Math.min(first[g], b.first);
-  });
   const order = Int32Array.from(buffers.keys()).filter((i) => buffers[i].group === buffers[i]);
+  order.forEach((i) => {
+    first[i] = buffers[i].first;
+    for (let b = buffers[i].next; b; b = b.next) size[i] = Math.max(size[i], b.bytes);
+    size[i] = Math.max(size[i], buffers[i].bytes);
+  });
   const arenaBytes = place(buffers, order.sort((a, b) => size[b] - size[a] || first[a] - first[b] || a - b));
   const offsets = Int32Array.from(buffers, (b) => b.offset);
   const other = place(buffers, order.sort((a, b) => first[a] - first[b] || size[b] - size[a] || a - b));
@@ -277,32 +282,35 @@ function placeGreedy(buffers: Buffer[]): number {
 
 /** Places the groups (their first buffers' indices) in this order (see placeGreedy); returns the arena size. */
 function place(buffers: Buffer[], order: Int32Array): number {
-  const n = buffers.length;
-  for (let i = 0; i < n; i++) buffers[i].offset = -1;
+  const placed: Buffer[] = []; // by offset
   let arenaBytes = 0;
   for (let k = 0; k < order.length; k++) {
     const g = buffers[order[k]];
-    // The lowest offset: past every placed buffer that a buffer of the group meets there, until none.
+    // The lowest offset where no buffer of the group meets a placed buffer live at the same time:
+    // each buffer's sweep of the placed ones by offset moves it up, until none does.
     let offset = 0;
     for (let moved = true; moved;) {
       moved = false;
-      for (let i = 0; i < n; i++) {
-        const b = buffers[i];
-        if (b.group !== g) continue;
-        for (let j = 0; j < n; j++) {
-          const p = buffers[j];
-          if (p.offset < 0 || p.first > b.last || b.first > p.last) continue;
-          if (offset < p.offset + p.bytes && p.offset < offset + b.bytes) {
-            offset = align(p.offset + p.bytes);
-            moved = true;
-          }
+      for (let b: Buffer | null = g; b; b = b.next) {
+        let at = offset;
+        for (let j = 0; j < placed.length; j++) {
+          const p = placed[j];
+          if (p.first > b.last || b.first > p.last) continue;
+          if (at + b.bytes <= p.offset) break;
+          at = Math.max(at, align(p.offset + p.bytes));
+        }
+        if (at !== offset) {
+          offset = at;
+          moved = true;
         }
       }
     }
-    for (let i = 0; i < n; i++) {
-      const b = buffers[i];
-      if (b.group !== g) continue;
+    for (let b: Buffer | null = g; b; b = b.next) {
       b.offset = offset;
+      let j = placed.length;
+      placed.push(b);
+      for (; j > 0 && placed[j - 1].offset > offset; j--) placed[j] = placed[j - 1];
+      placed[j] = b;
       arenaBytes = Math.max(arenaBytes, align(offset + b.bytes));
     }
   }
