@@ -128,29 +128,64 @@ static void conv_s8_direct(const xsml_conv_dims *d, const xsml_conv_quant_s8 *qu
 }
 
 /*
- * One group: a matrix product. Each output pixel's window is a column of k = filter_h x filter_w x
- * filter_c int8 values in the filter's (ky, kx, c) order: the input pixel itself for a 1x1 filter
- * without padding, else gathered into `scratch` (im2col), taps in the padding set to the input zero
- * point so that they add 0. Two pixels and two output channels per pass share every loaded value.
+ * One group: a matrix product of the filter (out_c rows of k = filter_h x filter_w x filter_c int8
+ * values in (ky, kx, c) order) and the columns of the output pixels (each pixel's window in that
+ * order), BLOCK pixels at a time. A block's columns are widened once into `scratch` as int16 lanes,
+ * with the input offset added: chunk j (values 4j..4j+3) holds, for the block's pixel q, the words
+ * (v[4j], v[4j+2]) and (v[4j+1], v[4j+3]) at words 8j + 2q and 8j + 2q + 1, the lanes that
+ * xsml_s16x2_widen_even/_odd make of a filter word, so that one __smlad adds two products. Taps in
+ * the padding widen to 0, and so do the values past k in the last chunk. Then each filter row runs
+ * over the block's columns: one filter word serves four pixels.
+ *
+ * Pixels go in ascending order, and for a 1x1 filter with stride 1 and out_c > in_c in descending
+ * order; a block's columns are read before any of its outputs is written. So the output of a 1x1
+ * convolution with stride 1 may start at its input's address (src/ops/conv-2d.ts): the bytes a
+ * block writes only cover input pixels already read.
  */
-static const int8_t *conv_s8_column(const xsml_conv_dims *d, const int8_t *input, int32_t pixel, int8_t pad, int8_t *scratch) {
-  const int32_t per_image = d->out_h * d->out_w;
-  const int32_t b = pixel / per_image, oy = pixel % per_image / d->out_w, ox = pixel % d->out_w;
+enum { BLOCK = 4 };
+
+static inline uint64_t round4(uint64_t k) { return (k + 3u) & ~(uint64_t)3u; }
+
+/* The block's columns: where they come from and where they go. */
+typedef struct {
+  const xsml_conv_dims *d;
+  const int8_t *input;
+  int32_t off2;   /* the input offset in both lanes */
+  int8_t pad;     /* the input zero point: the int8 value that widens to 0 */
+  int32_t words;  /* chunks of a column: round4(k) / 4 */
+  int pointwise;  /* 1x1 filter, stride 1, no padding: output pixel p reads input pixel p */
+  int32_t *cols;  /* BLOCK widened columns, 8 * words words */
+  int8_t *gather; /* in_c not a multiple of 4: one int8 column of 4 * words bytes; else NULL */
+} conv_columns;
+
+/* Widens n words of int8 values from src into one pixel's lanes of n chunks from dst. */
+static void widen_run(int32_t *dst, const int8_t *src, int32_t n, int32_t off2) {
+  for (; n > 0; n--, src += 4, dst += 8) {
+    const int32_t w = xsml_load_word(src);
+    dst[0] = xsml_s16x2_widen_even(off2, w);
+    dst[1] = xsml_s16x2_widen_odd(off2, w);
+  }
+}
+
+static void zero_run(int32_t *dst, int32_t n) {
+  for (; n > 0; n--, dst += 8) dst[0] = dst[1] = 0;
+}
+
+/* The int8 window of an output pixel into c->gather, taps in the padding and the rest of the last word set to c->pad. */
+static void gather_column(const conv_columns *c, const int8_t *in_b, int32_t y0, int32_t x0) {
+  const xsml_conv_dims *d = c->d;
   const int32_t in_h = d->in_h, in_w = d->in_w, in_c = d->in_c, f_w = d->filter_w;
-  const int8_t *in_b = input + (size_t)b * (size_t)in_h * (size_t)in_w * (size_t)in_c;
-  const int32_t y0 = oy * d->stride_h - d->pad_h, x0 = ox * d->stride_w - d->pad_w;
-  if (!xsml_conv_2d_s8_get_buffer_size(d)) return in_b + ((size_t)y0 * (size_t)in_w + (size_t)x0) * (size_t)in_c;
   const size_t row_bytes = (size_t)f_w * (size_t)in_c;
   int32_t kx_lo, kx_hi;
   xsml_window_taps(x0, d->dilation_w, f_w, in_w, &kx_lo, &kx_hi);
-  int8_t *col = scratch;
+  int8_t *col = c->gather;
   for (int32_t ky = 0; ky < d->filter_h; ky++, col += row_bytes) {
     const int32_t y = y0 + d->dilation_h * ky;
     if (y < 0 || y >= in_h || kx_lo == kx_hi) {
-      memset(col, pad, row_bytes);
+      memset(col, c->pad, row_bytes);
       continue;
     }
-    memset(col, pad, (size_t)kx_lo * (size_t)in_c);
+    memset(col, c->pad, (size_t)kx_lo * (size_t)in_c);
     const int8_t *row = in_b + (size_t)y * (size_t)in_w * (size_t)in_c;
     if (d->dilation_w == 1) {
       memcpy(col + (size_t)kx_lo * (size_t)in_c, row + (size_t)(x0 + kx_lo) * (size_t)in_c, (size_t)(kx_hi - kx_lo) * (size_t)in_c);
@@ -159,126 +194,250 @@ static const int8_t *conv_s8_column(const xsml_conv_dims *d, const int8_t *input
         memcpy(col + (size_t)kx * (size_t)in_c, row + (size_t)(x0 + d->dilation_w * kx) * (size_t)in_c, (size_t)in_c);
       }
     }
-    memset(col + (size_t)kx_hi * (size_t)in_c, pad, (size_t)(f_w - kx_hi) * (size_t)in_c);
+    memset(col + (size_t)kx_hi * (size_t)in_c, c->pad, (size_t)(f_w - kx_hi) * (size_t)in_c);
   }
-  return scratch;
+  memset(col, c->pad, (size_t)(4 * c->words) - (size_t)(col - c->gather));
 }
 
-/*
- * Every output channel of one or two pixels (col1 NULL: one) from their columns. A function of its
- * own, not inlined, so that fewer values compete for the registers of its loops.
- */
-static void __attribute__((noinline)) conv_s8_pixels(const xsml_conv_quant_s8 *quant, const int8_t *filter, const int32_t *bias,
-                                                     int32_t out_c, int32_t k, const int8_t *col0, const int8_t *col1, int8_t *out0) {
-  const int32_t in_off = quant->input_offset, out_off = quant->output_offset;
-  const int32_t lo = quant->act.min - out_off, hi = quant->act.max - out_off;
-  const int32_t *mult = quant->multiplier, *shift = quant->shift;
-  int8_t *out1 = out0 + out_c;
-  const int8_t *row = filter;
-  int32_t o = 0;
-  for (; o + 1 < out_c; o += 2, row += 2 * k) {
-    const uint32_t b0 = bias ? (uint32_t)bias[o] : 0u, b1 = bias ? (uint32_t)bias[o + 1] : 0u;
-    if (col1) {
-      uint32_t acc[4] = {b0, b0, b1, b1};
-      if (col1 == col0 + k) {
-        xsml_dot_2x2_k(row, col0, k, in_off, acc);
-      } else {
-        xsml_dot_2x2(row, row + k, col0, col1, k, in_off, acc);
-      }
-      out0[o] = xsml_conv_output_s8(acc[0], mult[o], shift[o], lo, hi, out_off);
-      out1[o] = xsml_conv_output_s8(acc[1], mult[o], shift[o], lo, hi, out_off);
-      out0[o + 1] = xsml_conv_output_s8(acc[2], mult[o + 1], shift[o + 1], lo, hi, out_off);
-      out1[o + 1] = xsml_conv_output_s8(acc[3], mult[o + 1], shift[o + 1], lo, hi, out_off);
+/* Widens output pixel `pixel`'s column into the block's column q. */
+static void pixel_column(const conv_columns *c, int32_t pixel, int32_t q) {
+  const xsml_conv_dims *d = c->d;
+  const int32_t in_h = d->in_h, in_w = d->in_w, in_c = d->in_c, f_w = d->filter_w;
+  int32_t *dst = c->cols + 2 * q;
+  if (c->pointwise) {
+    const int8_t *src = c->input + (size_t)pixel * (size_t)in_c;
+    if (c->gather) {
+      memcpy(c->gather, src, (size_t)in_c);
+      memset(c->gather + in_c, c->pad, (size_t)(4 * c->words - in_c));
+      src = c->gather;
+    }
+    widen_run(dst, src, c->words, c->off2);
+    return;
+  }
+  const int32_t per_image = d->out_h * d->out_w, b = pixel / per_image, rest = pixel - b * per_image;
+  const int32_t oy = rest / d->out_w, ox = rest - oy * d->out_w;
+  const int8_t *in_b = c->input + (size_t)b * (size_t)in_h * (size_t)in_w * (size_t)in_c;
+  const int32_t y0 = oy * d->stride_h - d->pad_h, x0 = ox * d->stride_w - d->pad_w;
+  if (c->gather) {
+    gather_column(c, in_b, y0, x0);
+    widen_run(dst, c->gather, c->words, c->off2);
+    return;
+  }
+  /* in_c a multiple of 4: each tap is in_c / 4 whole chunks. */
+  const int32_t tap = in_c >> 2, row_words = f_w * tap;
+  int32_t kx_lo, kx_hi;
+  xsml_window_taps(x0, d->dilation_w, f_w, in_w, &kx_lo, &kx_hi);
+  for (int32_t ky = 0; ky < d->filter_h; ky++, dst += 8 * row_words) {
+    const int32_t y = y0 + d->dilation_h * ky;
+    if (y < 0 || y >= in_h || kx_lo == kx_hi) {
+      zero_run(dst, row_words);
+      continue;
+    }
+    const int8_t *row = in_b + (size_t)y * (size_t)in_w * (size_t)in_c;
+    zero_run(dst, kx_lo * tap);
+    if (d->dilation_w == 1) {
+      widen_run(dst + 8 * kx_lo * tap, row + (size_t)(x0 + kx_lo) * (size_t)in_c, (kx_hi - kx_lo) * tap, c->off2);
     } else {
-      uint32_t acc[2] = {b0, b1};
-      xsml_dot_2x1(row, row + k, col0, k, in_off, acc);
-      out0[o] = xsml_conv_output_s8(acc[0], mult[o], shift[o], lo, hi, out_off);
-      out0[o + 1] = xsml_conv_output_s8(acc[1], mult[o + 1], shift[o + 1], lo, hi, out_off);
+      for (int32_t kx = kx_lo; kx < kx_hi; kx++) {
+        widen_run(dst + 8 * kx * tap, row + (size_t)(x0 + d->dilation_w * kx) * (size_t)in_c, tap, c->off2);
+      }
     }
+    zero_run(dst + 8 * kx_hi * tap, (f_w - kx_hi) * tap);
   }
-  if (o < out_c) {
-    const uint32_t b = bias ? (uint32_t)bias[o] : 0u;
-    out0[o] = xsml_conv_output_s8(b + xsml_dot_1x1(row, col0, k, in_off), mult[o], shift[o], lo, hi, out_off);
-    if (col1) out1[o] = xsml_conv_output_s8(b + xsml_dot_1x1(row, col1, k, in_off), mult[o], shift[o], lo, hi, out_off);
+}
+
+/* The filter rows and the requantization of every output channel. */
+typedef struct {
+  const int8_t *filter;
+  const int32_t *bias; /* or NULL */
+  const int32_t *mult, *shift;
+  int32_t out_c, k;
+  int32_t out_off, act_min, act_max;
+} conv_rows;
+
+/*
+ * acc[q] += the filter row . column q over `chunks` chunks; *rowp advances by 4 * chunks. With the DSP
+ * extension written out: the columns' words come in four at a time (LDM, hence fixed registers).
+ */
+static inline void dot_rows_1x4(const int8_t **rowp, const int32_t *col, int32_t chunks, uint32_t acc[4]) {
+  uint32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+  const int8_t *row = *rowp;
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+  if (chunks > 0) {
+    register int32_t c0 __asm__("r8"), c1 __asm__("r9"), c2 __asm__("r10"), c3 __asm__("r11");
+    int32_t w, t;
+#define XSML_CHUNK                                       \
+  "ldr %[w], [%[row]], #4\n\t"                           \
+  "ldm %[col]!, {%[c0], %[c1], %[c2], %[c3]}\n\t"        \
+  "sxtb16 %[t], %[w]\n\t"                                \
+  "sxtb16 %[w], %[w], ror #8\n\t"                        \
+  "smlad %[a0], %[t], %[c0], %[a0]\n\t"                  \
+  "smlad %[a0], %[w], %[c1], %[a0]\n\t"                  \
+  "smlad %[a1], %[t], %[c2], %[a1]\n\t"                  \
+  "smlad %[a1], %[w], %[c3], %[a1]\n\t"                  \
+  "ldm %[col]!, {%[c0], %[c1], %[c2], %[c3]}\n\t"        \
+  "smlad %[a2], %[t], %[c0], %[a2]\n\t"                  \
+  "smlad %[a2], %[w], %[c1], %[a2]\n\t"                  \
+  "smlad %[a3], %[t], %[c2], %[a3]\n\t"                  \
+  "smlad %[a3], %[w], %[c3], %[a3]\n\t"
+    __asm__ volatile(
+        "tst %[n], #1\n\t"
+        "beq 2f\n\t" XSML_CHUNK
+        "2:\n\t"
+        "lsrs %[n], %[n], #1\n\t"
+        "beq 3f\n"
+        "1:\n\t" XSML_CHUNK XSML_CHUNK
+        "subs %[n], %[n], #1\n\t"
+        "bne 1b\n"
+        "3:\n\t"
+        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [row] "+r"(row), [col] "+r"(col), [n] "+r"(chunks),
+          [w] "=&r"(w), [t] "=&r"(t), [c0] "=&r"(c0), [c1] "=&r"(c1), [c2] "=&r"(c2), [c3] "=&r"(c3)
+        :
+        : "cc", "memory");
+#undef XSML_CHUNK
   }
+#else
+  for (; chunks > 0; chunks--, row += 4, col += 8) {
+    const int32_t w = xsml_load_word(row), even = xsml_s16x2_widen_even(0, w), odd = xsml_s16x2_widen_odd(0, w);
+    a0 = xsml_s16x2_smlad(odd, col[1], xsml_s16x2_smlad(even, col[0], a0));
+    a1 = xsml_s16x2_smlad(odd, col[3], xsml_s16x2_smlad(even, col[2], a1));
+    a2 = xsml_s16x2_smlad(odd, col[5], xsml_s16x2_smlad(even, col[4], a2));
+    a3 = xsml_s16x2_smlad(odd, col[7], xsml_s16x2_smlad(even, col[6], a3));
+  }
+#endif
+  *rowp = row;
+  acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
 }
 
 /*
- * One group of 1x1 filters, stride 1, no padding, every channel requantized in one step: the input is
- * the matrix of columns itself. Channel pairs outside, pixel pairs inside, so that a pair's bias,
- * multipliers and shifts are read once per pair of channels.
+ * xsml_mbqm_double(x, m, shift) + output_offset for m >= 0 and -23 <= shift <= -2, given rs1 = -shift - 1
+ * and h = 2^(rs1 - 1) + output_offset * 2^rs1: floor((x * m + (x < 0 ? -2^30 : 2^30) + h * 2^32) / 2^(32 + rs1)),
+ * xsml_mbqm_rs's value with the rounding half and the offset added to the high word before the shift
+ * (exact: |x * m| < 2^62 and |h| < 2^29, so the high word stays within int32).
  */
-static void __attribute__((noinline)) conv_s8_pointwise_rs(const xsml_conv_dims *d, const xsml_conv_quant_s8 *quant, const int8_t *input, const int8_t *filter,
-                                 const int32_t *bias, int8_t *output) {
-  const int32_t out_c = d->out_c, k = d->in_c, pixels = d->batches * d->out_h * d->out_w;
-  const int32_t in_off = quant->input_offset, out_off = quant->output_offset;
-  const int32_t lo = quant->act.min - out_off, hi = quant->act.max - out_off;
-  const size_t out_step = 2 * (size_t)out_c, col_step = 2 * (size_t)k;
-  int32_t o = 0;
-  for (; o + 1 < out_c; o += 2) {
-    const int8_t *row = filter + (size_t)o * (size_t)k, *col = input;
-    const uint32_t b0 = bias ? (uint32_t)bias[o] : 0u, b1 = bias ? (uint32_t)bias[o + 1] : 0u;
-    const int32_t m0 = quant->multiplier[o], m1 = quant->multiplier[o + 1];
-    const int32_t rs0 = -quant->shift[o] - 2, rs1 = -quant->shift[o + 1] - 2;
-    int8_t *out = output + o;
-    int32_t p = pixels;
-    for (; p >= 2; p -= 2, col += col_step, out += out_step) {
-      uint32_t acc[4] = {b0, b0, b1, b1};
-      xsml_dot_2x2_k(row, col, k, in_off, acc);
-      out[0] = xsml_conv_output_rs(acc[0], m0, rs0, lo, hi, out_off);
-      out[1] = xsml_conv_output_rs(acc[2], m1, rs1, lo, hi, out_off);
-      out[out_c] = xsml_conv_output_rs(acc[1], m0, rs0, lo, hi, out_off);
-      out[out_c + 1] = xsml_conv_output_rs(acc[3], m1, rs1, lo, hi, out_off);
-    }
-    if (p) {
-      uint32_t acc[2] = {b0, b1};
-      xsml_dot_2x1(row, row + k, col, k, in_off, acc);
-      out[0] = xsml_conv_output_rs(acc[0], m0, rs0, lo, hi, out_off);
-      out[1] = xsml_conv_output_rs(acc[1], m1, rs1, lo, hi, out_off);
-    }
+static inline int32_t requantize_high(int32_t x, int32_t m, int32_t h, int32_t rs1) {
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+  int32_t lo = (int32_t)(((uint32_t)x & 0x80000000u) | 0x40000000u), hi = h + (x >> 31);
+  __asm__("smlal %0, %1, %2, %3" : "+r"(lo), "+r"(hi) : "r"(x), "r"(m));
+  return hi >> rs1;
+#else
+  const int64_t p = (int64_t)x * m + (x < 0 ? -((int64_t)1 << 30) : ((int64_t)1 << 30)) + (int64_t)h * ((int64_t)1 << 32);
+  return (int32_t)(p >> 32) >> rs1;
+#endif
+}
+
+static inline int8_t clamp_s8(int32_t v, int32_t lo, int32_t hi) { return (int8_t)(v < lo ? lo : v > hi ? hi : v); }
+
+/* 1 if every channel requantizes with requantize_high. */
+static int conv_rows_fast(const conv_rows *r) {
+  for (int32_t o = 0; o < r->out_c; o++) {
+    if (r->mult[o] < 0 || r->shift[o] < -23 || r->shift[o] > -2) return 0;
   }
-  if (o < out_c) {
-    const int8_t *row = filter + (size_t)o * (size_t)k, *col = input;
-    const uint32_t b = bias ? (uint32_t)bias[o] : 0u;
-    const int32_t m = quant->multiplier[o], rs = -quant->shift[o] - 2;
-    int8_t *out = output + o;
-    for (int32_t p = 0; p < pixels; p++, col += k, out += out_c) {
-      *out = xsml_conv_output_rs(b + xsml_dot_1x1(row, col, k, in_off), m, rs, lo, hi, out_off);
+  return 1;
+}
+
+enum { REQUANT_FAST_INT8 = 0, REQUANT_FAST = 1, REQUANT_ANY = 2 };
+
+/*
+ * Every output channel of a block: out[0], out[s1], out[s2], out[s3] get its outputs for columns 0..3.
+ * mode: REQUANT_FAST_INT8 (requantize_high, activation range [-128, 127]), REQUANT_FAST
+ * (requantize_high, any range), REQUANT_ANY (xsml_conv_output_s8).
+ */
+static inline void conv_rows_run(const conv_rows *r, const int32_t *cols, int8_t *out, int32_t s1, int32_t s2, int32_t s3, int mode) {
+  const int8_t *row = r->filter;
+  const int32_t chunks = r->k >> 2, tail = r->k & 3, out_c = r->out_c, out_off = r->out_off;
+  const int32_t amin = r->act_min, amax = r->act_max;
+  for (int32_t o = 0; o < out_c; o++, out++) {
+    const uint32_t b = r->bias ? (uint32_t)r->bias[o] : 0u;
+    uint32_t acc[4] = {b, b, b, b};
+    dot_rows_1x4(&row, cols, chunks, acc);
+    if (tail) {
+      /* The last 1..3 values of the row in the low bytes of a word, zeros above. */
+      int32_t w = 0;
+      if (r->k >= 4) {
+        w = (int32_t)((uint32_t)xsml_load_word(row + tail - 4) >> (32 - 8 * tail));
+      } else {
+        for (int32_t i = 0; i < tail; i++) w |= (int32_t)((uint32_t)(uint8_t)row[i] << (8 * i));
+      }
+      row += tail;
+      const int32_t *tc = cols + 8 * chunks, even = xsml_s16x2_widen_even(0, w), odd = xsml_s16x2_widen_odd(0, w);
+      acc[0] = xsml_s16x2_smlad(odd, tc[1], xsml_s16x2_smlad(even, tc[0], acc[0]));
+      acc[1] = xsml_s16x2_smlad(odd, tc[3], xsml_s16x2_smlad(even, tc[2], acc[1]));
+      acc[2] = xsml_s16x2_smlad(odd, tc[5], xsml_s16x2_smlad(even, tc[4], acc[2]));
+      acc[3] = xsml_s16x2_smlad(odd, tc[7], xsml_s16x2_smlad(even, tc[6], acc[3]));
+    }
+    const int32_t m = r->mult[o], shift = r->shift[o];
+    if (mode == REQUANT_ANY) {
+      const int32_t lo = amin - out_off, hi = amax - out_off;
+      out[0] = xsml_conv_output_s8(acc[0], m, shift, lo, hi, out_off);
+      out[s1] = xsml_conv_output_s8(acc[1], m, shift, lo, hi, out_off);
+      out[s2] = xsml_conv_output_s8(acc[2], m, shift, lo, hi, out_off);
+      out[s3] = xsml_conv_output_s8(acc[3], m, shift, lo, hi, out_off);
+      continue;
+    }
+    const int32_t rs1 = -shift - 1, h = (int32_t)((1u << (rs1 - 1)) + ((uint32_t)out_off << rs1));
+    const int32_t v0 = requantize_high((int32_t)acc[0], m, h, rs1), v1 = requantize_high((int32_t)acc[1], m, h, rs1);
+    const int32_t v2 = requantize_high((int32_t)acc[2], m, h, rs1), v3 = requantize_high((int32_t)acc[3], m, h, rs1);
+    if (mode == REQUANT_FAST_INT8) {
+#if defined(__ARM_FEATURE_SAT)
+      out[0] = (int8_t)__ssat(v0, 8), out[s1] = (int8_t)__ssat(v1, 8), out[s2] = (int8_t)__ssat(v2, 8), out[s3] = (int8_t)__ssat(v3, 8);
+#else
+      out[0] = clamp_s8(v0, -128, 127), out[s1] = clamp_s8(v1, -128, 127), out[s2] = clamp_s8(v2, -128, 127), out[s3] = clamp_s8(v3, -128, 127);
+#endif
+    } else {
+      out[0] = clamp_s8(v0, amin, amax), out[s1] = clamp_s8(v1, amin, amax), out[s2] = clamp_s8(v2, amin, amax), out[s3] = clamp_s8(v3, amin, amax);
     }
   }
 }
 
-static void conv_s8_columns(const xsml_conv_dims *d, const xsml_conv_quant_s8 *quant, const int8_t *input, const int8_t *filter,
-                            const int32_t *bias, int8_t *output, int8_t *scratch) {
-  const int32_t out_c = d->out_c, k = d->filter_h * d->filter_w * d->filter_c;
+static void __attribute__((noinline)) conv_rows_fast_int8(const conv_rows *r, const int32_t *cols, int8_t *out, int32_t s1, int32_t s2, int32_t s3) {
+  conv_rows_run(r, cols, out, s1, s2, s3, REQUANT_FAST_INT8);
+}
+static void __attribute__((noinline)) conv_rows_fast_clamp(const conv_rows *r, const int32_t *cols, int8_t *out, int32_t s1, int32_t s2, int32_t s3) {
+  conv_rows_run(r, cols, out, s1, s2, s3, REQUANT_FAST);
+}
+static void __attribute__((noinline)) conv_rows_any(const conv_rows *r, const int32_t *cols, int8_t *out, int32_t s1, int32_t s2, int32_t s3) {
+  conv_rows_run(r, cols, out, s1, s2, s3, REQUANT_ANY);
+}
+
+static void conv_s8_blocks(const xsml_conv_dims *d, const xsml_conv_quant_s8 *quant, const int8_t *input, const int8_t *filter,
+                           const int32_t *bias, int8_t *output, void *scratch) {
+  const int32_t k = d->filter_h * d->filter_w * d->filter_c, out_c = d->out_c;
+  const int32_t words = (int32_t)(round4((uint64_t)k) >> 2);
+  conv_columns c = {d, input, xsml_s16x2_splat(quant->input_offset), (int8_t)-quant->input_offset, words, 0, (int32_t *)scratch, NULL};
+  c.pointwise = d->filter_h == 1 && d->filter_w == 1 && d->stride_h == 1 && d->stride_w == 1 && d->pad_h == 0 && d->pad_w == 0 &&
+                d->out_h == d->in_h && d->out_w == d->in_w;
+  if (d->in_c & 3) c.gather = (int8_t *)scratch + (size_t)32 * (size_t)words;
+  const conv_rows r = {filter, bias, quant->multiplier, quant->shift, out_c, k, quant->output_offset, quant->act.min, quant->act.max};
+  void (*run)(const conv_rows *, const int32_t *, int8_t *, int32_t, int32_t, int32_t) =
+      !conv_rows_fast(&r) ? conv_rows_any : quant->act.min == -128 && quant->act.max == 127 ? conv_rows_fast_int8 : conv_rows_fast_clamp;
   const int32_t pixels = d->batches * d->out_h * d->out_w;
-  const int8_t pad = (int8_t)-quant->input_offset;
-  for (int32_t p = 0; p < pixels; p += 2) {
-    const int8_t *col0 = conv_s8_column(d, input, p, pad, scratch);
-    const int8_t *col1 = p + 1 < pixels ? conv_s8_column(d, input, p + 1, pad, scratch + k) : NULL;
-    conv_s8_pixels(quant, filter, bias, out_c, k, col0, col1, output + (size_t)p * (size_t)out_c);
+  const int descending = c.pointwise && out_c > d->in_c;
+  for (int32_t done = 0; done < pixels;) {
+    const int32_t n = pixels - done < BLOCK ? pixels - done : BLOCK;
+    const int32_t p = descending ? pixels - done - n : done;
+    /* A block of n < BLOCK pixels repeats its last one: the same column, the same outputs to the same place. */
+    for (int32_t q = 0; q < BLOCK; q++) pixel_column(&c, p + (q < n ? q : n - 1), q);
+    const int32_t s1 = (n > 1 ? 1 : n - 1) * out_c, s2 = (n > 2 ? 2 : n - 1) * out_c, s3 = (n > 3 ? 3 : n - 1) * out_c;
+    run(&r, c.cols, output + (size_t)p * (size_t)out_c, s1, s2, s3);
+    done += n;
   }
 }
 
 void xsml_conv_2d_s8(const xsml_conv_dims *d, const xsml_conv_quant_s8 *quant, const int8_t *input,
                      const int8_t *filter, const int32_t *bias, int8_t *output, void *scratch) {
-  /* The columns path pads with the input zero point, which must be an int8 value. */
-  const int pointwise = d->filter_h == 1 && d->filter_w == 1 && d->pad_h == 0 && d->pad_w == 0 && d->stride_h == 1 && d->stride_w == 1 &&
-                        d->out_h == d->in_h && d->out_w == d->in_w;
-  if (pointwise && d->filter_c == d->in_c && xsml_conv_quant_rs(quant, d->out_c)) {
-    conv_s8_pointwise_rs(d, quant, input, filter, bias, output);
-  } else if (d->filter_c == d->in_c && quant->input_offset >= -127 && quant->input_offset <= 128) {
-    conv_s8_columns(d, quant, input, filter, bias, output, (int8_t *)scratch);
+  /* Gathered int8 columns pad with the input zero point, which must then be an int8 value. */
+  if (d->filter_c == d->in_c && (!(d->in_c & 3) || (quant->input_offset >= -127 && quant->input_offset <= 128))) {
+    conv_s8_blocks(d, quant, input, filter, bias, output, scratch);
   } else {
     conv_s8_direct(d, quant, input, filter, bias, output);
   }
 }
 
-uint32_t xsml_conv_2d_s8_get_buffer_size(const xsml_conv_dims *d) {
-  const int pointwise = d->filter_h == 1 && d->filter_w == 1 && d->pad_h == 0 && d->pad_w == 0;
-  if (d->filter_c != d->in_c || pointwise) return 0;
-  const uint32_t k = (uint32_t)d->filter_h * (uint32_t)d->filter_w * (uint32_t)d->filter_c;
-  return (2u * k + 3u) & ~3u;
+uint64_t xsml_conv_2d_s8_get_buffer_size(const xsml_conv_dims *d) {
+  if (d->filter_c != d->in_c) return 0;
+  const uint64_t k = round4((uint64_t)d->filter_h * (uint64_t)d->filter_w * (uint64_t)d->filter_c);
+  return 8u * k + (d->in_c & 3 ? k : 0);
 }
 
 uint32_t xsml_conv_2d_hybrid_get_buffer_size(const xsml_conv_dims *d) {
@@ -528,8 +687,9 @@ static const char *check_s8(const int32_t *rec, const int32_t *ref_bytes) {
     if (shift[o] < -31) return "a requantization shift below -31";
   }
   if (!xsml_ref_present(rec, R_SCRATCH) || !xsml_ref_writable(rec, R_SCRATCH)) return "scratch ref missing or not in the arena";
+  if (!xsml_ref_aligned(rec, R_SCRATCH, 4)) return "scratch ref not 4-byte aligned";
   const xsml_conv_dims d = dims_of(p);
-  if (!xsml_ref_holds(ref_bytes, R_SCRATCH, xsml_conv_2d_s8_get_buffer_size(&d))) return "scratch ref shorter than two im2col columns";
+  if (!xsml_ref_holds(ref_bytes, R_SCRATCH, xsml_conv_2d_s8_get_buffer_size(&d))) return "scratch ref shorter than four widened im2col columns";
   return NULL;
 }
 

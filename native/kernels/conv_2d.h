@@ -46,7 +46,7 @@ typedef struct {
  * strides and dilations >= 1; pads >= 0; (out - 1) * stride + (filter - 1) * dilation fits in int32;
  * input batches x in_h x in_w x in_c, filter out_c x filter_h x filter_w x filter_c,
  * output batches x out_h x out_w x out_c elements; float32 and int32 arrays 4-byte aligned; the output
- * overlaps nothing else.
+ * overlaps nothing else (but see xsml_conv_2d_s8).
  */
 
 /*
@@ -58,16 +58,22 @@ typedef struct {
 void xsml_conv_2d_f32(const xsml_conv_dims *dims, const float *input, const float *filter, const float *bias,
                       xsml_act_f32 act, float *output);
 
-/* Scratch bytes of the int8 kernel: two im2col columns, none for one group of 1x1 filters without padding. */
-uint32_t xsml_conv_2d_s8_get_buffer_size(const xsml_conv_dims *dims);
+/*
+ * Scratch bytes of the int8 kernel for one group: BLOCK (4) columns of round4(k) int16 values,
+ * k = filter_h x filter_w x filter_c, and when in_c is not a multiple of 4 one int8 column of
+ * round4(k) bytes more. None for several groups.
+ */
+uint64_t xsml_conv_2d_s8_get_buffer_size(const xsml_conv_dims *dims);
 
 /*
  * int8 with int32 bias: acc = sum filter * (input + input_offset) (+ bias), int32 wrap-around;
  * double-rounding requantization per output channel (always, as TFLite's and TFLM's
- * ConvPerChannel), + output_offset, clamped. One group runs as a matrix product (int8_dot.h) over
- * im2col columns in `scratch` (xsml_conv_2d_s8_get_buffer_size bytes); grouped convolutions and
- * input zero points outside int8 take the loop of the definition. Preconditions: |input_offset| <= 255;
- * |output_offset| <= 128; act within [-128, 127].
+ * ConvPerChannel), + output_offset, clamped. One group runs as a matrix product over widened im2col
+ * columns in `scratch` (xsml_conv_2d_s8_get_buffer_size bytes, 4-byte aligned), four output pixels
+ * at a time; grouped convolutions (and input zero points outside int8 when in_c is not a multiple of
+ * 4) take the loop of the definition. A 1x1 filter with stride 1 may have its output start at its
+ * input's address (see conv_2d.c). Preconditions: |input_offset| <= 255; |output_offset| <= 128;
+ * act within [-128, 127].
  */
 void xsml_conv_2d_s8(const xsml_conv_dims *dims, const xsml_conv_quant_s8 *quant, const int8_t *input,
                      const int8_t *filter, const int32_t *bias, int8_t *output, void *scratch);

@@ -214,15 +214,15 @@ function hybridScratchBytes(batches: number, inputElements: number): number {
 }
 
 /**
- * Arena scratch of the int8 kernel (native/kernels/conv_2d.c, xsml_conv_2d_s8_get_buffer_size): two
- * im2col columns of filterH * filterW * filterC bytes for a convolution of one group, padded to 4 bytes;
- * none for 1x1 filters without padding (the input pixels are the columns) or several groups (the C
- * kernel runs those without columns). The TypeScript kernel does not use it.
+ * Arena scratch of the int8 kernel (native/kernels/conv_2d.c, xsml_conv_2d_s8_get_buffer_size) for a
+ * convolution of one group: four columns of k = filterH * filterW * filterC values rounded up to 4, as
+ * int16, and when inC is not a multiple of 4 one more column of int8; none for several groups (the C
+ * kernel runs those without columns). The TypeScript kernel uses its first inC bytes for 1x1 filters.
  */
-function s8ScratchBytes(inC: number, filterH: number, filterW: number, filterC: number, win: Window): number {
-  const pointwise = filterH === 1 && filterW === 1 && win.padH === 0 && win.padW === 0;
-  if (filterC !== inC || pointwise) return 0;
-  return (2 * filterH * filterW * filterC + 3) & ~3;
+function s8ScratchBytes(inC: number, filterH: number, filterW: number, filterC: number): number {
+  if (filterC !== inC) return 0;
+  const k = (filterH * filterW * filterC + 3) & ~3;
+  return 8 * k + (inC % 4 !== 0 ? k : 0);
 }
 
 export const conv2d: OpDefinition = {
@@ -275,7 +275,7 @@ export const conv2d: OpDefinition = {
       kernel: KernelId.CONV_2D_S8,
       tensors,
       params: [...geometry, ...quantizedConvParams(ctx, input, filter, bias, output, activation, outC, 0)],
-      scratchBytes: s8ScratchBytes(inC, filterH, filterW, filterC, win),
+      scratchBytes: s8ScratchBytes(inC, filterH, filterW, filterC),
     };
   },
 };
