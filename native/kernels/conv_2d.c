@@ -33,7 +33,7 @@ enum {
   P_HYBRID_PER_CHANNEL = 19,
   P_HYBRID_SCALES = 20,
   P_COUNT_F32 = 19,
-  P_COUNT_S8 = 21,    /* + 2 * out_c */
+  P_COUNT_S8 = 21,    /* + out_c multipliers + (out_c + 3) / 4 words of int8 shifts */
   P_COUNT_HYBRID = 20 /* + 1 or out_c */
 };
 
@@ -88,7 +88,7 @@ void xsml_conv_2d_f32(const xsml_conv_dims *d, const float *input, const float *
 }
 
 /* The loop of the definition: any grouping, any input offset. */
-static void conv_s8_direct(const xsml_conv_dims *d, const xsml_conv_quant_s8 *quant, const int8_t *input, const int8_t *filter,
+static void conv_s8_direct(const xsml_conv_dims *d, const xsml_conv_2d_quant_s8 *quant, const int8_t *input, const int8_t *filter,
                            const int32_t *bias, int8_t *output) {
   const int32_t in_h = d->in_h, in_w = d->in_w, in_c = d->in_c, out_c = d->out_c;
   const int32_t f_w = d->filter_w, f_c = d->filter_c, per_group = d->filters_per_group;
@@ -131,11 +131,11 @@ static void conv_s8_direct(const xsml_conv_dims *d, const xsml_conv_quant_s8 *qu
  * One group: a matrix product of the filter (out_c rows of k = filter_h x filter_w x filter_c int8
  * values in (ky, kx, c) order) and the columns of the output pixels (each pixel's window in that
  * order), BLOCK pixels at a time. A block's columns are widened once into `scratch` as int16 lanes,
- * with the input offset added: chunk j (values 4j..4j+3) holds, for the block's pixel q, the words
- * (v[4j], v[4j+2]) and (v[4j+1], v[4j+3]) at words 8j + 2q and 8j + 2q + 1, the lanes that
- * xsml_s16x2_widen_even/_odd make of a filter word, so that one __smlad adds two products. Taps in
- * the padding widen to 0, and so do the values past k in the last chunk. Then each filter row runs
- * over the block's columns: one filter word serves four pixels.
+ * with the input offset added (and doubled, see conv_rows): chunk j (values 4j..4j+3) holds, for the
+ * block's pixel q, the words (v[4j], v[4j+2]) and (v[4j+1], v[4j+3]) at words 8j + 2q and 8j + 2q + 1,
+ * the lanes that xsml_s16x2_widen_even/_odd make of a filter word, so that one __smlad adds two
+ * products. Taps in the padding widen to 0, and so do the values past k in the last chunk. Then each
+ * filter row runs over the block's columns: one filter word serves four pixels.
  *
  * Pixels go in ascending order, and for a 1x1 filter with stride 1 and out_c > in_c in descending
  * order; a block's columns are read before any of its outputs is written. So the output of a 1x1
@@ -152,14 +152,33 @@ typedef struct {
   const int8_t *input;
   int32_t off2;   /* the input offset in both lanes */
   int8_t pad;     /* the input zero point: the int8 value that widens to 0 */
+  int doubled;    /* lanes hold 2 (v + offset) */
   int32_t words;  /* chunks of a column: round4(k) / 4 */
   int pointwise;  /* 1x1 filter, stride 1, no padding: output pixel p reads input pixel p */
   int32_t *cols;  /* BLOCK widened columns, 8 * words words */
   int8_t *gather; /* in_c not a multiple of 4: one int8 column of 4 * words bytes; else NULL */
 } conv_columns;
 
+/* Both lanes doubled. */
+static inline int32_t s16x2_double(int32_t x) {
+#if defined(__ARM_FEATURE_DSP)
+  return __sadd16(x, x);
+#else
+  return xsml_s16x2_pack(2 * xsml_s16x2_lo(x), 2 * xsml_s16x2_hi(x));
+#endif
+}
+
 /* Widens n words of int8 values from src into one pixel's lanes of n chunks from dst. */
-static void widen_run(int32_t *dst, const int8_t *src, int32_t n, int32_t off2) {
+static void widen_run(const conv_columns *c, int32_t *dst, const int8_t *src, int32_t n) {
+  const int32_t off2 = c->off2;
+  if (c->doubled) {
+    for (; n > 0; n--, src += 4, dst += 8) {
+      const int32_t w = xsml_load_word(src);
+      dst[0] = s16x2_double(xsml_s16x2_widen_even(off2, w));
+      dst[1] = s16x2_double(xsml_s16x2_widen_odd(off2, w));
+    }
+    return;
+  }
   for (; n > 0; n--, src += 4, dst += 8) {
     const int32_t w = xsml_load_word(src);
     dst[0] = xsml_s16x2_widen_even(off2, w);
@@ -211,7 +230,7 @@ static void pixel_column(const conv_columns *c, int32_t pixel, int32_t q) {
       memset(c->gather + in_c, c->pad, (size_t)(4 * c->words - in_c));
       src = c->gather;
     }
-    widen_run(dst, src, c->words, c->off2);
+    widen_run(c, dst, src, c->words);
     return;
   }
   const int32_t per_image = d->out_h * d->out_w, b = pixel / per_image, rest = pixel - b * per_image;
@@ -220,7 +239,7 @@ static void pixel_column(const conv_columns *c, int32_t pixel, int32_t q) {
   const int32_t y0 = oy * d->stride_h - d->pad_h, x0 = ox * d->stride_w - d->pad_w;
   if (c->gather) {
     gather_column(c, in_b, y0, x0);
-    widen_run(dst, c->gather, c->words, c->off2);
+    widen_run(c, dst, c->gather, c->words);
     return;
   }
   /* in_c a multiple of 4: each tap is in_c / 4 whole chunks. */
@@ -236,24 +255,49 @@ static void pixel_column(const conv_columns *c, int32_t pixel, int32_t q) {
     const int8_t *row = in_b + (size_t)y * (size_t)in_w * (size_t)in_c;
     zero_run(dst, kx_lo * tap);
     if (d->dilation_w == 1) {
-      widen_run(dst + 8 * kx_lo * tap, row + (size_t)(x0 + kx_lo) * (size_t)in_c, (kx_hi - kx_lo) * tap, c->off2);
+      widen_run(c, dst + 8 * kx_lo * tap, row + (size_t)(x0 + kx_lo) * (size_t)in_c, (kx_hi - kx_lo) * tap);
     } else {
-      for (int32_t kx = kx_lo; kx < kx_hi; kx++) {
-        widen_run(dst + 8 * kx * tap, row + (size_t)(x0 + d->dilation_w * kx) * (size_t)in_c, tap, c->off2);
-      }
+      for (int32_t kx = kx_lo; kx < kx_hi; kx++) widen_run(c, dst + 8 * kx * tap, row + (size_t)(x0 + d->dilation_w * kx) * (size_t)in_c, tap);
     }
     zero_run(dst + 8 * kx_hi * tap, (f_w - kx_hi) * tap);
   }
 }
 
-/* The filter rows and the requantization of every output channel. */
+/*
+ * The filter rows and the requantization of every output channel. Doubled (the usual case, see
+ * conv_s8_blocks): the accumulators hold 2 acc exactly and requantize_doubled gives the output;
+ * else xsml_conv_output_s8 of acc.
+ */
 typedef struct {
   const int8_t *filter;
   const int32_t *bias; /* or NULL */
-  const int32_t *mult, *shift;
+  const int32_t *mult;
+  const int8_t *shift;
   int32_t out_c, k;
   int32_t out_off, act_min, act_max;
+  int doubled;
 } conv_rows;
+
+/*
+ * For m >= 0 and -31 <= shift <= -2: xsml_mbqm_double(x, m, shift) from x2 = 2x (exact), given
+ * rs2 = -shift and h2 = 2^(rs2 - 1). With the one-step rounding of xsml_mbqm_double_rs2 the value is
+ * floor(P / 2^(31 + rs2)), P = x m + (x < 0 ? -2^30 : 2^30); doubled, 2P + h2 2^32 = x2 m + 2^31 +
+ * (h2 - [x < 0]) 2^32, whose high word SMMLAR computes from x2, m and h2 - [x < 0] (an arithmetic
+ * shift of x2 by 31); then the shift by rs2 (|2P| < 2^63: nothing overflows). h2 may also carry the
+ * output offset, + output_offset * 2^rs2, where that fits (shift >= -23).
+ */
+static inline int32_t requantize_doubled(int32_t x2, int32_t m, int32_t h2, int32_t rs2) {
+  const int32_t a = h2 + (x2 >> 31);
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+  int32_t v;
+  __asm__("smmlar %0, %1, %2, %3" : "=r"(v) : "r"(x2), "r"(m), "r"(a));
+  return v >> rs2;
+#else
+  return (int32_t)(((int64_t)a * ((int64_t)1 << 32) + (int64_t)x2 * m + ((int64_t)1 << 31)) >> 32) >> rs2;
+#endif
+}
+
+static inline int8_t clamp_s8(int32_t v, int32_t lo, int32_t hi) { return (int8_t)(v < lo ? lo : v > hi ? hi : v); }
 
 /*
  * acc[q] += the filter row . column q over `chunks` chunks; *rowp advances by 4 * chunks. With the DSP
@@ -263,38 +307,27 @@ static inline void dot_rows_1x4(const int8_t **rowp, const int32_t *col, int32_t
   uint32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
   const int8_t *row = *rowp;
 #if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
-  if (chunks > 0) {
+  for (; chunks > 0; chunks--) {
     register int32_t c0 __asm__("r8"), c1 __asm__("r9"), c2 __asm__("r10"), c3 __asm__("r11");
     int32_t w, t;
-#define XSML_CHUNK                                       \
-  "ldr %[w], [%[row]], #4\n\t"                           \
-  "ldm %[col]!, {%[c0], %[c1], %[c2], %[c3]}\n\t"        \
-  "sxtb16 %[t], %[w]\n\t"                                \
-  "sxtb16 %[w], %[w], ror #8\n\t"                        \
-  "smlad %[a0], %[t], %[c0], %[a0]\n\t"                  \
-  "smlad %[a0], %[w], %[c1], %[a0]\n\t"                  \
-  "smlad %[a1], %[t], %[c2], %[a1]\n\t"                  \
-  "smlad %[a1], %[w], %[c3], %[a1]\n\t"                  \
-  "ldm %[col]!, {%[c0], %[c1], %[c2], %[c3]}\n\t"        \
-  "smlad %[a2], %[t], %[c0], %[a2]\n\t"                  \
-  "smlad %[a2], %[w], %[c1], %[a2]\n\t"                  \
-  "smlad %[a3], %[t], %[c2], %[a3]\n\t"                  \
-  "smlad %[a3], %[w], %[c3], %[a3]\n\t"
     __asm__ volatile(
-        "tst %[n], #1\n\t"
-        "beq 2f\n\t" XSML_CHUNK
-        "2:\n\t"
-        "lsrs %[n], %[n], #1\n\t"
-        "beq 3f\n"
-        "1:\n\t" XSML_CHUNK XSML_CHUNK
-        "subs %[n], %[n], #1\n\t"
-        "bne 1b\n"
-        "3:\n\t"
-        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [row] "+r"(row), [col] "+r"(col), [n] "+r"(chunks),
-          [w] "=&r"(w), [t] "=&r"(t), [c0] "=&r"(c0), [c1] "=&r"(c1), [c2] "=&r"(c2), [c3] "=&r"(c3)
+        "ldr %[w], [%[row]], #4\n\t"
+        "ldm %[col]!, {%[c0], %[c1], %[c2], %[c3]}\n\t"
+        "sxtb16 %[t], %[w]\n\t"
+        "sxtb16 %[w], %[w], ror #8\n\t"
+        "smlad %[a0], %[t], %[c0], %[a0]\n\t"
+        "smlad %[a0], %[w], %[c1], %[a0]\n\t"
+        "smlad %[a1], %[t], %[c2], %[a1]\n\t"
+        "smlad %[a1], %[w], %[c3], %[a1]\n\t"
+        "ldm %[col]!, {%[c0], %[c1], %[c2], %[c3]}\n\t"
+        "smlad %[a2], %[t], %[c0], %[a2]\n\t"
+        "smlad %[a2], %[w], %[c1], %[a2]\n\t"
+        "smlad %[a3], %[t], %[c2], %[a3]\n\t"
+        "smlad %[a3], %[w], %[c3], %[a3]\n\t"
+        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [row] "+r"(row), [col] "+r"(col), [w] "=&r"(w), [t] "=&r"(t),
+          [c0] "=&r"(c0), [c1] "=&r"(c1), [c2] "=&r"(c2), [c3] "=&r"(c3)
         :
-        : "cc", "memory");
-#undef XSML_CHUNK
+        : "memory");
   }
 #else
   for (; chunks > 0; chunks--, row += 4, col += 8) {
@@ -310,51 +343,22 @@ static inline void dot_rows_1x4(const int8_t **rowp, const int32_t *col, int32_t
 }
 
 /*
- * xsml_mbqm_double(x, m, shift) + output_offset for m >= 0 and -23 <= shift <= -2, given rs1 = -shift - 1
- * and h = 2^(rs1 - 1) + output_offset * 2^rs1: floor((x * m + (x < 0 ? -2^30 : 2^30) + h * 2^32) / 2^(32 + rs1)),
- * xsml_mbqm_rs's value with the rounding half and the offset added to the high word before the shift
- * (exact: |x * m| < 2^62 and |h| < 2^29, so the high word stays within int32).
+ * Output channels [first, first + n) of a block: out[o], out[o + s1], out[o + s2], out[o + s3] get
+ * channel o's outputs for columns 0..3. Reads exactly k bytes of each filter row.
  */
-static inline int32_t requantize_high(int32_t x, int32_t m, int32_t h, int32_t rs1) {
-#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
-  int32_t lo = (int32_t)(((uint32_t)x & 0x80000000u) | 0x40000000u), hi = h + (x >> 31);
-  __asm__("smlal %0, %1, %2, %3" : "+r"(lo), "+r"(hi) : "r"(x), "r"(m));
-  return hi >> rs1;
-#else
-  const int64_t p = (int64_t)x * m + (x < 0 ? -((int64_t)1 << 30) : ((int64_t)1 << 30)) + (int64_t)h * ((int64_t)1 << 32);
-  return (int32_t)(p >> 32) >> rs1;
-#endif
-}
-
-static inline int8_t clamp_s8(int32_t v, int32_t lo, int32_t hi) { return (int8_t)(v < lo ? lo : v > hi ? hi : v); }
-
-/* 1 if every channel requantizes with requantize_high. */
-static int conv_rows_fast(const conv_rows *r) {
-  for (int32_t o = 0; o < r->out_c; o++) {
-    if (r->mult[o] < 0 || r->shift[o] < -23 || r->shift[o] > -2) return 0;
-  }
-  return 1;
-}
-
-enum { REQUANT_FAST_INT8 = 0, REQUANT_FAST = 1, REQUANT_ANY = 2 };
-
-/*
- * Every output channel of a block: out[0], out[s1], out[s2], out[s3] get its outputs for columns 0..3.
- * mode: REQUANT_FAST_INT8 (requantize_high, activation range [-128, 127]), REQUANT_FAST
- * (requantize_high, any range), REQUANT_ANY (xsml_conv_output_s8).
- */
-static inline void conv_rows_run(const conv_rows *r, const int32_t *cols, int8_t *out, int32_t s1, int32_t s2, int32_t s3, int mode) {
-  const int8_t *row = r->filter;
-  const int32_t chunks = r->k >> 2, tail = r->k & 3, out_c = r->out_c, out_off = r->out_off;
-  const int32_t amin = r->act_min, amax = r->act_max;
-  for (int32_t o = 0; o < out_c; o++, out++) {
-    const uint32_t b = r->bias ? (uint32_t)r->bias[o] : 0u;
+static void __attribute__((noinline)) conv_rows_c(const conv_rows *r, int32_t first, int32_t n, const int32_t *cols, int8_t *out,
+                                                  int32_t s1, int32_t s2, int32_t s3) {
+  const int32_t k = r->k, chunks = k >> 2, tail = k & 3, out_off = r->out_off;
+  const int8_t *row = r->filter + (size_t)first * (size_t)k;
+  for (int32_t o = first; o < first + n; o++) {
+    uint32_t b = r->bias ? (uint32_t)r->bias[o] : 0u;
+    if (r->doubled) b *= 2u;
     uint32_t acc[4] = {b, b, b, b};
     dot_rows_1x4(&row, cols, chunks, acc);
     if (tail) {
       /* The last 1..3 values of the row in the low bytes of a word, zeros above. */
       int32_t w = 0;
-      if (r->k >= 4) {
+      if (k >= 4) {
         w = (int32_t)((uint32_t)xsml_load_word(row + tail - 4) >> (32 - 8 * tail));
       } else {
         for (int32_t i = 0; i < tail; i++) w |= (int32_t)((uint32_t)(uint8_t)row[i] << (8 * i));
@@ -367,50 +371,238 @@ static inline void conv_rows_run(const conv_rows *r, const int32_t *cols, int8_t
       acc[3] = xsml_s16x2_smlad(odd, tc[7], xsml_s16x2_smlad(even, tc[6], acc[3]));
     }
     const int32_t m = r->mult[o], shift = r->shift[o];
-    if (mode == REQUANT_ANY) {
-      const int32_t lo = amin - out_off, hi = amax - out_off;
-      out[0] = xsml_conv_output_s8(acc[0], m, shift, lo, hi, out_off);
-      out[s1] = xsml_conv_output_s8(acc[1], m, shift, lo, hi, out_off);
-      out[s2] = xsml_conv_output_s8(acc[2], m, shift, lo, hi, out_off);
-      out[s3] = xsml_conv_output_s8(acc[3], m, shift, lo, hi, out_off);
+    if (!r->doubled) {
+      const int32_t lo = r->act_min - out_off, hi = r->act_max - out_off;
+      out[o] = xsml_conv_output_s8(acc[0], m, shift, lo, hi, out_off);
+      out[o + s1] = xsml_conv_output_s8(acc[1], m, shift, lo, hi, out_off);
+      out[o + s2] = xsml_conv_output_s8(acc[2], m, shift, lo, hi, out_off);
+      out[o + s3] = xsml_conv_output_s8(acc[3], m, shift, lo, hi, out_off);
       continue;
     }
-    const int32_t rs1 = -shift - 1, h = (int32_t)((1u << (rs1 - 1)) + ((uint32_t)out_off << rs1));
-    const int32_t v0 = requantize_high((int32_t)acc[0], m, h, rs1), v1 = requantize_high((int32_t)acc[1], m, h, rs1);
-    const int32_t v2 = requantize_high((int32_t)acc[2], m, h, rs1), v3 = requantize_high((int32_t)acc[3], m, h, rs1);
-    if (mode == REQUANT_FAST_INT8) {
-#if defined(__ARM_FEATURE_SAT)
-      out[0] = (int8_t)__ssat(v0, 8), out[s1] = (int8_t)__ssat(v1, 8), out[s2] = (int8_t)__ssat(v2, 8), out[s3] = (int8_t)__ssat(v3, 8);
-#else
-      out[0] = clamp_s8(v0, -128, 127), out[s1] = clamp_s8(v1, -128, 127), out[s2] = clamp_s8(v2, -128, 127), out[s3] = clamp_s8(v3, -128, 127);
-#endif
-    } else {
-      out[0] = clamp_s8(v0, amin, amax), out[s1] = clamp_s8(v1, amin, amax), out[s2] = clamp_s8(v2, amin, amax), out[s3] = clamp_s8(v3, amin, amax);
-    }
+    const int32_t rs2 = -shift, h2 = (int32_t)(1u << (rs2 - 1)), lo = r->act_min, hi = r->act_max;
+    out[o] = clamp_s8(requantize_doubled((int32_t)acc[0], m, h2, rs2) + out_off, lo, hi);
+    out[o + s1] = clamp_s8(requantize_doubled((int32_t)acc[1], m, h2, rs2) + out_off, lo, hi);
+    out[o + s2] = clamp_s8(requantize_doubled((int32_t)acc[2], m, h2, rs2) + out_off, lo, hi);
+    out[o + s3] = clamp_s8(requantize_doubled((int32_t)acc[3], m, h2, rs2) + out_off, lo, hi);
   }
 }
 
-static void __attribute__((noinline)) conv_rows_fast_int8(const conv_rows *r, const int32_t *cols, int8_t *out, int32_t s1, int32_t s2, int32_t s3) {
-  conv_rows_run(r, cols, out, s1, s2, s3, REQUANT_FAST_INT8);
-}
-static void __attribute__((noinline)) conv_rows_fast_clamp(const conv_rows *r, const int32_t *cols, int8_t *out, int32_t s1, int32_t s2, int32_t s3) {
-  conv_rows_run(r, cols, out, s1, s2, s3, REQUANT_FAST);
-}
-static void __attribute__((noinline)) conv_rows_any(const conv_rows *r, const int32_t *cols, int8_t *out, int32_t s1, int32_t s2, int32_t s3) {
-  conv_rows_run(r, cols, out, s1, s2, s3, REQUANT_ANY);
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+/*
+ * conv_rows_c for the activation range [-128, 127] and a bias, written out: everything a channel needs
+ * after its dot product comes in with one LDM from the state below, so that the 14 registers serve the
+ * dot product and nothing is spilled. Reads round4(k) bytes of each row (the bytes past k meet zero
+ * lanes), so the last row of a filter with k % 4 != 0 takes conv_rows_c. Three forms:
+ *  - ROWS_FOLDED: doubled columns, requantize_doubled with the output offset folded into h2
+ *    (ST_OFF = 2 output_offset + 1, h2 = ST_OFF << (rs2 - 1); for shifts >= -23, where that fits);
+ *  - ROWS_AFTER: doubled columns, requantize_doubled, the offset added after the shift
+ *    (ST_OFF = output_offset << 8, r11 = ST_OFF + rs2: ASR by a register reads its low byte only, and
+ *    r11 >> 8 is the offset);
+ *  - ROWS_SMLAL: plain columns (accumulators that would not fit doubled), xsml_mbqm_double_rs2's one
+ *    step in 64 bits: high word of x m + (x < 0 ? -2^30 : 2^30) + 2^(rs1 - 1) 2^32 shifted by
+ *    rs1 = -shift - 1, then the offset as in ROWS_AFTER (r11 = ST_OFF + rs1); blocks of 4 pixels only
+ *    (the outputs at out + q ST_S1).
+ */
+#define ST_OFF 0     /* the output offset, as the form takes it */
+#define ST_PAD 1     /* round4(k) - k */
+#define ST_S1 2      /* out_c offsets of columns 1..3's outputs */
+#define ST_S2 3
+#define ST_S3 4
+#define ST_MULTX 5   /* multipliers - 4 out, shifts - out, bias - 4 out: indexed by a channel's output address */
+#define ST_SHIFTX 6
+#define ST_OUT 7     /* the channel's output address (column 0) */
+#define ST_END 8     /* ST_OUT past the last channel */
+#define ST_BIASX 9
+#define ST_COLS 10
+#define ST_N 11      /* loop passes after the first chunk (two chunks each), and where the loop starts */
+#define ST_ENTRY 12
+#define ST_ROW 13    /* the first channel's filter row */
+#define ST_CHUNKS 14 /* round4(k) / 4 */
+#define ST_WORDS 15
+#define XSML_STR2(x) #x
+#define XSML_STR(x) XSML_STR2(x)
+#define XSML_ST(i) "[lr, #" XSML_STR(i) "*4]"
+/* One chunk: r0..r3 = a0..a3 + the row word . columns 0..3 (a0..a3 = r12 for the first: the bias). */
+#define XSML_CHUNK(a0, a1, a2, a3)      \
+  "ldr r4, [r6], #4\n\t"               \
+  "ldm r7!, {r8, r9, r10, r11}\n\t"    \
+  "sxtb16 r5, r4\n\t"                  \
+  "sxtb16 r4, r4, ror #8\n\t"          \
+  "smlad r0, r5, r8, " a0 "\n\t"       \
+  "smlad r0, r4, r9, r0\n\t"           \
+  "smlad r1, r5, r10, " a1 "\n\t"      \
+  "smlad r1, r4, r11, r1\n\t"          \
+  "ldm r7!, {r8, r9, r10, r11}\n\t"    \
+  "smlad r2, r5, r8, " a2 "\n\t"       \
+  "smlad r2, r4, r9, r2\n\t"           \
+  "smlad r3, r5, r10, " a3 "\n\t"      \
+  "smlad r3, r4, r11, r3\n\t"
+/*
+ * Per channel, on entry to `setup`: r4 = ST_OFF, r10 = m, r11 = the shift, r7..r9 = ST_S1..ST_S3,
+ * r12 = the output address; `output` leaves r4, r10, r11 as they are.
+ */
+#define XSML_SETUP_FOLDED "mvn r5, r11\n\tlsl r4, r4, r5\n\trsb r11, r11, #0\n\t"
+#define XSML_SETUP_AFTER "mvn r5, r11\n\tsub r11, r4, r11\n\tmov r4, #1\n\tlsl r4, r4, r5\n\t"
+#define XSML_SETUP_SMLAL "mvn r11, r11\n\tsub r5, r11, #1\n\tadd r11, r11, r4\n\tmov r4, #1\n\tlsl r4, r4, r5\n\t"
+#define XSML_OUTPUT_FOLDED(acc, store)                                      \
+  "add r5, r4, " acc ", asr #31\n\tsmmlar r5, " acc ", r10, r5\n\t"        \
+  "asr r5, r5, r11\n\tssat r5, #8, r5\n\tstrb r5, " store "\n\t"
+#define XSML_OUTPUT_AFTER(acc, store)                                       \
+  "add r5, r4, " acc ", asr #31\n\tsmmlar r5, " acc ", r10, r5\n\t"        \
+  "asr r5, r5, r11\n\tadd r5, r5, r11, asr #8\n\tssat r5, #8, r5\n\tstrb r5, " store "\n\t"
+#define XSML_OUTPUT_SMLAL(acc, store)                                       \
+  "and r5, " acc ", #0x80000000\n\torr r5, r5, #0x40000000\n\t"            \
+  "add r8, r4, " acc ", asr #31\n\tsmlal r5, r8, " acc ", r10\n\t"         \
+  "asr r8, r8, r11\n\tadd r8, r8, r11, asr #8\n\tssat r8, #8, r8\n\tstrb r8, " store "\n\t"
+/* The four outputs of a channel, and on to the next channel. */
+#define XSML_STORES(output, tag)                                            \
+  output("r0", "[r12]") output("r1", "[r12, r7]") output("r2", "[r12, r8]") output("r3", "[r12, r9]") \
+  "ldr r5, " XSML_ST(ST_END) "\n\t"                                         \
+  "add r12, r12, #1\n\t"                                                    \
+  "str r12, " XSML_ST(ST_OUT) "\n\t"                                        \
+  "cmp r12, r5\n\t"                                                         \
+  "bne .L" tag "_channel\n\t"
+#define XSML_STORES_SMLAL(output, tag)                                      \
+  output("r0", "[r12]") output("r1", "[r12, r7]") output("r2", "[r12, r7, lsl #1]") \
+  "add r12, r12, r7\n\t" output("r3", "[r12, r7, lsl #1]")                 \
+  "ldrd r12, r5, " XSML_ST(ST_OUT) "\n\t"                                   \
+  "add r12, r12, #1\n\t"                                                    \
+  "str r12, " XSML_ST(ST_OUT) "\n\t"                                        \
+  "cmp r12, r5\n\t"                                                         \
+  "bne .L" tag "_channel\n\t"
+
+#define XSML_ROWS_ASM(name, tag, bias, setup, stores)                                        \
+  static void __attribute__((naked, noinline)) name(int32_t *state) {                        \
+    (void)state;                                                                             \
+    __asm__ volatile(                                                                        \
+        "push {r4, r5, r6, r7, r8, r9, r10, r11, lr}\n\t"                                    \
+        "mov lr, r0\n\t"                                                                     \
+        "ldr r6, " XSML_ST(ST_ROW) "\n\t"                                                    \
+        /* The loop's entry: after the first chunk, pairs of chunks; an odd rest starts halfway. */ \
+        "ldr r4, " XSML_ST(ST_CHUNKS) "\n\t"                                                 \
+        "adr r5, .L" tag "_done\n\t"                                                         \
+        "subs r4, r4, #1\n\t"                                                                \
+        "beq 1f\n\t"                                                                         \
+        "adr r5, .L" tag "_top\n\t"                                                          \
+        "lsrs r7, r4, #1\n\t"                                                                \
+        "bcc 2f\n\t"                                                                         \
+        "adds r7, r7, #1\n\t"                                                                \
+        "adr r5, .L" tag "_mid\n"                                                            \
+        "2:\n\t"                                                                             \
+        "str r7, " XSML_ST(ST_N) "\n"                                                        \
+        "1:\n\t"                                                                             \
+        "orr r5, r5, #1\n\t"                                                                 \
+        "str r5, " XSML_ST(ST_ENTRY) "\n"                                                    \
+        ".L" tag "_channel:\n\t"                                                             \
+        "ldr r12, " XSML_ST(ST_OUT) "\n\t"                                                   \
+        "ldrd r4, r7, " XSML_ST(ST_BIASX) "\n\t"                                             \
+        "ldr r12, [r4, r12, lsl #2]\n\t"                                                     \
+        bias                                                                                 \
+        XSML_CHUNK("r12", "r12", "r12", "r12")                                               \
+        "ldr r12, " XSML_ST(ST_N) "\n\t"                                                     \
+        "ldr pc, " XSML_ST(ST_ENTRY) "\n"                                                    \
+        ".L" tag "_top:\n\t"                                                                 \
+        XSML_CHUNK("r0", "r1", "r2", "r3")                                                   \
+        ".L" tag "_mid:\n\t"                                                                 \
+        XSML_CHUNK("r0", "r1", "r2", "r3")                                                   \
+        "subs r12, r12, #1\n\t"                                                              \
+        "bne .L" tag "_top\n"                                                                \
+        ".L" tag "_done:\n\t"                                                                \
+        "ldm lr, {r4, r5, r7, r8, r9, r10, r11, r12}\n\t"                                    \
+        "sub r6, r6, r5\n\t"                                                                 \
+        "ldr r10, [r10, r12, lsl #2]\n\t"                                                    \
+        "ldrsb r11, [r11, r12]\n\t"                                                          \
+        setup                                                                                \
+        stores                                                                               \
+        "pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}\n");                                     \
+  }
+
+XSML_ROWS_ASM(conv_rows_folded, "xsml_conv_folded", "lsl r12, r12, #1\n\t", XSML_SETUP_FOLDED,
+              XSML_STORES(XSML_OUTPUT_FOLDED, "xsml_conv_folded"))
+XSML_ROWS_ASM(conv_rows_after, "xsml_conv_after", "lsl r12, r12, #1\n\t", XSML_SETUP_AFTER,
+              XSML_STORES(XSML_OUTPUT_AFTER, "xsml_conv_after"))
+XSML_ROWS_ASM(conv_rows_smlal, "xsml_conv_smlal", "", XSML_SETUP_SMLAL, XSML_STORES_SMLAL(XSML_OUTPUT_SMLAL, "xsml_conv_smlal"))
+#undef XSML_CHUNK
+#undef XSML_SETUP_FOLDED
+#undef XSML_SETUP_AFTER
+#undef XSML_SETUP_SMLAL
+#undef XSML_OUTPUT_FOLDED
+#undef XSML_OUTPUT_AFTER
+#undef XSML_OUTPUT_SMLAL
+#undef XSML_STORES
+#undef XSML_STORES_SMLAL
+#undef XSML_ROWS_ASM
+#undef XSML_ST
+#endif
+
+enum { ROWS_C, ROWS_FOLDED, ROWS_AFTER, ROWS_SMLAL };
+
+/* Every output channel of a block of columns: conv_rows_c, or a written-out form. */
+static void conv_rows_run(const conv_rows *r, int form, const int32_t *cols, int8_t *out, int32_t s1, int32_t s2, int32_t s3) {
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+  if (form != ROWS_C && (form != ROWS_SMLAL || (s2 == 2 * s1 && s3 == 3 * s1))) {
+    /* The last row of a k % 4 != 0 filter in C: the written-out loop would read past its end. */
+    const int32_t n = r->k & 3 ? r->out_c - 1 : r->out_c;
+    if (n > 0) {
+      int32_t st[ST_WORDS];
+      const uintptr_t at = (uintptr_t)out;
+      st[ST_OFF] = form == ROWS_FOLDED ? 2 * r->out_off + 1 : (int32_t)((uint32_t)r->out_off << 8);
+      st[ST_PAD] = (int32_t)(round4((uint64_t)r->k) - (uint64_t)r->k);
+      st[ST_S1] = s1, st[ST_S2] = s2, st[ST_S3] = s3;
+      st[ST_MULTX] = (int32_t)((uintptr_t)r->mult - 4u * at);
+      st[ST_SHIFTX] = (int32_t)((uintptr_t)r->shift - at);
+      st[ST_OUT] = (int32_t)at;
+      st[ST_END] = (int32_t)(at + (uintptr_t)n);
+      st[ST_BIASX] = (int32_t)((uintptr_t)r->bias - 4u * at);
+      st[ST_COLS] = (int32_t)(uintptr_t)cols;
+      st[ST_ROW] = (int32_t)(uintptr_t)r->filter;
+      st[ST_CHUNKS] = (int32_t)(round4((uint64_t)r->k) >> 2);
+      if (form == ROWS_FOLDED) conv_rows_folded(st);
+      else if (form == ROWS_AFTER) conv_rows_after(st);
+      else conv_rows_smlal(st);
+    }
+    if (n < r->out_c) conv_rows_c(r, n, 1, cols, out, s1, s2, s3);
+    return;
+  }
+#else
+  (void)form;
+#endif
+  conv_rows_c(r, 0, r->out_c, cols, out, s1, s2, s3);
 }
 
-static void conv_s8_blocks(const xsml_conv_dims *d, const xsml_conv_quant_s8 *quant, const int8_t *input, const int8_t *filter,
+/*
+ * Doubled columns when every accumulator stays within +-(2^30 - 1) whatever the input (bias plus k
+ * products of at most 128 x (127 + |input_offset|)) and every channel requantizes in one step
+ * (m >= 0, -31 <= shift <= -2). The rows' form: with a bias and the activation range [-128, 127] on
+ * cores with the DSP extension, written out (ROWS_FOLDED if every shift allows, ROWS_AFTER; when the
+ * accumulators may not be doubled, ROWS_SMLAL); else conv_rows_c.
+ */
+static int conv_rows_form(conv_rows *r, int32_t input_offset) {
+  int64_t bias = 0;
+  int folded = 1;
+  for (int32_t o = 0; o < r->out_c; o++) {
+    const int32_t m = r->mult[o], shift = r->shift[o];
+    if (m < 0 || shift < -31 || shift > -2) return ROWS_C;
+    if (shift < -23) folded = 0;
+    const int64_t b = r->bias ? (int64_t)r->bias[o] : 0;
+    if ((b < 0 ? -b : b) > bias) bias = b < 0 ? -b : b;
+  }
+  const int64_t v = 128 + (input_offset < 0 ? -(int64_t)input_offset : (int64_t)input_offset);
+  r->doubled = bias + (int64_t)r->k * 128 * v < ((int64_t)1 << 30);
+  if (!r->bias || r->act_min != -128 || r->act_max != 127) return ROWS_C;
+  return !r->doubled ? ROWS_SMLAL : folded ? ROWS_FOLDED : ROWS_AFTER;
+}
+
+static void conv_s8_blocks(const xsml_conv_dims *d, const xsml_conv_2d_quant_s8 *quant, const int8_t *input, const int8_t *filter,
                            const int32_t *bias, int8_t *output, void *scratch) {
   const int32_t k = d->filter_h * d->filter_w * d->filter_c, out_c = d->out_c;
+  conv_rows r = {filter, bias, quant->multiplier, quant->shift, out_c, k, quant->output_offset, quant->act.min, quant->act.max, 0};
+  const int form = conv_rows_form(&r, quant->input_offset);
   const int32_t words = (int32_t)(round4((uint64_t)k) >> 2);
-  conv_columns c = {d, input, xsml_s16x2_splat(quant->input_offset), (int8_t)-quant->input_offset, words, 0, (int32_t *)scratch, NULL};
+  conv_columns c = {d, input, xsml_s16x2_splat(quant->input_offset), (int8_t)-quant->input_offset, r.doubled, words, 0, (int32_t *)scratch, NULL};
   c.pointwise = d->filter_h == 1 && d->filter_w == 1 && d->stride_h == 1 && d->stride_w == 1 && d->pad_h == 0 && d->pad_w == 0 &&
                 d->out_h == d->in_h && d->out_w == d->in_w;
   if (d->in_c & 3) c.gather = (int8_t *)scratch + (size_t)32 * (size_t)words;
-  const conv_rows r = {filter, bias, quant->multiplier, quant->shift, out_c, k, quant->output_offset, quant->act.min, quant->act.max};
-  void (*run)(const conv_rows *, const int32_t *, int8_t *, int32_t, int32_t, int32_t) =
-      !conv_rows_fast(&r) ? conv_rows_any : quant->act.min == -128 && quant->act.max == 127 ? conv_rows_fast_int8 : conv_rows_fast_clamp;
   const int32_t pixels = d->batches * d->out_h * d->out_w;
   const int descending = c.pointwise && out_c > d->in_c;
   for (int32_t done = 0; done < pixels;) {
@@ -419,12 +611,12 @@ static void conv_s8_blocks(const xsml_conv_dims *d, const xsml_conv_quant_s8 *qu
     /* A block of n < BLOCK pixels repeats its last one: the same column, the same outputs to the same place. */
     for (int32_t q = 0; q < BLOCK; q++) pixel_column(&c, p + (q < n ? q : n - 1), q);
     const int32_t s1 = (n > 1 ? 1 : n - 1) * out_c, s2 = (n > 2 ? 2 : n - 1) * out_c, s3 = (n > 3 ? 3 : n - 1) * out_c;
-    run(&r, c.cols, output + (size_t)p * (size_t)out_c, s1, s2, s3);
+    conv_rows_run(&r, form, c.cols, output + (size_t)p * (size_t)out_c, s1, s2, s3);
     done += n;
   }
 }
 
-void xsml_conv_2d_s8(const xsml_conv_dims *d, const xsml_conv_quant_s8 *quant, const int8_t *input,
+void xsml_conv_2d_s8(const xsml_conv_dims *d, const xsml_conv_2d_quant_s8 *quant, const int8_t *input,
                      const int8_t *filter, const int32_t *bias, int8_t *output, void *scratch) {
   /* Gathered int8 columns pad with the input zero point, which must then be an int8 value. */
   if (d->filter_c == d->in_c && (!(d->in_c & 3) || (quant->input_offset >= -127 && quant->input_offset <= 128))) {
@@ -607,8 +799,8 @@ static void eval_f32(const int32_t *rec, const xsml_memory *mem) {
 static void eval_s8(const int32_t *rec, const xsml_memory *mem) {
   const int32_t *p = xsml_params(rec);
   const xsml_conv_dims d = dims_of(p);
-  const xsml_conv_quant_s8 quant = {
-      p[P_INPUT_OFFSET], p[P_OUTPUT_OFFSET], {p[P_ACT_MIN], p[P_ACT_MAX]}, p + P_PER_CHANNEL, p + P_PER_CHANNEL + d.out_c,
+  const xsml_conv_2d_quant_s8 quant = {
+      p[P_INPUT_OFFSET], p[P_OUTPUT_OFFSET], {p[P_ACT_MIN], p[P_ACT_MAX]}, p + P_PER_CHANNEL, (const int8_t *)(p + P_PER_CHANNEL + d.out_c),
   };
   xsml_conv_2d_s8(&d, &quant, (const int8_t *)xsml_tensor(rec, R_INPUT, mem), (const int8_t *)xsml_tensor(rec, R_FILTER, mem),
                   (const int32_t *)xsml_tensor(rec, R_BIAS, mem), (int8_t *)xsml_tensor(rec, R_OUTPUT, mem), xsml_tensor(rec, R_SCRATCH, mem));
@@ -678,11 +870,11 @@ static const char *check_s8(const int32_t *rec, const int32_t *ref_bytes) {
   if (error) return error;
   const int32_t *p = xsml_params(rec);
   const int32_t out_c = p[P_OUT_C];
-  if (xsml_param_words(rec) < P_COUNT_S8 + 2 * (int64_t)out_c) return "record too short for the per-channel multipliers and shifts";
+  if (xsml_param_words(rec) < P_COUNT_S8 + (int64_t)out_c + ((int64_t)out_c + 3) / 4) return "record too short for the per-channel multipliers and shifts";
   if (p[P_ACT_MIN] < -128 || p[P_ACT_MIN] > p[P_ACT_MAX] || p[P_ACT_MAX] > 127) return "activation range not within [-128, 127]";
   if (p[P_INPUT_OFFSET] < -255 || p[P_INPUT_OFFSET] > 255) return "input offset outside [-255, 255]";
   if (p[P_OUTPUT_OFFSET] < -128 || p[P_OUTPUT_OFFSET] > 127) return "output offset outside [-128, 127]";
-  const int32_t *shift = p + P_PER_CHANNEL + out_c;
+  const int8_t *shift = (const int8_t *)(p + P_PER_CHANNEL + out_c);
   for (int32_t o = 0; o < out_c; o++) {
     if (shift[o] < -31) return "a requantization shift below -31";
   }

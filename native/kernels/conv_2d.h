@@ -6,7 +6,8 @@
  *   tensor refs: 0 input, 1 filter, 2 bias (or XSML_NO_TENSOR), 3 output; S8 and HYBRID: 4 arena scratch
  *   params 0..16: the geometry below, in xsml_conv_dims order; 17, 18: act_min, act_max
  *   (float32 bits for F32 and HYBRID, int32 for S8);
- *   S8: 19 input_offset, 20 output_offset, 21.. out_c multipliers then out_c shifts;
+ *   S8: 19 input_offset, 20 output_offset, 21.. out_c multipliers, then the out_c shifts as int8 bytes
+ *   (little-endian, four to a word, (out_c + 3) / 4 words);
  *   HYBRID: 19 per-channel flag, 20.. filter scales (float32 bits): 1, or out_c if per channel.
  */
 #ifndef XSML_CONV_2D_H
@@ -35,6 +36,15 @@ typedef struct {
   const int32_t *multiplier; /* out_c Q31 multipliers */
   const int32_t *shift;      /* out_c shifts, each >= -31 */
 } xsml_conv_quant_s8;
+
+/* The int8 CONV_2D's: as xsml_conv_quant_s8, the shifts as bytes. */
+typedef struct {
+  int32_t input_offset;  /* -input zero point */
+  int32_t output_offset; /* output zero point */
+  xsml_act_s8 act;
+  const int32_t *multiplier; /* out_c Q31 multipliers */
+  const int8_t *shift;       /* out_c shifts, each >= -31 */
+} xsml_conv_2d_quant_s8;
 
 typedef struct {
   int per_channel;           /* 0: one filter scale and symmetric input quantization; 1: per-channel scales, asymmetric */
@@ -75,7 +85,7 @@ uint64_t xsml_conv_2d_s8_get_buffer_size(const xsml_conv_dims *dims);
  * input's address (see conv_2d.c). Preconditions: |input_offset| <= 255; |output_offset| <= 128;
  * act within [-128, 127].
  */
-void xsml_conv_2d_s8(const xsml_conv_dims *dims, const xsml_conv_quant_s8 *quant, const int8_t *input,
+void xsml_conv_2d_s8(const xsml_conv_dims *dims, const xsml_conv_2d_quant_s8 *quant, const int8_t *input,
                      const int8_t *filter, const int32_t *bias, int8_t *output, void *scratch);
 
 /*

@@ -42,6 +42,12 @@ export interface PreparedOp {
    * the interpreter is created and by reset(). Appended as a tensor ref after the scratch ref.
    */
   persistentBytes?: number;
+  /**
+   * [output, input]: indices into `tensors`. The output may start at the same arena offset as
+   * that input when the input's last use is this op (it dies here). The kernels (TypeScript and C,
+   * every code path) give the same bits when the two start at the same address.
+   */
+  shares?: [output: number, input: number];
 }
 
 export interface OpDefinition {
