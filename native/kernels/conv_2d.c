@@ -172,11 +172,39 @@ static inline int32_t s16x2_double(int32_t x) {
 static void widen_run(const conv_columns *c, int32_t *dst, const int8_t *src, int32_t n) {
   const int32_t off2 = c->off2;
   if (c->doubled) {
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+    /* Written out: GCC does not post-increment the STRD. Two words a pass. */
+    if (n > 0) {
+      int32_t w, e;
+#define XSML_WIDEN                                  \
+  "ldr %[w], [%[src]], #4\n\t"                      \
+  "sxtab16 %[e], %[off2], %[w]\n\t"                 \
+  "sxtab16 %[w], %[off2], %[w], ror #8\n\t"         \
+  "sadd16 %[e], %[e], %[e]\n\t"                     \
+  "sadd16 %[w], %[w], %[w]\n\t"                     \
+  "strd %[e], %[w], [%[dst]], #32\n\t"
+      __asm__ volatile(
+          "tst %[n], #1\n\t"
+          "beq 2f\n\t" XSML_WIDEN
+          "2:\n\t"
+          "lsrs %[n], %[n], #1\n\t"
+          "beq 3f\n"
+          "1:\n\t" XSML_WIDEN XSML_WIDEN
+          "subs %[n], %[n], #1\n\t"
+          "bne 1b\n"
+          "3:\n\t"
+          : [src] "+r"(src), [dst] "+r"(dst), [n] "+r"(n), [w] "=&r"(w), [e] "=&r"(e)
+          : [off2] "r"(off2)
+          : "cc", "memory");
+#undef XSML_WIDEN
+    }
+#else
     for (; n > 0; n--, src += 4, dst += 8) {
       const int32_t w = xsml_load_word(src);
       dst[0] = s16x2_double(xsml_s16x2_widen_even(off2, w));
       dst[1] = s16x2_double(xsml_s16x2_widen_odd(off2, w));
     }
+#endif
     return;
   }
   for (; n > 0; n--, src += 4, dst += 8) {
@@ -190,6 +218,23 @@ static void zero_run(int32_t *dst, int32_t n) {
   for (; n > 0; n--, dst += 8) dst[0] = dst[1] = 0;
 }
 
+/* n bytes from src to dst, and n copies of v: short runs, without a library call. */
+static inline void copy_run(int8_t *dst, const int8_t *src, size_t n) {
+  for (; n >= 4; n -= 4, dst += 4, src += 4) {
+    const int32_t w = xsml_load_word(src);
+    memcpy(dst, &w, 4);
+  }
+  if (n & 2) dst[0] = src[0], dst[1] = src[1], dst += 2, src += 2;
+  if (n & 1) dst[0] = src[0];
+}
+
+static inline void fill_run(int8_t *dst, int8_t v, size_t n) {
+  const uint32_t w = 0x01010101u * (uint8_t)v;
+  for (; n >= 4; n -= 4, dst += 4) memcpy(dst, &w, 4);
+  if (n & 2) dst[0] = v, dst[1] = v, dst += 2;
+  if (n & 1) dst[0] = v;
+}
+
 /* The int8 window of an output pixel into c->gather, taps in the padding and the rest of the last word set to c->pad. */
 static void gather_column(const conv_columns *c, const int8_t *in_b, int32_t y0, int32_t x0) {
   const xsml_conv_dims *d = c->d;
@@ -201,42 +246,44 @@ static void gather_column(const conv_columns *c, const int8_t *in_b, int32_t y0,
   for (int32_t ky = 0; ky < d->filter_h; ky++, col += row_bytes) {
     const int32_t y = y0 + d->dilation_h * ky;
     if (y < 0 || y >= in_h || kx_lo == kx_hi) {
-      memset(col, c->pad, row_bytes);
+      fill_run(col, c->pad, row_bytes);
       continue;
     }
-    memset(col, c->pad, (size_t)kx_lo * (size_t)in_c);
+    fill_run(col, c->pad, (size_t)kx_lo * (size_t)in_c);
     const int8_t *row = in_b + (size_t)y * (size_t)in_w * (size_t)in_c;
     if (d->dilation_w == 1) {
-      memcpy(col + (size_t)kx_lo * (size_t)in_c, row + (size_t)(x0 + kx_lo) * (size_t)in_c, (size_t)(kx_hi - kx_lo) * (size_t)in_c);
+      copy_run(col + (size_t)kx_lo * (size_t)in_c, row + (size_t)(x0 + kx_lo) * (size_t)in_c, (size_t)(kx_hi - kx_lo) * (size_t)in_c);
     } else {
       for (int32_t kx = kx_lo; kx < kx_hi; kx++) {
-        memcpy(col + (size_t)kx * (size_t)in_c, row + (size_t)(x0 + d->dilation_w * kx) * (size_t)in_c, (size_t)in_c);
+        copy_run(col + (size_t)kx * (size_t)in_c, row + (size_t)(x0 + d->dilation_w * kx) * (size_t)in_c, (size_t)in_c);
       }
     }
-    memset(col + (size_t)kx_hi * (size_t)in_c, c->pad, (size_t)(f_w - kx_hi) * (size_t)in_c);
+    fill_run(col + (size_t)kx_hi * (size_t)in_c, c->pad, (size_t)(f_w - kx_hi) * (size_t)in_c);
   }
-  memset(col, c->pad, (size_t)(4 * c->words) - (size_t)(col - c->gather));
+  fill_run(col, c->pad, (size_t)(4 * c->words) - (size_t)(col - c->gather));
 }
 
-/* Widens output pixel `pixel`'s column into the block's column q. */
-static void pixel_column(const conv_columns *c, int32_t pixel, int32_t q) {
+/* Widens the column of the output pixel whose window starts at (y0, x0) of image in_b into the block's column q. */
+static void pixel_column(const conv_columns *c, const int8_t *in_b, int32_t y0, int32_t x0, int32_t q) {
   const xsml_conv_dims *d = c->d;
-  const int32_t in_h = d->in_h, in_w = d->in_w, in_c = d->in_c, f_w = d->filter_w;
+  const int32_t in_h = d->in_h, in_w = d->in_w, in_c = d->in_c, f_h = d->filter_h, f_w = d->filter_w;
+  const size_t row_bytes = (size_t)f_w * (size_t)in_c;
   int32_t *dst = c->cols + 2 * q;
-  if (c->pointwise) {
-    const int8_t *src = c->input + (size_t)pixel * (size_t)in_c;
-    if (c->gather) {
-      memcpy(c->gather, src, (size_t)in_c);
-      memset(c->gather + in_c, c->pad, (size_t)(4 * c->words - in_c));
-      src = c->gather;
+  if (d->dilation_w == 1 && y0 >= 0 && x0 >= 0 && (int64_t)y0 + (int64_t)(f_h - 1) * d->dilation_h < in_h && x0 + f_w <= in_w) {
+    /* The window inside the input: each filter row is a run of the input. */
+    const int8_t *row = in_b + ((size_t)y0 * (size_t)in_w + (size_t)x0) * (size_t)in_c;
+    const size_t row_step = (size_t)d->dilation_h * (size_t)in_w * (size_t)in_c;
+    if (!c->gather) {
+      const int32_t row_words = (int32_t)(row_bytes >> 2);
+      for (int32_t ky = 0; ky < f_h; ky++, row += row_step, dst += 8 * row_words) widen_run(c, dst, row, row_words);
+      return;
     }
-    widen_run(c, dst, src, c->words);
+    int8_t *col = c->gather;
+    for (int32_t ky = 0; ky < f_h; ky++, row += row_step, col += row_bytes) copy_run(col, row, row_bytes);
+    fill_run(col, c->pad, (size_t)(4 * c->words) - (size_t)(col - c->gather));
+    widen_run(c, dst, c->gather, c->words);
     return;
   }
-  const int32_t per_image = d->out_h * d->out_w, b = pixel / per_image, rest = pixel - b * per_image;
-  const int32_t oy = rest / d->out_w, ox = rest - oy * d->out_w;
-  const int8_t *in_b = c->input + (size_t)b * (size_t)in_h * (size_t)in_w * (size_t)in_c;
-  const int32_t y0 = oy * d->stride_h - d->pad_h, x0 = ox * d->stride_w - d->pad_w;
   if (c->gather) {
     gather_column(c, in_b, y0, x0);
     widen_run(c, dst, c->gather, c->words);
@@ -246,7 +293,7 @@ static void pixel_column(const conv_columns *c, int32_t pixel, int32_t q) {
   const int32_t tap = in_c >> 2, row_words = f_w * tap;
   int32_t kx_lo, kx_hi;
   xsml_window_taps(x0, d->dilation_w, f_w, in_w, &kx_lo, &kx_hi);
-  for (int32_t ky = 0; ky < d->filter_h; ky++, dst += 8 * row_words) {
+  for (int32_t ky = 0; ky < f_h; ky++, dst += 8 * row_words) {
     const int32_t y = y0 + d->dilation_h * ky;
     if (y < 0 || y >= in_h || kx_lo == kx_hi) {
       zero_run(dst, row_words);
@@ -263,6 +310,54 @@ static void pixel_column(const conv_columns *c, int32_t pixel, int32_t q) {
   }
 }
 
+/* The columns of output pixels p .. p + n - 1 (n <= BLOCK), the last one repeated up to BLOCK. */
+static void block_columns(const conv_columns *c, int32_t p, int32_t n) {
+  const xsml_conv_dims *d = c->d;
+  const int32_t in_c = d->in_c;
+  if (c->pointwise) {
+    for (int32_t q = 0; q < BLOCK; q++) {
+      const int8_t *src = c->input + (size_t)(p + (q < n ? q : n - 1)) * (size_t)in_c;
+      if (c->gather) {
+        copy_run(c->gather, src, (size_t)in_c);
+        fill_run(c->gather + in_c, c->pad, (size_t)(4 * c->words - in_c));
+        src = c->gather;
+      }
+      widen_run(c, c->cols + 2 * q, src, c->words);
+    }
+    return;
+  }
+  const int32_t out_w = d->out_w, per_image = d->out_h * out_w, b = p / per_image, rest = p - b * per_image;
+  int32_t bb = b, oy = rest / out_w, ox = rest - oy * out_w;
+  const size_t image = (size_t)d->in_h * (size_t)d->in_w * (size_t)in_c;
+  for (int32_t q = 0; q < BLOCK; q++) {
+    if (q > 0 && q < n && ++ox == out_w) {
+      ox = 0;
+      if (++oy == d->out_h) oy = 0, bb++;
+    }
+    pixel_column(c, c->input + (size_t)bb * image, oy * d->stride_h - d->pad_h, ox * d->stride_w - d->pad_w, q);
+  }
+}
+
+enum { ROWS_C, ROWS_FOLDED, ROWS_AFTER, ROWS_SMLAL };
+
+/* The words of the written-out forms' state (numbers, for the assembler too; see conv_rows_folded). */
+#define ST_OFF 0     /* the output offset, as the form takes it */
+#define ST_PAD 1     /* round4(k) - k */
+#define ST_S1 2      /* out_c offsets of columns 1..3's outputs */
+#define ST_S2 3
+#define ST_S3 4
+#define ST_MULTX 5   /* multipliers - 4 out, shifts - out, bias - 4 out: indexed by a channel's output address */
+#define ST_SHIFTX 6
+#define ST_OUT 7     /* the channel's output address (column 0) */
+#define ST_END 8     /* ST_OUT past the last channel */
+#define ST_BIASX 9
+#define ST_COLS 10
+#define ST_N 11      /* loop passes after the first chunk (four chunks each), and where the first starts */
+#define ST_ENTRY 12
+#define ST_ROW 13    /* the first channel's filter row */
+#define ST_CHUNKS 14 /* round4(k) / 4 */
+#define ST_WORDS 15
+
 /*
  * The filter rows and the requantization of every output channel. Doubled (the usual case, see
  * conv_s8_blocks): the accumulators hold 2 acc exactly and requantize_doubled gives the output;
@@ -276,6 +371,8 @@ typedef struct {
   int32_t out_c, k;
   int32_t out_off, act_min, act_max;
   int doubled;
+  int form;                /* ROWS_C or a written-out form (below) */
+  const int8_t *last_row;  /* written-out forms with k % 4 != 0: the last row, zero-padded to round4(k) bytes */
 } conv_rows;
 
 /*
@@ -403,22 +500,6 @@ static void __attribute__((noinline)) conv_rows_c(const conv_rows *r, int32_t fi
  *    rs1 = -shift - 1, then the offset as in ROWS_AFTER (r11 = ST_OFF + rs1); blocks of 4 pixels only
  *    (the outputs at out + q ST_S1).
  */
-#define ST_OFF 0     /* the output offset, as the form takes it */
-#define ST_PAD 1     /* round4(k) - k */
-#define ST_S1 2      /* out_c offsets of columns 1..3's outputs */
-#define ST_S2 3
-#define ST_S3 4
-#define ST_MULTX 5   /* multipliers - 4 out, shifts - out, bias - 4 out: indexed by a channel's output address */
-#define ST_SHIFTX 6
-#define ST_OUT 7     /* the channel's output address (column 0) */
-#define ST_END 8     /* ST_OUT past the last channel */
-#define ST_BIASX 9
-#define ST_COLS 10
-#define ST_N 11      /* loop passes after the first chunk (two chunks each), and where the loop starts */
-#define ST_ENTRY 12
-#define ST_ROW 13    /* the first channel's filter row */
-#define ST_CHUNKS 14 /* round4(k) / 4 */
-#define ST_WORDS 15
 #define XSML_STR2(x) #x
 #define XSML_STR(x) XSML_STR2(x)
 #define XSML_ST(i) "[lr, #" XSML_STR(i) "*4]"
@@ -478,18 +559,23 @@ static void __attribute__((noinline)) conv_rows_c(const conv_rows *r, int32_t fi
         "push {r4, r5, r6, r7, r8, r9, r10, r11, lr}\n\t"                                    \
         "mov lr, r0\n\t"                                                                     \
         "ldr r6, " XSML_ST(ST_ROW) "\n\t"                                                    \
-        /* The loop's entry: after the first chunk, pairs of chunks; an odd rest starts halfway. */ \
+        /* The loop's entry: after the first chunk, four chunks a pass; a rest starts into the first pass. */ \
         "ldr r4, " XSML_ST(ST_CHUNKS) "\n\t"                                                 \
         "adr r5, .L" tag "_done\n\t"                                                         \
         "subs r4, r4, #1\n\t"                                                                \
         "beq 1f\n\t"                                                                         \
+        "adds r7, r4, #3\n\t"                                                                \
+        "lsrs r7, r7, #2\n\t"                                                                \
+        "str r7, " XSML_ST(ST_N) "\n\t"                                                      \
+        "ands r4, r4, #3\n\t"                                                                \
         "adr r5, .L" tag "_top\n\t"                                                          \
-        "lsrs r7, r4, #1\n\t"                                                                \
-        "bcc 2f\n\t"                                                                         \
-        "adds r7, r7, #1\n\t"                                                                \
-        "adr r5, .L" tag "_mid\n"                                                            \
-        "2:\n\t"                                                                             \
-        "str r7, " XSML_ST(ST_N) "\n"                                                        \
+        "beq 1f\n\t"                                                                         \
+        "cmp r4, #2\n\t"                                                                     \
+        "adr r5, .L" tag "_skip2\n\t"                                                        \
+        "beq 1f\n\t"                                                                         \
+        "adr r5, .L" tag "_skip1\n\t"                                                        \
+        "bhi 1f\n\t"                                                                         \
+        "adr r5, .L" tag "_skip3\n"                                                          \
         "1:\n\t"                                                                             \
         "orr r5, r5, #1\n\t"                                                                 \
         "str r5, " XSML_ST(ST_ENTRY) "\n"                                                    \
@@ -503,7 +589,11 @@ static void __attribute__((noinline)) conv_rows_c(const conv_rows *r, int32_t fi
         "ldr pc, " XSML_ST(ST_ENTRY) "\n"                                                    \
         ".L" tag "_top:\n\t"                                                                 \
         XSML_CHUNK("r0", "r1", "r2", "r3")                                                   \
-        ".L" tag "_mid:\n\t"                                                                 \
+        ".L" tag "_skip1:\n\t"                                                               \
+        XSML_CHUNK("r0", "r1", "r2", "r3")                                                   \
+        ".L" tag "_skip2:\n\t"                                                               \
+        XSML_CHUNK("r0", "r1", "r2", "r3")                                                   \
+        ".L" tag "_skip3:\n\t"                                                               \
         XSML_CHUNK("r0", "r1", "r2", "r3")                                                   \
         "subs r12, r12, #1\n\t"                                                              \
         "bne .L" tag "_top\n"                                                                \
@@ -522,6 +612,12 @@ XSML_ROWS_ASM(conv_rows_folded, "xsml_conv_folded", "lsl r12, r12, #1\n\t", XSML
 XSML_ROWS_ASM(conv_rows_after, "xsml_conv_after", "lsl r12, r12, #1\n\t", XSML_SETUP_AFTER,
               XSML_STORES(XSML_OUTPUT_AFTER, "xsml_conv_after"))
 XSML_ROWS_ASM(conv_rows_smlal, "xsml_conv_smlal", "", XSML_SETUP_SMLAL, XSML_STORES_SMLAL(XSML_OUTPUT_SMLAL, "xsml_conv_smlal"))
+
+static void conv_rows_asm(int form, int32_t *st) {
+  if (form == ROWS_FOLDED) conv_rows_folded(st);
+  else if (form == ROWS_AFTER) conv_rows_after(st);
+  else conv_rows_smlal(st);
+}
 #undef XSML_CHUNK
 #undef XSML_SETUP_FOLDED
 #undef XSML_SETUP_AFTER
@@ -535,37 +631,35 @@ XSML_ROWS_ASM(conv_rows_smlal, "xsml_conv_smlal", "", XSML_SETUP_SMLAL, XSML_STO
 #undef XSML_ST
 #endif
 
-enum { ROWS_C, ROWS_FOLDED, ROWS_AFTER, ROWS_SMLAL };
-
-/* Every output channel of a block of columns: conv_rows_c, or a written-out form. */
-static void conv_rows_run(const conv_rows *r, int form, const int32_t *cols, int8_t *out, int32_t s1, int32_t s2, int32_t s3) {
+/*
+ * Every output channel of a block of columns: conv_rows_c, or a written-out form with `st` (ARM only)
+ * holding the layer's words of the state; the block's are set here.
+ */
+static void conv_rows_run(const conv_rows *r, int32_t *st, const int32_t *cols, int8_t *out, int32_t s1, int32_t s2, int32_t s3) {
 #if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
-  if (form != ROWS_C && (form != ROWS_SMLAL || (s2 == 2 * s1 && s3 == 3 * s1))) {
-    /* The last row of a k % 4 != 0 filter in C: the written-out loop would read past its end. */
-    const int32_t n = r->k & 3 ? r->out_c - 1 : r->out_c;
+  if (r->form != ROWS_C && (r->form != ROWS_SMLAL || (s2 == 2 * s1 && s3 == 3 * s1))) {
+    const uintptr_t at = (uintptr_t)out;
+    st[ST_S1] = s1, st[ST_S2] = s2, st[ST_S3] = s3;
+    st[ST_MULTX] = (int32_t)((uintptr_t)r->mult - 4u * at);
+    st[ST_SHIFTX] = (int32_t)((uintptr_t)r->shift - at);
+    st[ST_BIASX] = (int32_t)((uintptr_t)r->bias - 4u * at);
+    st[ST_OUT] = (int32_t)at;
+    st[ST_ROW] = (int32_t)(uintptr_t)r->filter;
+    /* With k % 4 != 0 the last row comes from its padded copy: the loop reads round4(k) bytes a row. */
+    const int32_t n = r->last_row ? r->out_c - 1 : r->out_c;
     if (n > 0) {
-      int32_t st[ST_WORDS];
-      const uintptr_t at = (uintptr_t)out;
-      st[ST_OFF] = form == ROWS_FOLDED ? 2 * r->out_off + 1 : (int32_t)((uint32_t)r->out_off << 8);
-      st[ST_PAD] = (int32_t)(round4((uint64_t)r->k) - (uint64_t)r->k);
-      st[ST_S1] = s1, st[ST_S2] = s2, st[ST_S3] = s3;
-      st[ST_MULTX] = (int32_t)((uintptr_t)r->mult - 4u * at);
-      st[ST_SHIFTX] = (int32_t)((uintptr_t)r->shift - at);
-      st[ST_OUT] = (int32_t)at;
       st[ST_END] = (int32_t)(at + (uintptr_t)n);
-      st[ST_BIASX] = (int32_t)((uintptr_t)r->bias - 4u * at);
-      st[ST_COLS] = (int32_t)(uintptr_t)cols;
-      st[ST_ROW] = (int32_t)(uintptr_t)r->filter;
-      st[ST_CHUNKS] = (int32_t)(round4((uint64_t)r->k) >> 2);
-      if (form == ROWS_FOLDED) conv_rows_folded(st);
-      else if (form == ROWS_AFTER) conv_rows_after(st);
-      else conv_rows_smlal(st);
+      conv_rows_asm(r->form, st);
     }
-    if (n < r->out_c) conv_rows_c(r, n, 1, cols, out, s1, s2, s3);
+    if (n < r->out_c) {
+      st[ST_ROW] = (int32_t)(uintptr_t)r->last_row;
+      st[ST_END] = (int32_t)(at + (uintptr_t)r->out_c);
+      conv_rows_asm(r->form, st);
+    }
     return;
   }
 #else
-  (void)form;
+  (void)st;
 #endif
   conv_rows_c(r, 0, r->out_c, cols, out, s1, s2, s3);
 }
@@ -589,29 +683,48 @@ static int conv_rows_form(conv_rows *r, int32_t input_offset) {
   }
   const int64_t v = 128 + (input_offset < 0 ? -(int64_t)input_offset : (int64_t)input_offset);
   r->doubled = bias + (int64_t)r->k * 128 * v < ((int64_t)1 << 30);
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
   if (!r->bias || r->act_min != -128 || r->act_max != 127) return ROWS_C;
   return !r->doubled ? ROWS_SMLAL : folded ? ROWS_FOLDED : ROWS_AFTER;
+#else
+  (void)folded;
+  return ROWS_C;
+#endif
 }
 
 static void conv_s8_blocks(const xsml_conv_dims *d, const xsml_conv_2d_quant_s8 *quant, const int8_t *input, const int8_t *filter,
                            const int32_t *bias, int8_t *output, void *scratch) {
   const int32_t k = d->filter_h * d->filter_w * d->filter_c, out_c = d->out_c;
-  conv_rows r = {filter, bias, quant->multiplier, quant->shift, out_c, k, quant->output_offset, quant->act.min, quant->act.max, 0};
-  const int form = conv_rows_form(&r, quant->input_offset);
   const int32_t words = (int32_t)(round4((uint64_t)k) >> 2);
+  conv_rows r = {filter, bias, quant->multiplier, quant->shift, out_c, k, quant->output_offset, quant->act.min, quant->act.max, 0, ROWS_C, NULL};
+  r.form = conv_rows_form(&r, quant->input_offset);
   conv_columns c = {d, input, xsml_s16x2_splat(quant->input_offset), (int8_t)-quant->input_offset, r.doubled, words, 0, (int32_t *)scratch, NULL};
   c.pointwise = d->filter_h == 1 && d->filter_w == 1 && d->stride_h == 1 && d->stride_w == 1 && d->pad_h == 0 && d->pad_w == 0 &&
                 d->out_h == d->in_h && d->out_w == d->in_w;
-  if (d->in_c & 3) c.gather = (int8_t *)scratch + (size_t)32 * (size_t)words;
+  /* The scratch: the columns, then for in_c % 4 != 0 the gathered column, then for k % 4 != 0 the padded last row. */
+  int8_t *more = (int8_t *)scratch + (size_t)32 * (size_t)words;
+  if (d->in_c & 3) c.gather = more, more += 4 * words;
+  if ((k & 3) && r.form != ROWS_C) {
+    memcpy(more, filter + (size_t)(out_c - 1) * (size_t)k, (size_t)k);
+    memset(more + k, 0, (size_t)(4 * words - k));
+    r.last_row = more;
+  }
+  int32_t st[ST_WORDS]; /* the written-out forms' state, the layer's words set here */
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+  st[ST_OFF] = r.form == ROWS_FOLDED ? 2 * r.out_off + 1 : (int32_t)((uint32_t)r.out_off << 8);
+  st[ST_PAD] = 4 * words - k;
+  st[ST_COLS] = (int32_t)(uintptr_t)c.cols;
+  st[ST_CHUNKS] = words;
+#endif
   const int32_t pixels = d->batches * d->out_h * d->out_w;
   const int descending = c.pointwise && out_c > d->in_c;
   for (int32_t done = 0; done < pixels;) {
     const int32_t n = pixels - done < BLOCK ? pixels - done : BLOCK;
     const int32_t p = descending ? pixels - done - n : done;
     /* A block of n < BLOCK pixels repeats its last one: the same column, the same outputs to the same place. */
-    for (int32_t q = 0; q < BLOCK; q++) pixel_column(&c, p + (q < n ? q : n - 1), q);
+    block_columns(&c, p, n);
     const int32_t s1 = (n > 1 ? 1 : n - 1) * out_c, s2 = (n > 2 ? 2 : n - 1) * out_c, s3 = (n > 3 ? 3 : n - 1) * out_c;
-    conv_rows_run(&r, form, c.cols, output + (size_t)p * (size_t)out_c, s1, s2, s3);
+    conv_rows_run(&r, st, c.cols, output + (size_t)p * (size_t)out_c, s1, s2, s3);
     done += n;
   }
 }
@@ -628,8 +741,8 @@ void xsml_conv_2d_s8(const xsml_conv_dims *d, const xsml_conv_2d_quant_s8 *quant
 
 uint64_t xsml_conv_2d_s8_get_buffer_size(const xsml_conv_dims *d) {
   if (d->filter_c != d->in_c) return 0;
-  const uint64_t k = round4((uint64_t)d->filter_h * (uint64_t)d->filter_w * (uint64_t)d->filter_c);
-  return 8u * k + (d->in_c & 3 ? k : 0);
+  const uint64_t k = (uint64_t)d->filter_h * (uint64_t)d->filter_w * (uint64_t)d->filter_c, k4 = round4(k);
+  return 8u * k4 + (d->in_c & 3 ? k4 : 0) + (k & 3 ? k4 : 0);
 }
 
 uint32_t xsml_conv_2d_hybrid_get_buffer_size(const xsml_conv_dims *d) {

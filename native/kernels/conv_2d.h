@@ -70,8 +70,8 @@ void xsml_conv_2d_f32(const xsml_conv_dims *dims, const float *input, const floa
 
 /*
  * Scratch bytes of the int8 kernel for one group: BLOCK (4) columns of round4(k) int16 values,
- * k = filter_h x filter_w x filter_c, and when in_c is not a multiple of 4 one int8 column of
- * round4(k) bytes more. None for several groups.
+ * k = filter_h x filter_w x filter_c; when in_c is not a multiple of 4 one int8 column of round4(k)
+ * bytes more, and when k is not, round4(k) bytes more again (a filter row). None for several groups.
  */
 uint64_t xsml_conv_2d_s8_get_buffer_size(const xsml_conv_dims *dims);
 
