@@ -132,17 +132,20 @@ static void conv_s8_direct(const xsml_conv_dims *d, const xsml_conv_2d_quant_s8 
  * values in (ky, kx, c) order) and the columns of the output pixels (each pixel's window in that
  * order), BLOCK pixels at a time. A block's columns are widened once into `scratch` as int16 lanes,
  * with the input offset added (and doubled, see conv_rows): chunk j (values 4j..4j+3) holds, for the
- * block's pixel q, the words (v[4j], v[4j+2]) and (v[4j+1], v[4j+3]) at words 8j + 2q and 8j + 2q + 1,
- * the lanes that xsml_s16x2_widen_even/_odd make of a filter word, so that one __smlad adds two
- * products. Taps in the padding widen to 0, and so do the values past k in the last chunk. Then each
- * filter row runs over the block's columns: one filter word serves four pixels.
+ * block's pixel q, the words (v[4j], v[4j+2]) and (v[4j+1], v[4j+3]) at words CHUNK_WORDS j + 2q and
+ * CHUNK_WORDS j + 2q + 1, the lanes that xsml_s16x2_widen_even/_odd make of a filter word, so that one
+ * __smlad adds two products. Taps in the padding widen to 0, and so do the values past k in the last
+ * chunk. Then each filter row runs over the block's columns: one filter word serves six pixels.
  *
  * Pixels go in ascending order, and for a 1x1 filter with stride 1 and out_c > in_c in descending
  * order; a block's columns are read before any of its outputs is written. So the output of a 1x1
  * convolution with stride 1 may start at its input's address (src/ops/conv-2d.ts): the bytes a
  * block writes only cover input pixels already read.
  */
-enum { BLOCK = 4 };
+#define XSML_BLOCK 6 /* for the assembler too */
+#define XSML_STR2(x) #x
+#define XSML_STR(x) XSML_STR2(x)
+enum { BLOCK = XSML_BLOCK, CHUNK_WORDS = 2 * BLOCK };
 
 static inline uint64_t round4(uint64_t k) { return (k + 3u) & ~(uint64_t)3u; }
 
@@ -155,7 +158,7 @@ typedef struct {
   int doubled;    /* lanes hold 2 (v + offset) */
   int32_t words;  /* chunks of a column: round4(k) / 4 */
   int pointwise;  /* 1x1 filter, stride 1, no padding: output pixel p reads input pixel p */
-  int32_t *cols;  /* BLOCK widened columns, 8 * words words */
+  int32_t *cols;  /* BLOCK widened columns, CHUNK_WORDS * words words */
   int8_t *gather; /* in_c not a multiple of 4: one int8 column of 4 * words bytes; else NULL */
 } conv_columns;
 
@@ -182,7 +185,7 @@ static void widen_run(const conv_columns *c, int32_t *dst, const int8_t *src, in
   "sxtab16 %[w], %[off2], %[w], ror #8\n\t"         \
   "sadd16 %[e], %[e], %[e]\n\t"                     \
   "sadd16 %[w], %[w], %[w]\n\t"                     \
-  "strd %[e], %[w], [%[dst]], #32\n\t"
+  "strd %[e], %[w], [%[dst]], #" XSML_STR(XSML_BLOCK) "*8\n\t"
       __asm__ volatile(
           "tst %[n], #1\n\t"
           "beq 2f\n\t" XSML_WIDEN
@@ -199,7 +202,7 @@ static void widen_run(const conv_columns *c, int32_t *dst, const int8_t *src, in
 #undef XSML_WIDEN
     }
 #else
-    for (; n > 0; n--, src += 4, dst += 8) {
+    for (; n > 0; n--, src += 4, dst += CHUNK_WORDS) {
       const int32_t w = xsml_load_word(src);
       dst[0] = s16x2_double(xsml_s16x2_widen_even(off2, w));
       dst[1] = s16x2_double(xsml_s16x2_widen_odd(off2, w));
@@ -207,7 +210,7 @@ static void widen_run(const conv_columns *c, int32_t *dst, const int8_t *src, in
 #endif
     return;
   }
-  for (; n > 0; n--, src += 4, dst += 8) {
+  for (; n > 0; n--, src += 4, dst += CHUNK_WORDS) {
     const int32_t w = xsml_load_word(src);
     dst[0] = xsml_s16x2_widen_even(off2, w);
     dst[1] = xsml_s16x2_widen_odd(off2, w);
@@ -215,7 +218,7 @@ static void widen_run(const conv_columns *c, int32_t *dst, const int8_t *src, in
 }
 
 static void zero_run(int32_t *dst, int32_t n) {
-  for (; n > 0; n--, dst += 8) dst[0] = dst[1] = 0;
+  for (; n > 0; n--, dst += CHUNK_WORDS) dst[0] = dst[1] = 0;
 }
 
 /* n bytes from src to dst, and n copies of v: short runs, without a library call. */
@@ -275,7 +278,7 @@ static void pixel_column(const conv_columns *c, const int8_t *in_b, int32_t y0, 
     const size_t row_step = (size_t)d->dilation_h * (size_t)in_w * (size_t)in_c;
     if (!c->gather) {
       const int32_t row_words = (int32_t)(row_bytes >> 2);
-      for (int32_t ky = 0; ky < f_h; ky++, row += row_step, dst += 8 * row_words) widen_run(c, dst, row, row_words);
+      for (int32_t ky = 0; ky < f_h; ky++, row += row_step, dst += CHUNK_WORDS * row_words) widen_run(c, dst, row, row_words);
       return;
     }
     int8_t *col = c->gather;
@@ -293,7 +296,7 @@ static void pixel_column(const conv_columns *c, const int8_t *in_b, int32_t y0, 
   const int32_t tap = in_c >> 2, row_words = f_w * tap;
   int32_t kx_lo, kx_hi;
   xsml_window_taps(x0, d->dilation_w, f_w, in_w, &kx_lo, &kx_hi);
-  for (int32_t ky = 0; ky < f_h; ky++, dst += 8 * row_words) {
+  for (int32_t ky = 0; ky < f_h; ky++, dst += CHUNK_WORDS * row_words) {
     const int32_t y = y0 + d->dilation_h * ky;
     if (y < 0 || y >= in_h || kx_lo == kx_hi) {
       zero_run(dst, row_words);
@@ -302,21 +305,23 @@ static void pixel_column(const conv_columns *c, const int8_t *in_b, int32_t y0, 
     const int8_t *row = in_b + (size_t)y * (size_t)in_w * (size_t)in_c;
     zero_run(dst, kx_lo * tap);
     if (d->dilation_w == 1) {
-      widen_run(c, dst + 8 * kx_lo * tap, row + (size_t)(x0 + kx_lo) * (size_t)in_c, (kx_hi - kx_lo) * tap);
+      widen_run(c, dst + CHUNK_WORDS * kx_lo * tap, row + (size_t)(x0 + kx_lo) * (size_t)in_c, (kx_hi - kx_lo) * tap);
     } else {
-      for (int32_t kx = kx_lo; kx < kx_hi; kx++) widen_run(c, dst + 8 * kx * tap, row + (size_t)(x0 + d->dilation_w * kx) * (size_t)in_c, tap);
+      for (int32_t kx = kx_lo; kx < kx_hi; kx++) {
+        widen_run(c, dst + CHUNK_WORDS * kx * tap, row + (size_t)(x0 + d->dilation_w * kx) * (size_t)in_c, tap);
+      }
     }
-    zero_run(dst + 8 * kx_hi * tap, (f_w - kx_hi) * tap);
+    zero_run(dst + CHUNK_WORDS * kx_hi * tap, (f_w - kx_hi) * tap);
   }
 }
 
-/* The columns of output pixels p .. p + n - 1 (n <= BLOCK), the last one repeated up to BLOCK. */
-static void block_columns(const conv_columns *c, int32_t p, int32_t n) {
+/* Columns q0 .. q1 - 1 of the block of output pixels from p: column q gets pixel p + min(q, last). */
+static void block_columns(const conv_columns *c, int32_t p, int32_t q0, int32_t q1, int32_t last) {
   const xsml_conv_dims *d = c->d;
   const int32_t in_c = d->in_c;
   if (c->pointwise) {
-    for (int32_t q = 0; q < BLOCK; q++) {
-      const int8_t *src = c->input + (size_t)(p + (q < n ? q : n - 1)) * (size_t)in_c;
+    for (int32_t q = q0; q < q1; q++) {
+      const int8_t *src = c->input + (size_t)(p + (q < last ? q : last)) * (size_t)in_c;
       if (c->gather) {
         copy_run(c->gather, src, (size_t)in_c);
         fill_run(c->gather + in_c, c->pad, (size_t)(4 * c->words - in_c));
@@ -326,11 +331,12 @@ static void block_columns(const conv_columns *c, int32_t p, int32_t n) {
     }
     return;
   }
-  const int32_t out_w = d->out_w, per_image = d->out_h * out_w, b = p / per_image, rest = p - b * per_image;
+  const int32_t out_w = d->out_w, per_image = d->out_h * out_w, first = p + (q0 < last ? q0 : last);
+  const int32_t b = first / per_image, rest = first - b * per_image;
   int32_t bb = b, oy = rest / out_w, ox = rest - oy * out_w;
   const size_t image = (size_t)d->in_h * (size_t)d->in_w * (size_t)in_c;
-  for (int32_t q = 0; q < BLOCK; q++) {
-    if (q > 0 && q < n && ++ox == out_w) {
+  for (int32_t q = q0; q < q1; q++) {
+    if (q > q0 && q <= last && ++ox == out_w) {
       ox = 0;
       if (++oy == d->out_h) oy = 0, bb++;
     }
@@ -338,29 +344,17 @@ static void block_columns(const conv_columns *c, int32_t p, int32_t n) {
   }
 }
 
-enum { ROWS_C, ROWS_FOLDED, ROWS_AFTER, ROWS_SMLAL };
+/* Moves `count` columns of every chunk from column `from` to column `to`. */
+static void move_columns(const conv_columns *c, int32_t from, int32_t to, int32_t count) {
+  int32_t *col = c->cols;
+  for (int32_t j = 0; j < c->words; j++, col += CHUNK_WORDS) memmove(col + 2 * to, col + 2 * from, (size_t)(8 * count));
+}
 
-/* The words of the written-out forms' state (numbers, for the assembler too; see conv_rows_folded). */
-#define ST_OFF 0     /* the output offset, as the form takes it */
-#define ST_PAD 1     /* round4(k) - k */
-#define ST_S1 2      /* out_c offsets of columns 1..3's outputs */
-#define ST_S2 3
-#define ST_S3 4
-#define ST_MULTX 5   /* multipliers - 4 out, shifts - out, bias - 4 out: indexed by a channel's output address */
-#define ST_SHIFTX 6
-#define ST_OUT 7     /* the channel's output address (column 0) */
-#define ST_END 8     /* ST_OUT past the last channel */
-#define ST_BIASX 9
-#define ST_COLS 10
-#define ST_N 11      /* loop passes after the first chunk (four chunks each), and where the first starts */
-#define ST_ENTRY 12
-#define ST_ROW 13    /* the first channel's filter row */
-#define ST_CHUNKS 14 /* round4(k) / 4 */
-#define ST_WORDS 15
+enum { ROWS_C, ROWS_FOLDED, ROWS_AFTER, ROWS_SMLAL };
 
 /*
  * The filter rows and the requantization of every output channel. Doubled (the usual case, see
- * conv_s8_blocks): the accumulators hold 2 acc exactly and requantize_doubled gives the output;
+ * conv_rows_form): the accumulators hold 2 acc exactly and requantize_doubled gives the output;
  * else xsml_conv_output_s8 of acc.
  */
 typedef struct {
@@ -396,62 +390,27 @@ static inline int32_t requantize_doubled(int32_t x2, int32_t m, int32_t h2, int3
 
 static inline int8_t clamp_s8(int32_t v, int32_t lo, int32_t hi) { return (int8_t)(v < lo ? lo : v > hi ? hi : v); }
 
-/*
- * acc[q] += the filter row . column q over `chunks` chunks; *rowp advances by 4 * chunks. With the DSP
- * extension written out: the columns' words come in four at a time (LDM, hence fixed registers).
- */
-static inline void dot_rows_1x4(const int8_t **rowp, const int32_t *col, int32_t chunks, uint32_t acc[4]) {
-  uint32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
-  const int8_t *row = *rowp;
-#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
-  for (; chunks > 0; chunks--) {
-    register int32_t c0 __asm__("r8"), c1 __asm__("r9"), c2 __asm__("r10"), c3 __asm__("r11");
-    int32_t w, t;
-    __asm__ volatile(
-        "ldr %[w], [%[row]], #4\n\t"
-        "ldm %[col]!, {%[c0], %[c1], %[c2], %[c3]}\n\t"
-        "sxtb16 %[t], %[w]\n\t"
-        "sxtb16 %[w], %[w], ror #8\n\t"
-        "smlad %[a0], %[t], %[c0], %[a0]\n\t"
-        "smlad %[a0], %[w], %[c1], %[a0]\n\t"
-        "smlad %[a1], %[t], %[c2], %[a1]\n\t"
-        "smlad %[a1], %[w], %[c3], %[a1]\n\t"
-        "ldm %[col]!, {%[c0], %[c1], %[c2], %[c3]}\n\t"
-        "smlad %[a2], %[t], %[c0], %[a2]\n\t"
-        "smlad %[a2], %[w], %[c1], %[a2]\n\t"
-        "smlad %[a3], %[t], %[c2], %[a3]\n\t"
-        "smlad %[a3], %[w], %[c3], %[a3]\n\t"
-        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [row] "+r"(row), [col] "+r"(col), [w] "=&r"(w), [t] "=&r"(t),
-          [c0] "=&r"(c0), [c1] "=&r"(c1), [c2] "=&r"(c2), [c3] "=&r"(c3)
-        :
-        : "memory");
-  }
-#else
-  for (; chunks > 0; chunks--, row += 4, col += 8) {
-    const int32_t w = xsml_load_word(row), even = xsml_s16x2_widen_even(0, w), odd = xsml_s16x2_widen_odd(0, w);
-    a0 = xsml_s16x2_smlad(odd, col[1], xsml_s16x2_smlad(even, col[0], a0));
-    a1 = xsml_s16x2_smlad(odd, col[3], xsml_s16x2_smlad(even, col[2], a1));
-    a2 = xsml_s16x2_smlad(odd, col[5], xsml_s16x2_smlad(even, col[4], a2));
-    a3 = xsml_s16x2_smlad(odd, col[7], xsml_s16x2_smlad(even, col[6], a3));
-  }
-#endif
-  *rowp = row;
-  acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+/* acc[q] += w's four values . column q's chunk at col (its BLOCK pixels' words). */
+static inline void dot_chunk(int32_t w, const int32_t *col, uint32_t acc[BLOCK]) {
+  const int32_t even = xsml_s16x2_widen_even(0, w), odd = xsml_s16x2_widen_odd(0, w);
+  for (int q = 0; q < BLOCK; q++) acc[q] = xsml_s16x2_smlad(odd, col[2 * q + 1], xsml_s16x2_smlad(even, col[2 * q], acc[q]));
 }
 
 /*
- * Output channels [first, first + n) of a block: out[o], out[o + s1], out[o + s2], out[o + s3] get
- * channel o's outputs for columns 0..3. Reads exactly k bytes of each filter row.
+ * Output channels [first, first + n) of a block: out[o + s[q]] gets channel o's output for column q.
+ * Reads exactly k bytes of each filter row.
  */
 static void __attribute__((noinline)) conv_rows_c(const conv_rows *r, int32_t first, int32_t n, const int32_t *cols, int8_t *out,
-                                                  int32_t s1, int32_t s2, int32_t s3) {
+                                                  const int32_t s[BLOCK]) {
   const int32_t k = r->k, chunks = k >> 2, tail = k & 3, out_off = r->out_off;
   const int8_t *row = r->filter + (size_t)first * (size_t)k;
   for (int32_t o = first; o < first + n; o++) {
     uint32_t b = r->bias ? (uint32_t)r->bias[o] : 0u;
     if (r->doubled) b *= 2u;
-    uint32_t acc[4] = {b, b, b, b};
-    dot_rows_1x4(&row, cols, chunks, acc);
+    uint32_t acc[BLOCK];
+    for (int q = 0; q < BLOCK; q++) acc[q] = b;
+    const int32_t *col = cols;
+    for (int32_t j = 0; j < chunks; j++, row += 4, col += CHUNK_WORDS) dot_chunk(xsml_load_word(row), col, acc);
     if (tail) {
       /* The last 1..3 values of the row in the low bytes of a word, zeros above. */
       int32_t w = 0;
@@ -461,112 +420,110 @@ static void __attribute__((noinline)) conv_rows_c(const conv_rows *r, int32_t fi
         for (int32_t i = 0; i < tail; i++) w |= (int32_t)((uint32_t)(uint8_t)row[i] << (8 * i));
       }
       row += tail;
-      const int32_t *tc = cols + 8 * chunks, even = xsml_s16x2_widen_even(0, w), odd = xsml_s16x2_widen_odd(0, w);
-      acc[0] = xsml_s16x2_smlad(odd, tc[1], xsml_s16x2_smlad(even, tc[0], acc[0]));
-      acc[1] = xsml_s16x2_smlad(odd, tc[3], xsml_s16x2_smlad(even, tc[2], acc[1]));
-      acc[2] = xsml_s16x2_smlad(odd, tc[5], xsml_s16x2_smlad(even, tc[4], acc[2]));
-      acc[3] = xsml_s16x2_smlad(odd, tc[7], xsml_s16x2_smlad(even, tc[6], acc[3]));
+      dot_chunk(w, col, acc);
     }
     const int32_t m = r->mult[o], shift = r->shift[o];
     if (!r->doubled) {
       const int32_t lo = r->act_min - out_off, hi = r->act_max - out_off;
-      out[o] = xsml_conv_output_s8(acc[0], m, shift, lo, hi, out_off);
-      out[o + s1] = xsml_conv_output_s8(acc[1], m, shift, lo, hi, out_off);
-      out[o + s2] = xsml_conv_output_s8(acc[2], m, shift, lo, hi, out_off);
-      out[o + s3] = xsml_conv_output_s8(acc[3], m, shift, lo, hi, out_off);
+      for (int q = 0; q < BLOCK; q++) out[o + s[q]] = xsml_conv_output_s8(acc[q], m, shift, lo, hi, out_off);
       continue;
     }
-    const int32_t rs2 = -shift, h2 = (int32_t)(1u << (rs2 - 1)), lo = r->act_min, hi = r->act_max;
-    out[o] = clamp_s8(requantize_doubled((int32_t)acc[0], m, h2, rs2) + out_off, lo, hi);
-    out[o + s1] = clamp_s8(requantize_doubled((int32_t)acc[1], m, h2, rs2) + out_off, lo, hi);
-    out[o + s2] = clamp_s8(requantize_doubled((int32_t)acc[2], m, h2, rs2) + out_off, lo, hi);
-    out[o + s3] = clamp_s8(requantize_doubled((int32_t)acc[3], m, h2, rs2) + out_off, lo, hi);
+    const int32_t rs2 = -shift, h2 = (int32_t)(1u << (rs2 - 1));
+    for (int q = 0; q < BLOCK; q++) {
+      out[o + s[q]] = clamp_s8(requantize_doubled((int32_t)acc[q], m, h2, rs2) + out_off, r->act_min, r->act_max);
+    }
   }
 }
 
+/* The words of the written-out forms' state (numbers, for the assembler too; see conv_rows_folded). */
+#define ST_OFF 0     /* the output offset, as the form takes it */
+#define ST_PAD 1     /* round4(k) - k */
+#define ST_S1 2      /* out_c: the offset from one column's outputs to the next one's */
+#define ST_MULTX 3   /* multipliers - 4 out, shifts - out, bias - 4 out: indexed by a channel's output address */
+#define ST_SHIFTX 4
+#define ST_OUT 5     /* the channel's output address (column 0) */
+#define ST_END 6     /* ST_OUT past the last channel */
+#define ST_BIASX 7
+#define ST_COLS 8
+#define ST_COLS_END 9 /* ST_COLS + round4(k) / 4 chunks */
+#define ST_ENTRY 10   /* where the loop starts after the first chunk */
+#define ST_ROW 11     /* the first channel's filter row */
+#define ST_CHUNKS 12  /* round4(k) / 4 */
+#define ST_WORDS 16   /* on the stack: a multiple of 2 words */
+
 #if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
 /*
- * conv_rows_c for the activation range [-128, 127] and a bias, written out: everything a channel needs
- * after its dot product comes in with one LDM from the state below, so that the 14 registers serve the
- * dot product and nothing is spilled. Reads round4(k) bytes of each row (the bytes past k meet zero
- * lanes), so the last row of a filter with k % 4 != 0 takes conv_rows_c. Three forms:
+ * conv_rows_c for the activation range [-128, 127], a bias and outputs ST_S1 apart, written out. The
+ * state is copied to the stack, where everything a channel needs after its dot product comes in with
+ * one LDM, so that all 14 registers serve the dot product: six accumulators r0..r5, the filter word
+ * r6 and its lanes r6, r7, the columns' words r8..r11 (LDM, four at a time), the row r12, the columns
+ * lr. Reads round4(k) bytes of each row (the bytes past k meet zero lanes). Three forms:
  *  - ROWS_FOLDED: doubled columns, requantize_doubled with the output offset folded into h2
  *    (ST_OFF = 2 output_offset + 1, h2 = ST_OFF << (rs2 - 1); for shifts >= -23, where that fits);
  *  - ROWS_AFTER: doubled columns, requantize_doubled, the offset added after the shift
- *    (ST_OFF = output_offset << 8, r11 = ST_OFF + rs2: ASR by a register reads its low byte only, and
- *    r11 >> 8 is the offset);
+ *    (ST_OFF = output_offset << 8, r10 = ST_OFF + rs2: ASR by a register reads its low byte only, and
+ *    r10 >> 8 is the offset);
  *  - ROWS_SMLAL: plain columns (accumulators that would not fit doubled), xsml_mbqm_double_rs2's one
- *    step in 64 bits: high word of x m + (x < 0 ? -2^30 : 2^30) + 2^(rs1 - 1) 2^32 shifted by
- *    rs1 = -shift - 1, then the offset as in ROWS_AFTER (r11 = ST_OFF + rs1); blocks of 4 pixels only
- *    (the outputs at out + q ST_S1).
+ *    step in 64 bits: the high word of x m + (x < 0 ? -2^30 : 2^30) + 2^(rs1 - 1) 2^32 shifted by
+ *    rs1 = -shift - 1, then the offset as in ROWS_AFTER (r10 = ST_OFF + rs1).
  */
-#define XSML_STR2(x) #x
-#define XSML_STR(x) XSML_STR2(x)
-#define XSML_ST(i) "[lr, #" XSML_STR(i) "*4]"
-/* One chunk: r0..r3 = a0..a3 + the row word . columns 0..3 (a0..a3 = r12 for the first: the bias). */
-#define XSML_CHUNK(a0, a1, a2, a3)      \
-  "ldr r4, [r6], #4\n\t"               \
-  "ldm r7!, {r8, r9, r10, r11}\n\t"    \
-  "sxtb16 r5, r4\n\t"                  \
-  "sxtb16 r4, r4, ror #8\n\t"          \
-  "smlad r0, r5, r8, " a0 "\n\t"       \
-  "smlad r0, r4, r9, r0\n\t"           \
-  "smlad r1, r5, r10, " a1 "\n\t"      \
-  "smlad r1, r4, r11, r1\n\t"          \
-  "ldm r7!, {r8, r9, r10, r11}\n\t"    \
-  "smlad r2, r5, r8, " a2 "\n\t"       \
-  "smlad r2, r4, r9, r2\n\t"           \
-  "smlad r3, r5, r10, " a3 "\n\t"      \
-  "smlad r3, r4, r11, r3\n\t"
+#define XSML_ST(i) "[sp, #" XSML_STR(i) "*4]"
+/* One chunk: r0..r5 = a0..a5 + the row word . columns 0..5 (the first chunk: a0..a5 = r5, the bias). */
+#define XSML_CHUNK(a0, a1, a2, a3, a4, a5) \
+  "ldr r6, [r12], #4\n\t"                 \
+  "ldm lr!, {r8, r9, r10, r11}\n\t"       \
+  "sxtb16 r7, r6\n\t"                     \
+  "sxtb16 r6, r6, ror #8\n\t"             \
+  "smlad r0, r7, r8, " a0 "\n\t"          \
+  "smlad r0, r6, r9, r0\n\t"              \
+  "smlad r1, r7, r10, " a1 "\n\t"         \
+  "smlad r1, r6, r11, r1\n\t"             \
+  "ldm lr!, {r8, r9, r10, r11}\n\t"       \
+  "smlad r2, r7, r8, " a2 "\n\t"          \
+  "smlad r2, r6, r9, r2\n\t"              \
+  "smlad r3, r7, r10, " a3 "\n\t"         \
+  "smlad r3, r6, r11, r3\n\t"             \
+  "ldm lr!, {r8, r9, r10, r11}\n\t"       \
+  "smlad r4, r7, r8, " a4 "\n\t"          \
+  "smlad r4, r6, r9, r4\n\t"              \
+  "smlad r5, r7, r10, " a5 "\n\t"         \
+  "smlad r5, r6, r11, r5\n\t"
+#define XSML_NEXT XSML_CHUNK("r0", "r1", "r2", "r3", "r4", "r5")
 /*
- * Per channel, on entry to `setup`: r4 = ST_OFF, r10 = m, r11 = the shift, r7..r9 = ST_S1..ST_S3,
- * r12 = the output address; `output` leaves r4, r10, r11 as they are.
+ * Per channel, on entry to `setup`: r6 = ST_OFF, r9 = m, r10 = the shift, r8 = ST_S1, r11 = the output
+ * address; r7 and lr free. `output` keeps r6, r8, r9, r10, r11.
  */
-#define XSML_SETUP_FOLDED "mvn r5, r11\n\tlsl r4, r4, r5\n\trsb r11, r11, #0\n\t"
-#define XSML_SETUP_AFTER "mvn r5, r11\n\tsub r11, r4, r11\n\tmov r4, #1\n\tlsl r4, r4, r5\n\t"
-#define XSML_SETUP_SMLAL "mvn r11, r11\n\tsub r5, r11, #1\n\tadd r11, r11, r4\n\tmov r4, #1\n\tlsl r4, r4, r5\n\t"
+#define XSML_SETUP_FOLDED "mvn r7, r10\n\tlsl r6, r6, r7\n\trsb r10, r10, #0\n\t"
+#define XSML_SETUP_AFTER "mvn r7, r10\n\tsub r10, r6, r10\n\tmov r6, #1\n\tlsl r6, r6, r7\n\t"
+#define XSML_SETUP_SMLAL "mvn r10, r10\n\tsub r7, r10, #1\n\tadd r10, r10, r6\n\tmov r6, #1\n\tlsl r6, r6, r7\n\t"
 #define XSML_OUTPUT_FOLDED(acc, store)                                      \
-  "add r5, r4, " acc ", asr #31\n\tsmmlar r5, " acc ", r10, r5\n\t"        \
-  "asr r5, r5, r11\n\tssat r5, #8, r5\n\tstrb r5, " store "\n\t"
+  "add r7, r6, " acc ", asr #31\n\tsmmlar r7, " acc ", r9, r7\n\t"         \
+  "asr r7, r7, r10\n\tssat r7, #8, r7\n\tstrb r7, " store "\n\t"
 #define XSML_OUTPUT_AFTER(acc, store)                                       \
-  "add r5, r4, " acc ", asr #31\n\tsmmlar r5, " acc ", r10, r5\n\t"        \
-  "asr r5, r5, r11\n\tadd r5, r5, r11, asr #8\n\tssat r5, #8, r5\n\tstrb r5, " store "\n\t"
+  "add r7, r6, " acc ", asr #31\n\tsmmlar r7, " acc ", r9, r7\n\t"         \
+  "asr r7, r7, r10\n\tadd r7, r7, r10, asr #8\n\tssat r7, #8, r7\n\tstrb r7, " store "\n\t"
 #define XSML_OUTPUT_SMLAL(acc, store)                                       \
-  "and r5, " acc ", #0x80000000\n\torr r5, r5, #0x40000000\n\t"            \
-  "add r8, r4, " acc ", asr #31\n\tsmlal r5, r8, " acc ", r10\n\t"         \
-  "asr r8, r8, r11\n\tadd r8, r8, r11, asr #8\n\tssat r8, #8, r8\n\tstrb r8, " store "\n\t"
-/* The four outputs of a channel, and on to the next channel. */
-#define XSML_STORES(output, tag)                                            \
-  output("r0", "[r12]") output("r1", "[r12, r7]") output("r2", "[r12, r8]") output("r3", "[r12, r9]") \
-  "ldr r5, " XSML_ST(ST_END) "\n\t"                                         \
-  "add r12, r12, #1\n\t"                                                    \
-  "str r12, " XSML_ST(ST_OUT) "\n\t"                                        \
-  "cmp r12, r5\n\t"                                                         \
-  "bne .L" tag "_channel\n\t"
-#define XSML_STORES_SMLAL(output, tag)                                      \
-  output("r0", "[r12]") output("r1", "[r12, r7]") output("r2", "[r12, r7, lsl #1]") \
-  "add r12, r12, r7\n\t" output("r3", "[r12, r7, lsl #1]")                 \
-  "ldrd r12, r5, " XSML_ST(ST_OUT) "\n\t"                                   \
-  "add r12, r12, #1\n\t"                                                    \
-  "str r12, " XSML_ST(ST_OUT) "\n\t"                                        \
-  "cmp r12, r5\n\t"                                                         \
-  "bne .L" tag "_channel\n\t"
+  "and r7, " acc ", #0x80000000\n\torr r7, r7, #0x40000000\n\t"            \
+  "add lr, r6, " acc ", asr #31\n\tsmlal r7, lr, " acc ", r9\n\t"          \
+  "asr lr, lr, r10\n\tadd lr, lr, r10, asr #8\n\tssat lr, #8, lr\n\tstrb lr, " store "\n\t"
 
-#define XSML_ROWS_ASM(name, tag, bias, setup, stores)                                        \
-  static void __attribute__((naked, noinline)) name(int32_t *state) {                        \
+#define XSML_ROWS_ASM(name, tag, bias, setup, output)                                        \
+  static void __attribute__((naked, noinline)) name(const int32_t *state) {                  \
     (void)state;                                                                             \
     __asm__ volatile(                                                                        \
         "push {r4, r5, r6, r7, r8, r9, r10, r11, lr}\n\t"                                    \
-        "mov lr, r0\n\t"                                                                     \
-        "ldr r6, " XSML_ST(ST_ROW) "\n\t"                                                    \
+        "sub sp, sp, #" XSML_STR(ST_WORDS) "*4\n\t"                                          \
+        "ldm r0!, {r1, r2, r3, r4, r5, r6, r7, r8}\n\t"                                      \
+        "stm sp, {r1, r2, r3, r4, r5, r6, r7, r8}\n\t"                                       \
+        "ldm r0, {r1, r2, r3, r4, r5}\n\t"                                                   \
+        "add r6, sp, #32\n\t"                                                                \
+        "stm r6, {r1, r2, r3, r4, r5}\n\t"                                                   \
+        "ldr r12, " XSML_ST(ST_ROW) "\n\t"                                                   \
         /* The loop's entry: after the first chunk, four chunks a pass; a rest starts into the first pass. */ \
         "ldr r4, " XSML_ST(ST_CHUNKS) "\n\t"                                                 \
         "adr r5, .L" tag "_done\n\t"                                                         \
         "subs r4, r4, #1\n\t"                                                                \
         "beq 1f\n\t"                                                                         \
-        "adds r7, r4, #3\n\t"                                                                \
-        "lsrs r7, r7, #2\n\t"                                                                \
-        "str r7, " XSML_ST(ST_N) "\n\t"                                                      \
         "ands r4, r4, #3\n\t"                                                                \
         "adr r5, .L" tag "_top\n\t"                                                          \
         "beq 1f\n\t"                                                                         \
@@ -580,66 +537,73 @@ static void __attribute__((noinline)) conv_rows_c(const conv_rows *r, int32_t fi
         "orr r5, r5, #1\n\t"                                                                 \
         "str r5, " XSML_ST(ST_ENTRY) "\n"                                                    \
         ".L" tag "_channel:\n\t"                                                             \
-        "ldr r12, " XSML_ST(ST_OUT) "\n\t"                                                   \
-        "ldrd r4, r7, " XSML_ST(ST_BIASX) "\n\t"                                             \
-        "ldr r12, [r4, r12, lsl #2]\n\t"                                                     \
+        "ldr r6, " XSML_ST(ST_OUT) "\n\t"                                                    \
+        "ldrd r7, lr, " XSML_ST(ST_BIASX) "\n\t"                                             \
+        "ldr r5, [r7, r6, lsl #2]\n\t"                                                       \
         bias                                                                                 \
-        XSML_CHUNK("r12", "r12", "r12", "r12")                                               \
-        "ldr r12, " XSML_ST(ST_N) "\n\t"                                                     \
+        XSML_CHUNK("r5", "r5", "r5", "r5", "r5", "r5")                                       \
         "ldr pc, " XSML_ST(ST_ENTRY) "\n"                                                    \
         ".L" tag "_top:\n\t"                                                                 \
-        XSML_CHUNK("r0", "r1", "r2", "r3")                                                   \
+        XSML_NEXT                                                                            \
         ".L" tag "_skip1:\n\t"                                                               \
-        XSML_CHUNK("r0", "r1", "r2", "r3")                                                   \
+        XSML_NEXT                                                                            \
         ".L" tag "_skip2:\n\t"                                                               \
-        XSML_CHUNK("r0", "r1", "r2", "r3")                                                   \
+        XSML_NEXT                                                                            \
         ".L" tag "_skip3:\n\t"                                                               \
-        XSML_CHUNK("r0", "r1", "r2", "r3")                                                   \
-        "subs r12, r12, #1\n\t"                                                              \
+        XSML_NEXT                                                                            \
+        "ldr r7, " XSML_ST(ST_COLS_END) "\n\t"                                               \
+        "cmp lr, r7\n\t"                                                                     \
         "bne .L" tag "_top\n"                                                                \
         ".L" tag "_done:\n\t"                                                                \
-        "ldm lr, {r4, r5, r7, r8, r9, r10, r11, r12}\n\t"                                    \
-        "sub r6, r6, r5\n\t"                                                                 \
-        "ldr r10, [r10, r12, lsl #2]\n\t"                                                    \
-        "ldrsb r11, [r11, r12]\n\t"                                                          \
+        "ldm sp, {r6, r7, r8, r9, r10, r11}\n\t"                                             \
+        "sub r12, r12, r7\n\t"                                                               \
+        "ldr r9, [r9, r11, lsl #2]\n\t"                                                      \
+        "ldrsb r10, [r10, r11]\n\t"                                                          \
         setup                                                                                \
-        stores                                                                               \
+        output("r0", "[r11]") output("r1", "[r11, r8]") output("r2", "[r11, r8, lsl #1]")    \
+        "add r7, r8, r8, lsl #1\n\t"                                                         \
+        "add r11, r11, r7\n\t"                                                               \
+        output("r3", "[r11]") output("r4", "[r11, r8]") output("r5", "[r11, r8, lsl #1]")    \
+        "ldrd r11, r7, " XSML_ST(ST_OUT) "\n\t"                                              \
+        "add r11, r11, #1\n\t"                                                               \
+        "str r11, " XSML_ST(ST_OUT) "\n\t"                                                   \
+        "cmp r11, r7\n\t"                                                                    \
+        "bne .L" tag "_channel\n\t"                                                          \
+        "add sp, sp, #" XSML_STR(ST_WORDS) "*4\n\t"                                          \
         "pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}\n");                                     \
   }
 
-XSML_ROWS_ASM(conv_rows_folded, "xsml_conv_folded", "lsl r12, r12, #1\n\t", XSML_SETUP_FOLDED,
-              XSML_STORES(XSML_OUTPUT_FOLDED, "xsml_conv_folded"))
-XSML_ROWS_ASM(conv_rows_after, "xsml_conv_after", "lsl r12, r12, #1\n\t", XSML_SETUP_AFTER,
-              XSML_STORES(XSML_OUTPUT_AFTER, "xsml_conv_after"))
-XSML_ROWS_ASM(conv_rows_smlal, "xsml_conv_smlal", "", XSML_SETUP_SMLAL, XSML_STORES_SMLAL(XSML_OUTPUT_SMLAL, "xsml_conv_smlal"))
+XSML_ROWS_ASM(conv_rows_folded, "xsml_conv_folded", "lsl r5, r5, #1\n\t", XSML_SETUP_FOLDED, XSML_OUTPUT_FOLDED)
+XSML_ROWS_ASM(conv_rows_after, "xsml_conv_after", "lsl r5, r5, #1\n\t", XSML_SETUP_AFTER, XSML_OUTPUT_AFTER)
+XSML_ROWS_ASM(conv_rows_smlal, "xsml_conv_smlal", "", XSML_SETUP_SMLAL, XSML_OUTPUT_SMLAL)
 
-static void conv_rows_asm(int form, int32_t *st) {
+static void conv_rows_asm(int form, const int32_t *st) {
   if (form == ROWS_FOLDED) conv_rows_folded(st);
   else if (form == ROWS_AFTER) conv_rows_after(st);
   else conv_rows_smlal(st);
 }
 #undef XSML_CHUNK
+#undef XSML_NEXT
 #undef XSML_SETUP_FOLDED
 #undef XSML_SETUP_AFTER
 #undef XSML_SETUP_SMLAL
 #undef XSML_OUTPUT_FOLDED
 #undef XSML_OUTPUT_AFTER
 #undef XSML_OUTPUT_SMLAL
-#undef XSML_STORES
-#undef XSML_STORES_SMLAL
 #undef XSML_ROWS_ASM
 #undef XSML_ST
 #endif
 
 /*
- * Every output channel of a block of columns: conv_rows_c, or a written-out form with `st` (ARM only)
- * holding the layer's words of the state; the block's are set here.
+ * Every output channel of a block of columns whose outputs go to out + s[q]: conv_rows_c, or a
+ * written-out form with `st` (ARM only) holding the layer's words of the state; the block's are set here.
  */
-static void conv_rows_run(const conv_rows *r, int32_t *st, const int32_t *cols, int8_t *out, int32_t s1, int32_t s2, int32_t s3) {
+static void conv_rows_run(const conv_rows *r, int32_t *st, const int32_t *cols, int8_t *out, const int32_t s[BLOCK]) {
 #if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
-  if (r->form != ROWS_C && (r->form != ROWS_SMLAL || (s2 == 2 * s1 && s3 == 3 * s1))) {
+  /* The written-out forms take outputs s[1] apart: blocks of BLOCK pixels, or of one. */
+  if (r->form != ROWS_C && s[BLOCK - 1] == (BLOCK - 1) * s[1]) {
     const uintptr_t at = (uintptr_t)out;
-    st[ST_S1] = s1, st[ST_S2] = s2, st[ST_S3] = s3;
+    st[ST_S1] = s[1];
     st[ST_MULTX] = (int32_t)((uintptr_t)r->mult - 4u * at);
     st[ST_SHIFTX] = (int32_t)((uintptr_t)r->shift - at);
     st[ST_BIASX] = (int32_t)((uintptr_t)r->bias - 4u * at);
@@ -652,8 +616,9 @@ static void conv_rows_run(const conv_rows *r, int32_t *st, const int32_t *cols, 
       conv_rows_asm(r->form, st);
     }
     if (n < r->out_c) {
-      st[ST_ROW] = (int32_t)(uintptr_t)r->last_row;
+      st[ST_OUT] = (int32_t)(at + (uintptr_t)n);
       st[ST_END] = (int32_t)(at + (uintptr_t)r->out_c);
+      st[ST_ROW] = (int32_t)(uintptr_t)r->last_row;
       conv_rows_asm(r->form, st);
     }
     return;
@@ -661,7 +626,7 @@ static void conv_rows_run(const conv_rows *r, int32_t *st, const int32_t *cols, 
 #else
   (void)st;
 #endif
-  conv_rows_c(r, 0, r->out_c, cols, out, s1, s2, s3);
+  conv_rows_c(r, 0, r->out_c, cols, out, s);
 }
 
 /*
@@ -702,7 +667,7 @@ static void conv_s8_blocks(const xsml_conv_dims *d, const xsml_conv_2d_quant_s8 
   c.pointwise = d->filter_h == 1 && d->filter_w == 1 && d->stride_h == 1 && d->stride_w == 1 && d->pad_h == 0 && d->pad_w == 0 &&
                 d->out_h == d->in_h && d->out_w == d->in_w;
   /* The scratch: the columns, then for in_c % 4 != 0 the gathered column, then for k % 4 != 0 the padded last row. */
-  int8_t *more = (int8_t *)scratch + (size_t)32 * (size_t)words;
+  int8_t *more = (int8_t *)scratch + (size_t)4 * CHUNK_WORDS * (size_t)words;
   if (d->in_c & 3) c.gather = more, more += 4 * words;
   if ((k & 3) && r.form != ROWS_C) {
     memcpy(more, filter + (size_t)(out_c - 1) * (size_t)k, (size_t)k);
@@ -714,17 +679,39 @@ static void conv_s8_blocks(const xsml_conv_dims *d, const xsml_conv_2d_quant_s8 
   st[ST_OFF] = r.form == ROWS_FOLDED ? 2 * r.out_off + 1 : (int32_t)((uint32_t)r.out_off << 8);
   st[ST_PAD] = 4 * words - k;
   st[ST_COLS] = (int32_t)(uintptr_t)c.cols;
+  st[ST_COLS_END] = (int32_t)(uintptr_t)(c.cols + (size_t)CHUNK_WORDS * (size_t)words);
   st[ST_CHUNKS] = words;
 #endif
   const int32_t pixels = d->batches * d->out_h * d->out_w;
   const int descending = c.pointwise && out_c > d->in_c;
+  int32_t s[BLOCK];
+  for (int32_t q = 0; q < BLOCK; q++) s[q] = q * out_c;
   for (int32_t done = 0; done < pixels;) {
     const int32_t n = pixels - done < BLOCK ? pixels - done : BLOCK;
-    const int32_t p = descending ? pixels - done - n : done;
-    /* A block of n < BLOCK pixels repeats its last one: the same column, the same outputs to the same place. */
-    block_columns(&c, p, n);
-    const int32_t s1 = (n > 1 ? 1 : n - 1) * out_c, s2 = (n > 2 ? 2 : n - 1) * out_c, s3 = (n > 3 ? 3 : n - 1) * out_c;
-    conv_rows_run(&r, st, c.cols, output + (size_t)p * (size_t)out_c, s1, s2, s3);
+    int32_t p = descending ? pixels - done - n : done;
+    if (n == BLOCK) {
+      block_columns(&c, p, 0, BLOCK, BLOCK - 1);
+    } else if (done > 0) {
+      /*
+       * The last n < BLOCK pixels: a block that overlaps the one before, whose columns for the pixels
+       * in common are moved to their places (their inputs may have been overwritten since, in place);
+       * those pixels' outputs are written again, the same values.
+       */
+      if (descending) {
+        move_columns(&c, 0, n, BLOCK - n);
+        block_columns(&c, 0, 0, n, BLOCK - 1);
+        p = 0;
+      } else {
+        move_columns(&c, n, 0, BLOCK - n);
+        p = pixels - BLOCK;
+        block_columns(&c, p, BLOCK - n, BLOCK, BLOCK - 1);
+      }
+    } else {
+      /* Fewer than BLOCK pixels in all: the last one repeated, the same column, the same outputs to the same place. */
+      block_columns(&c, p, 0, BLOCK, n - 1);
+      for (int32_t q = 0; q < BLOCK; q++) s[q] = (q < n ? q : n - 1) * out_c;
+    }
+    conv_rows_run(&r, st, c.cols, output + (size_t)p * (size_t)out_c, s);
     done += n;
   }
 }
@@ -742,7 +729,7 @@ void xsml_conv_2d_s8(const xsml_conv_dims *d, const xsml_conv_2d_quant_s8 *quant
 uint64_t xsml_conv_2d_s8_get_buffer_size(const xsml_conv_dims *d) {
   if (d->filter_c != d->in_c) return 0;
   const uint64_t k = (uint64_t)d->filter_h * (uint64_t)d->filter_w * (uint64_t)d->filter_c, k4 = round4(k);
-  return 8u * k4 + (d->in_c & 3 ? k4 : 0) + (k & 3 ? k4 : 0);
+  return 2u * BLOCK * k4 + (d->in_c & 3 ? k4 : 0) + (k & 3 ? k4 : 0);
 }
 
 uint32_t xsml_conv_2d_hybrid_get_buffer_size(const xsml_conv_dims *d) {
@@ -994,7 +981,7 @@ static const char *check_s8(const int32_t *rec, const int32_t *ref_bytes) {
   if (!xsml_ref_present(rec, R_SCRATCH) || !xsml_ref_writable(rec, R_SCRATCH)) return "scratch ref missing or not in the arena";
   if (!xsml_ref_aligned(rec, R_SCRATCH, 4)) return "scratch ref not 4-byte aligned";
   const xsml_conv_dims d = dims_of(p);
-  if (!xsml_ref_holds(ref_bytes, R_SCRATCH, xsml_conv_2d_s8_get_buffer_size(&d))) return "scratch ref shorter than four widened im2col columns";
+  if (!xsml_ref_holds(ref_bytes, R_SCRATCH, xsml_conv_2d_s8_get_buffer_size(&d))) return "scratch ref shorter than six widened im2col columns";
   return NULL;
 }
 

@@ -69,7 +69,7 @@ void xsml_conv_2d_f32(const xsml_conv_dims *dims, const float *input, const floa
                       xsml_act_f32 act, float *output);
 
 /*
- * Scratch bytes of the int8 kernel for one group: BLOCK (4) columns of round4(k) int16 values,
+ * Scratch bytes of the int8 kernel for one group: BLOCK (6) columns of round4(k) int16 values,
  * k = filter_h x filter_w x filter_c; when in_c is not a multiple of 4 one int8 column of round4(k)
  * bytes more, and when k is not, round4(k) bytes more again (a filter row). None for several groups.
  */
@@ -79,7 +79,7 @@ uint64_t xsml_conv_2d_s8_get_buffer_size(const xsml_conv_dims *dims);
  * int8 with int32 bias: acc = sum filter * (input + input_offset) (+ bias), int32 wrap-around;
  * double-rounding requantization per output channel (always, as TFLite's and TFLM's
  * ConvPerChannel), + output_offset, clamped. One group runs as a matrix product over widened im2col
- * columns in `scratch` (xsml_conv_2d_s8_get_buffer_size bytes, 4-byte aligned), four output pixels
+ * columns in `scratch` (xsml_conv_2d_s8_get_buffer_size bytes, 4-byte aligned), six output pixels
  * at a time; grouped convolutions (and input zero points outside int8 when in_c is not a multiple of
  * 4) take the loop of the definition. A 1x1 filter with stride 1 may have its output start at its
  * input's address (see conv_2d.c). Preconditions: |input_offset| <= 255; |output_offset| <= 128;

@@ -215,7 +215,7 @@ function hybridScratchBytes(batches: number, inputElements: number): number {
 
 /**
  * Arena scratch of the int8 kernel (native/kernels/conv_2d.c, xsml_conv_2d_s8_get_buffer_size) for a
- * convolution of one group: four columns of k = filterH * filterW * filterC values rounded up to 4, as
+ * convolution of one group: six columns of k = filterH * filterW * filterC values rounded up to 4, as
  * int16; when inC is not a multiple of 4 one more column of int8, and when k is not, a filter row
  * (rounded up to 4 bytes); none for several groups (the C kernel runs those without columns). The
  * TypeScript kernel uses its first inC bytes for 1x1 filters.
@@ -223,7 +223,7 @@ function hybridScratchBytes(batches: number, inputElements: number): number {
 function s8ScratchBytes(inC: number, filterH: number, filterW: number, filterC: number): number {
   if (filterC !== inC) return 0;
   const k = filterH * filterW * filterC, k4 = (k + 3) & ~3;
-  return 8 * k4 + (inC % 4 !== 0 ? k4 : 0) + (k % 4 !== 0 ? k4 : 0);
+  return 12 * k4 + (inC % 4 !== 0 ? k4 : 0) + (k % 4 !== 0 ? k4 : 0);
 }
 
 /**
