@@ -159,7 +159,10 @@ typedef struct {
   int32_t words;  /* chunks of a column: round4(k) / 4 */
   int pointwise;  /* 1x1 filter, stride 1, no padding: output pixel p reads input pixel p */
   int32_t *cols;  /* BLOCK widened columns, CHUNK_WORDS * words words */
-  int8_t *gather; /* in_c not a multiple of 4: one int8 column of 4 * words bytes; else NULL */
+  int8_t *gather; /* in_c not a multiple of 4: one int8 column of 4 * words bytes, its bytes past k the pad; else NULL */
+  /* Windows inside the input, dilation_w 1: y0 in [0, y_max], x0 in [0, x_max]; each filter row a run of row_bytes. */
+  int32_t y_max, x_max;
+  size_t row_bytes, row_step;
 } conv_columns;
 
 /* Both lanes doubled. */
@@ -238,7 +241,7 @@ static inline void fill_run(int8_t *dst, int8_t v, size_t n) {
   if (n & 1) dst[0] = v;
 }
 
-/* The int8 window of an output pixel into c->gather, taps in the padding and the rest of the last word set to c->pad. */
+/* The int8 window of an output pixel into c->gather, taps in the padding set to c->pad. */
 static void gather_column(const conv_columns *c, const int8_t *in_b, int32_t y0, int32_t x0) {
   const xsml_conv_dims *d = c->d;
   const int32_t in_h = d->in_h, in_w = d->in_w, in_c = d->in_c, f_w = d->filter_w;
@@ -263,30 +266,27 @@ static void gather_column(const conv_columns *c, const int8_t *in_b, int32_t y0,
     }
     fill_run(col + (size_t)kx_hi * (size_t)in_c, c->pad, (size_t)(f_w - kx_hi) * (size_t)in_c);
   }
-  fill_run(col, c->pad, (size_t)(4 * c->words) - (size_t)(col - c->gather));
 }
 
 /* Widens the column of the output pixel whose window starts at (y0, x0) of image in_b into the block's column q. */
 static void pixel_column(const conv_columns *c, const int8_t *in_b, int32_t y0, int32_t x0, int32_t q) {
   const xsml_conv_dims *d = c->d;
-  const int32_t in_h = d->in_h, in_w = d->in_w, in_c = d->in_c, f_h = d->filter_h, f_w = d->filter_w;
-  const size_t row_bytes = (size_t)f_w * (size_t)in_c;
   int32_t *dst = c->cols + 2 * q;
-  if (d->dilation_w == 1 && y0 >= 0 && x0 >= 0 && (int64_t)y0 + (int64_t)(f_h - 1) * d->dilation_h < in_h && x0 + f_w <= in_w) {
+  if (y0 >= 0 && y0 <= c->y_max && x0 >= 0 && x0 <= c->x_max) {
     /* The window inside the input: each filter row is a run of the input. */
-    const int8_t *row = in_b + ((size_t)y0 * (size_t)in_w + (size_t)x0) * (size_t)in_c;
-    const size_t row_step = (size_t)d->dilation_h * (size_t)in_w * (size_t)in_c;
+    const int8_t *row = in_b + ((size_t)y0 * (size_t)d->in_w + (size_t)x0) * (size_t)d->in_c;
+    const int32_t f_h = d->filter_h;
     if (!c->gather) {
-      const int32_t row_words = (int32_t)(row_bytes >> 2);
-      for (int32_t ky = 0; ky < f_h; ky++, row += row_step, dst += CHUNK_WORDS * row_words) widen_run(c, dst, row, row_words);
+      const int32_t row_words = (int32_t)(c->row_bytes >> 2);
+      for (int32_t ky = 0; ky < f_h; ky++, row += c->row_step, dst += CHUNK_WORDS * row_words) widen_run(c, dst, row, row_words);
       return;
     }
     int8_t *col = c->gather;
-    for (int32_t ky = 0; ky < f_h; ky++, row += row_step, col += row_bytes) copy_run(col, row, row_bytes);
-    fill_run(col, c->pad, (size_t)(4 * c->words) - (size_t)(col - c->gather));
+    for (int32_t ky = 0; ky < f_h; ky++, row += c->row_step, col += c->row_bytes) copy_run(col, row, c->row_bytes);
     widen_run(c, dst, c->gather, c->words);
     return;
   }
+  const int32_t in_h = d->in_h, in_w = d->in_w, in_c = d->in_c, f_h = d->filter_h, f_w = d->filter_w;
   if (c->gather) {
     gather_column(c, in_b, y0, x0);
     widen_run(c, dst, c->gather, c->words);
@@ -324,7 +324,6 @@ static void block_columns(const conv_columns *c, int32_t p, int32_t q0, int32_t 
       const int8_t *src = c->input + (size_t)(p + (q < last ? q : last)) * (size_t)in_c;
       if (c->gather) {
         copy_run(c->gather, src, (size_t)in_c);
-        fill_run(c->gather + in_c, c->pad, (size_t)(4 * c->words - in_c));
         src = c->gather;
       }
       widen_run(c, c->cols + 2 * q, src, c->words);
@@ -663,12 +662,17 @@ static void conv_s8_blocks(const xsml_conv_dims *d, const xsml_conv_2d_quant_s8 
   const int32_t words = (int32_t)(round4((uint64_t)k) >> 2);
   conv_rows r = {filter, bias, quant->multiplier, quant->shift, out_c, k, quant->output_offset, quant->act.min, quant->act.max, 0, ROWS_C, NULL};
   r.form = conv_rows_form(&r, quant->input_offset);
-  conv_columns c = {d, input, xsml_s16x2_splat(quant->input_offset), (int8_t)-quant->input_offset, r.doubled, words, 0, (int32_t *)scratch, NULL};
-  c.pointwise = d->filter_h == 1 && d->filter_w == 1 && d->stride_h == 1 && d->stride_w == 1 && d->pad_h == 0 && d->pad_w == 0 &&
-                d->out_h == d->in_h && d->out_w == d->in_w;
+  const int pointwise = d->filter_h == 1 && d->filter_w == 1 && d->stride_h == 1 && d->stride_w == 1 && d->pad_h == 0 && d->pad_w == 0 &&
+                        d->out_h == d->in_h && d->out_w == d->in_w;
+  conv_columns c = {d, input, xsml_s16x2_splat(quant->input_offset), (int8_t)-quant->input_offset, r.doubled, words, pointwise,
+                    (int32_t *)scratch, NULL, d->in_h - 1 - (d->filter_h - 1) * d->dilation_h, d->dilation_w == 1 ? d->in_w - d->filter_w : -1,
+                    (size_t)d->filter_w * (size_t)d->in_c, (size_t)d->dilation_h * (size_t)d->in_w * (size_t)d->in_c};
   /* The scratch: the columns, then for in_c % 4 != 0 the gathered column, then for k % 4 != 0 the padded last row. */
   int8_t *more = (int8_t *)scratch + (size_t)4 * CHUNK_WORDS * (size_t)words;
-  if (d->in_c & 3) c.gather = more, more += 4 * words;
+  if (d->in_c & 3) {
+    c.gather = more, more += 4 * words;
+    fill_run(c.gather + k, c.pad, (size_t)(4 * words - k));
+  }
   if ((k & 3) && r.form != ROWS_C) {
     memcpy(more, filter + (size_t)(out_c - 1) * (size_t)k, (size_t)k);
     memset(more + k, 0, (size_t)(4 * words - k));
@@ -683,7 +687,7 @@ static void conv_s8_blocks(const xsml_conv_dims *d, const xsml_conv_2d_quant_s8 
   st[ST_CHUNKS] = words;
 #endif
   const int32_t pixels = d->batches * d->out_h * d->out_w;
-  const int descending = c.pointwise && out_c > d->in_c;
+  const int descending = pointwise && out_c > d->in_c;
   int32_t s[BLOCK];
   for (int32_t q = 0; q < BLOCK; q++) s[q] = q * out_c;
   for (int32_t done = 0; done < pixels;) {
