@@ -389,15 +389,10 @@ static inline int32_t requantize_doubled(int32_t x2, int32_t m, int32_t h2, int3
 
 static inline int8_t clamp_s8(int32_t v, int32_t lo, int32_t hi) { return (int8_t)(v < lo ? lo : v > hi ? hi : v); }
 
-/* acc[q] += w's four values . column q's chunk at col (its BLOCK pixels' words). */
-static inline void dot_chunk(int32_t w, const int32_t *col, uint32_t acc[BLOCK]) {
-  const int32_t even = xsml_s16x2_widen_even(0, w), odd = xsml_s16x2_widen_odd(0, w);
-  for (int q = 0; q < BLOCK; q++) acc[q] = xsml_s16x2_smlad(odd, col[2 * q + 1], xsml_s16x2_smlad(even, col[2 * q], acc[q]));
-}
-
 /*
  * Output channels [first, first + n) of a block: out[o + s[q]] gets channel o's output for column q.
- * Reads exactly k bytes of each filter row.
+ * Reads exactly k bytes of each filter row. (The accumulators written out, one per column: GCC keeps
+ * them in registers then.)
  */
 static void __attribute__((noinline)) conv_rows_c(const conv_rows *r, int32_t first, int32_t n, const int32_t *cols, int8_t *out,
                                                   const int32_t s[BLOCK]) {
@@ -406,21 +401,31 @@ static void __attribute__((noinline)) conv_rows_c(const conv_rows *r, int32_t fi
   for (int32_t o = first; o < first + n; o++) {
     uint32_t b = r->bias ? (uint32_t)r->bias[o] : 0u;
     if (r->doubled) b *= 2u;
-    uint32_t acc[BLOCK];
-    for (int q = 0; q < BLOCK; q++) acc[q] = b;
+    uint32_t a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b;
     const int32_t *col = cols;
-    for (int32_t j = 0; j < chunks; j++, row += 4, col += CHUNK_WORDS) dot_chunk(xsml_load_word(row), col, acc);
-    if (tail) {
-      /* The last 1..3 values of the row in the low bytes of a word, zeros above. */
-      int32_t w = 0;
-      if (k >= 4) {
+    for (int32_t j = 0; j <= chunks; j++, row += 4, col += CHUNK_WORDS) {
+      int32_t w;
+      if (j < chunks) {
+        w = xsml_load_word(row);
+      } else if (!tail) {
+        break;
+      } else if (k >= 4) {
+        /* The last 1..3 values of the row in the low bytes of a word, zeros above. */
         w = (int32_t)((uint32_t)xsml_load_word(row + tail - 4) >> (32 - 8 * tail));
       } else {
+        w = 0;
         for (int32_t i = 0; i < tail; i++) w |= (int32_t)((uint32_t)(uint8_t)row[i] << (8 * i));
       }
-      row += tail;
-      dot_chunk(w, col, acc);
+      const int32_t even = xsml_s16x2_widen_even(0, w), odd = xsml_s16x2_widen_odd(0, w);
+      a0 = xsml_s16x2_smlad(odd, col[1], xsml_s16x2_smlad(even, col[0], a0));
+      a1 = xsml_s16x2_smlad(odd, col[3], xsml_s16x2_smlad(even, col[2], a1));
+      a2 = xsml_s16x2_smlad(odd, col[5], xsml_s16x2_smlad(even, col[4], a2));
+      a3 = xsml_s16x2_smlad(odd, col[7], xsml_s16x2_smlad(even, col[6], a3));
+      a4 = xsml_s16x2_smlad(odd, col[9], xsml_s16x2_smlad(even, col[8], a4));
+      a5 = xsml_s16x2_smlad(odd, col[11], xsml_s16x2_smlad(even, col[10], a5));
     }
+    row += tail - (tail ? 4 : 0);
+    const uint32_t acc[BLOCK] = {a0, a1, a2, a3, a4, a5};
     const int32_t m = r->mult[o], shift = r->shift[o];
     if (!r->doubled) {
       const int32_t lo = r->act_min - out_off, hi = r->act_max - out_off;
