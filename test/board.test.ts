@@ -10,13 +10,14 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GesturePredictor, HotwordRecognizer, Interpreter, loadModel, type ExactWith, type TensorData } from '../src/index.js';
+import { GesturePredictor, HotwordRecognizer, Interpreter, loadModel, type ExactWith, type TensorData, type XsmlError } from '../src/index.js';
 import {
   BOARDS, bootFirmwareAsync, ensureFirmware, ensureFirmwareAsync, runOnBoardAsync, streamOnBoardAsync, type BoardBoot, type BoardRecording, type BoardRun, type BoardStreamBoot,
 } from '../hosts/node/board-host.js';
 import { readWav } from '../hosts/node/wav.js';
+import { allCases } from './cases/index.js';
 import { mismatch } from './support/compare.js';
-import { ROOT } from './support/golden.js';
+import { ROOT, caseFiles } from './support/golden.js';
 import { MODEL_CASES, MODELS_DIR } from './support/model-cases.js';
 
 /** The firmware's flash (code, read-only data, byte code; no model) may not outgrow this. */
@@ -111,6 +112,41 @@ describe('mps2-an500 (Cortex-M7): a few models give the Node host\'s outputs', (
     ({ results } = await boot('mps2-an500', some.map((c) => runOf(c))));
   }, BOOT_TIMEOUT);
   some.forEach((c, i) => it(c.label, () => expectNodeOutputs(c, results[i])));
+});
+
+/**
+ * The one-op cases (test/cases) of the ops whose C kernels have Cortex-M code paths (DSP SIMD,
+ * hand-scheduled assembly) or the FPU's: the only place those paths meet odd shapes, paddings,
+ * strides and quantizations. Several boots, each within the LOAD region.
+ */
+describe('mps2-an386: the one-op cases of the ops with Cortex-M code paths give the Node host\'s outputs', () => {
+  const OPS = ['conv_2d', 'depthwise_conv_2d', 'fully_connected', 'add', 'mul', 'average_pool_2d', 'max_pool_2d', 'softmax'];
+  const all: Case[] = [...allCases()].filter(([op]) => OPS.includes(op)).flatMap(([op, cases]) => cases.flatMap((c, i) => {
+    const files = caseFiles(`ops/${op}`, String(i), c.inputs.length, c.spec.outputs.length);
+    const model = new Uint8Array(readFileSync(files.model));
+    const inputs = files.inputs.map((f) => new Uint8Array(readFileSync(f)));
+    return (['tflite', 'tflm'] as const).map((exactWith) => ({ label: `${op}#${i} ${c.name} (exact with ${exactWith})`, file: `${op}.${i}.tflite`, model, inputs, exactWith }));
+  }));
+  const results: BoardBoot['results'] = [];
+  beforeAll(async () => {
+    const board = BOARDS['mps2-an386'];
+    for (let from = 0; from < all.length;) {
+      let to = from, bytes = 0;
+      while (to < all.length && to - from < 400 && bytes + all[to].model.byteLength * 2 < board.loadBytes / 2) bytes += all[to++].model.byteLength * 2;
+      results.push(...(await boot(board.name, all.slice(from, to).map((c) => runOf(c)))).results);
+      from = to;
+    }
+  }, BOOT_TIMEOUT);
+  all.forEach((c, i) => it(c.label, () => {
+    let node: Error | null = null;
+    try { nodeOutputs(c); } catch (e) { node = e as Error; }
+    if (node) {
+      const r = results[i];
+      expect(r.ok ? 'ran' : r.code, c.label).toBe((node as XsmlError).code);
+    } else {
+      expectNodeOutputs(c, results[i]);
+    }
+  }));
 });
 
 describe('mps2-an386: the apps over their recordings (hosts/mps2/apps/stream.ts) detect what they do on Node', () => {

@@ -1,5 +1,5 @@
-// Before any test: build the native executor's desktop runners (make -C native all asan; the first
-// build also fetches CMSIS-DSP), once, so that no two test files run make in native/ at once.
+// Before any test: build the native executor's desktop runners (make -C native all asan), once, so
+// that no two test files run make in native/ at once.
 // A failed build fails only the tests that need it: they read the error through inject('nativeBuildError').
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';

@@ -37,7 +37,7 @@ function newestSource(): number {
 
 /**
  * Builds the XS binary if it is missing or older than its sources (make's output goes to stderr:
- * stdout is the result's). The first build fetches the XS sources (npm) and CMSIS-DSP (PyPI).
+ * stdout is the result's). The first build fetches the XS sources (npm).
  */
 export function ensureXsHost(): void {
   if (!existsSync(XS_DRIVER)) throw new XsmlError(`${XS_DRIVER} is missing: run npm run build`);

@@ -19,7 +19,7 @@ export const nativeExecutor: ExecutorFactory = (plan, arena, model): NativeExecu
   }
   const count = plan.ops.length;
   // Pools that never move (host buffers) were taken once, by prepare: a call of three arguments.
-  const runAll = handle.pinned ? () => run(handle, 0, count) : () => run(handle, 0, count, arena, model);
+  const runAll = handle.pinned ? xsmlNative.runner(handle) : () => run(handle, 0, count, arena, model);
   return new NativePlanExecutor(handle, arena, model, runAll);
 };
 

@@ -48,6 +48,8 @@ declare const xsmlNative: {
    * the ones prepare took, if they are pinned (plan.pinned).
    */
   run(plan: XsmlNativePlan, from: number, to: number, arena?: XsmlNativePool, model?: XsmlNativePool): void;
+  /** A function that runs every op of a pinned plan (plan.pinned): interp.invoke itself, no arguments. */
+  runner(plan: XsmlNativePlan): () => void;
   /** Nanoseconds spent inside the C kernels (xsml_plan_run) for this plan so far. */
   runNanoseconds(plan: XsmlNativePlan): number;
   /** A monotonic clock, in microseconds. */

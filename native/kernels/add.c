@@ -34,12 +34,6 @@ void xsml_add_f32(const xsml_broadcast *bc, const float *input1, const float *in
   xsml_broadcast_run(bc, row_f32, &c);
 }
 
-typedef struct {
-  const int8_t *a, *b;
-  int8_t *out;
-  const xsml_add_s8_params *q;
-} s8_ctx;
-
 /*
  * xsml_mbqm_double for multiplier >= 0 and -31 <= shift <= 0: in one rounding step for shift <= -2
  * (xsml_mbqm_double_rs2), the high mul alone for shift 0 (it never saturates for multiplier >= 0).
@@ -50,39 +44,118 @@ static inline int32_t rescale_s8(int32_t x, int32_t multiplier, int32_t shift) {
   return xsml_mbqm_double(x, multiplier, shift);
 }
 
+/* Whether rescale_s8 gives xsml_mbqm_double's results for these params. */
+static int rescale_s8_fits(int32_t multiplier, int32_t shift) { return multiplier >= 0 && shift <= 0 && shift >= -31; }
+
+/* An input rescaled: what both kernels add, for one int8 value. */
+static inline int32_t input_s8(int32_t v, int32_t offset, int32_t left_shift, int32_t multiplier, int32_t shift, int fast) {
+  const int32_t x = xsml_shl_wrap(xsml_add_wrap(v, offset), left_shift);
+  return fast ? rescale_s8(x, multiplier, shift) : xsml_mbqm_double(x, multiplier, shift);
+}
+
+typedef struct {
+  const int8_t *a, *b;
+  int8_t *out;
+  const xsml_add_s8_params *q;
+  const int32_t *t1, *t2; /* each input's 256 rescaled values, indexed by value + 128; or NULL */
+} s8_ctx;
+
+/* Outputs at least this many: the inputs' rescaled values are tabulated first (512 rescalings). */
+#define ADD_S8_TABLE_MIN 1024
+
+/*
+ * The usual case: two table reads, a sum, and the output's rescaling in one rounding step
+ * (xsml_mbqm_rs: the same results for rs = -shift - 2 >= 0 and m >= 0), the offset added before its
+ * last halving: ((q + 1) >> 1) + off = (q + 1 + 2 off) >> 1. |off| <= 256: no overflow.
+ */
+__attribute__((noinline)) static void add_s8_tabled(const int8_t *a, const int8_t *b, int8_t *out, int32_t n, int32_t s1, int32_t s2,
+                                                    const int32_t *t1, const int32_t *t2, int32_t m, int32_t rs, int32_t off,
+                                                    int32_t lo, int32_t hi) {
+  int8_t *end = out + n;
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+  if (s1 == 1 && s2 == 1 && hi == 127 && out != end) {
+    /* Contiguous inputs, no upper clamp below 127: SSAT takes the halving and the int8 range at once. */
+    int32_t x, y, p_lo;
+    const int32_t c30 = 0x40000000, round = 1 + 2 * off;
+#define ADD_S8_ONE                           \
+  "ldrsb %[x], [%[a]], #1\n\t"               \
+  "ldrsb %[y], [%[b]], #1\n\t"               \
+  "ldr %[x], [%[t1], %[x], lsl #2]\n\t"      \
+  "ldr %[y], [%[t2], %[y], lsl #2]\n\t"      \
+  "add %[x], %[x], %[y]\n\t"                 \
+  "asr %[y], %[x], #31\n\t"                  \
+  "orr %[lo], %[c30], %[y], lsl #31\n\t"     \
+  "smlal %[lo], %[y], %[x], %[m]\n\t"        \
+  "asr %[y], %[y], %[rs]\n\t"                \
+  "add %[y], %[y], %[round]\n\t"             \
+  "ssat %[y], #8, %[y], asr #1\n\t"
+#define ADD_S8_OPERANDS                                                                                                   \
+  : [x] "=&r"(x), [y] "=&r"(y), [lo] "=&r"(p_lo), [a] "+r"(a), [b] "+r"(b), [out] "+r"(out)                               \
+  : [t1] "r"(t1), [t2] "r"(t2), [m] "r"(m), [rs] "r"(rs), [round] "r"(round), [c30] "r"(c30), [end] "r"(end), [min] "r"(lo) \
+  : "cc", "memory"
+    if (lo == -128) {
+      __asm__ volatile("1:\n\t" ADD_S8_ONE
+                       "strb %[y], [%[out]], #1\n\t"
+                       "cmp %[out], %[end]\n\t"
+                       "bne 1b\n\t" ADD_S8_OPERANDS);
+    } else {
+      __asm__ volatile("1:\n\t" ADD_S8_ONE
+                       "cmp %[y], %[min]\n\t"
+                       "it lt\n\t"
+                       "movlt %[y], %[min]\n\t"
+                       "strb %[y], [%[out]], #1\n\t"
+                       "cmp %[out], %[end]\n\t"
+                       "bne 1b\n\t" ADD_S8_OPERANDS);
+    }
+#undef ADD_S8_ONE
+#undef ADD_S8_OPERANDS
+    return;
+  }
+#endif
+  for (; out != end; a += s1, b += s2) {
+    int32_t v = xsml_mbqm_rs(xsml_add_wrap(t1[*a], t2[*b]), m, rs) + off;
+    v = v < lo ? lo : v;
+    *out++ = (int8_t)(v > hi ? hi : v);
+  }
+}
+
 static void row_s8(const void *ctx, int32_t i1, int32_t i2, int32_t o, int32_t n, int32_t s1, int32_t s2) {
   const s8_ctx *c = (const s8_ctx *)ctx;
   /* Locals: int8 stores could alias the params for the compiler. */
   const xsml_add_s8_params q = *c->q;
   const int8_t *a = c->a + i1, *b = c->b + i2;
   int8_t *out = c->out + o;
-  if (q.input1_shift <= 0 && q.input1_shift >= -31 && q.input2_shift <= 0 && q.input2_shift >= -31 && q.output_shift <= 0 &&
-      q.output_shift >= -31 && q.input1_multiplier >= 0 && q.input2_multiplier >= 0 && q.output_multiplier >= 0 &&
-      q.output_offset >= -256 && q.output_offset <= 256) {
-    /* The usual case: right shifts and non-negative multipliers, rescaled by rescale_s8 (the same results). */
-    const int32_t lo = q.act_min, hi = q.act_max, l = q.left_shift;
-    for (int32_t k = 0; k < n; k++, a += s1, b += s2) {
-      const int32_t x1 = rescale_s8(xsml_shl_wrap(xsml_add_wrap(*a, q.input1_offset), l), q.input1_multiplier, q.input1_shift);
-      const int32_t x2 = rescale_s8(xsml_shl_wrap(xsml_add_wrap(*b, q.input2_offset), l), q.input2_multiplier, q.input2_shift);
-      int32_t v = rescale_s8(xsml_add_wrap(x1, x2), q.output_multiplier, q.output_shift) + q.output_offset;
-      v = v < lo ? lo : v > hi ? hi : v;
-      out[k] = (int8_t)v;
-    }
+  const int32_t lo = q.act_min, hi = q.act_max, off = q.output_offset;
+  if (c->t1 && q.output_shift <= -2 && q.output_shift >= -31 && q.output_multiplier >= 0 && off >= -256 && off <= 256) {
+    add_s8_tabled(a, b, out, n, s1, s2, c->t1 + 128, c->t2 + 128, q.output_multiplier, -q.output_shift - 2, off, lo, hi);
     return;
   }
+  const int f1 = rescale_s8_fits(q.input1_multiplier, q.input1_shift), f2 = rescale_s8_fits(q.input2_multiplier, q.input2_shift);
+  const int fo = rescale_s8_fits(q.output_multiplier, q.output_shift);
   for (int32_t k = 0; k < n; k++, a += s1, b += s2) {
-    const int32_t x1 = xsml_mbqm_double(xsml_shl_wrap(xsml_add_wrap(*a, q.input1_offset), q.left_shift),
-                                        q.input1_multiplier, q.input1_shift);
-    const int32_t x2 = xsml_mbqm_double(xsml_shl_wrap(xsml_add_wrap(*b, q.input2_offset), q.left_shift),
-                                        q.input2_multiplier, q.input2_shift);
-    int64_t v = (int64_t)xsml_mbqm_double(xsml_add_wrap(x1, x2), q.output_multiplier, q.output_shift) + q.output_offset;
-    v = v < q.act_min ? q.act_min : v > q.act_max ? q.act_max : v;
+    const int32_t x1 = c->t1 ? c->t1[*a + 128] : input_s8(*a, q.input1_offset, q.left_shift, q.input1_multiplier, q.input1_shift, f1);
+    const int32_t x2 = c->t2 ? c->t2[*b + 128] : input_s8(*b, q.input2_offset, q.left_shift, q.input2_multiplier, q.input2_shift, f2);
+    const int32_t x = xsml_add_wrap(x1, x2);
+    int64_t v = (int64_t)(fo ? rescale_s8(x, q.output_multiplier, q.output_shift) : xsml_mbqm_double(x, q.output_multiplier, q.output_shift));
+    v += off;
+    v = v < lo ? lo : v > hi ? hi : v;
     out[k] = (int8_t)v;
   }
 }
 
 void xsml_add_s8(const xsml_broadcast *bc, const int8_t *input1, const int8_t *input2, const xsml_add_s8_params *q, int8_t *output) {
-  const s8_ctx c = { input1, input2, output, q };
+  int32_t t1[256], t2[256];
+  s8_ctx c = { input1, input2, output, q, NULL, NULL };
+  int64_t elements = 1;
+  for (int k = 0; k < XSML_BROADCAST_RANK; k++) elements *= bc->dims[k];
+  if (elements >= ADD_S8_TABLE_MIN) {
+    const int f1 = rescale_s8_fits(q->input1_multiplier, q->input1_shift), f2 = rescale_s8_fits(q->input2_multiplier, q->input2_shift);
+    for (int32_t v = -128; v < 128; v++) {
+      t1[v + 128] = input_s8(v, q->input1_offset, q->left_shift, q->input1_multiplier, q->input1_shift, f1);
+      t2[v + 128] = input_s8(v, q->input2_offset, q->left_shift, q->input2_multiplier, q->input2_shift, f2);
+    }
+    c.t1 = t1, c.t2 = t2;
+  }
   xsml_broadcast_run(bc, row_s8, &c);
 }
 

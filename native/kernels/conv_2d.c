@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "dsp/basic_math_functions.h"
+#include "f32_dot.h"
 #include "fixed_point.h"
 #include "int8_dot.h"
 
@@ -45,8 +45,17 @@ void xsml_conv_2d_f32(const xsml_conv_dims *d, const float *input, const float *
   const int32_t f_w = d->filter_w, f_c = d->filter_c, per_group = d->filters_per_group;
   const size_t filter_size = (size_t)d->filter_h * (size_t)f_w * (size_t)f_c;
   const size_t row_run = (size_t)f_w * (size_t)f_c;
-  /* One group and no dilation across a row: a filter row meets a contiguous stretch of the input. */
+#if defined(XSML_F32_VFP)
+  /*
+   * Eight output channels of one group at a time over each window row: with one group and no
+   * dilation across a row, a filter row meets a contiguous stretch of the input, else each tap its
+   * filter_c channels. The sums run in the loop's order.
+   */
+  static const float zeros[8];
+  const int32_t blocks = per_group % 8 == 0 ? out_c / 8 : 0;
   const int rows_contiguous = f_c == in_c && d->dilation_w == 1;
+  const int flags = XSML_F32_BIAS | xsml_f32_bound_flags(act.min, act.max); /* + 0 without a bias, as the loop below */
+#endif
   float *out = output;
   for (int32_t b = 0; b < d->batches; b++) {
     const float *in_b = input + (size_t)b * (size_t)in_h * (size_t)in_w * (size_t)in_c;
@@ -58,30 +67,51 @@ void xsml_conv_2d_f32(const xsml_conv_dims *d, const float *input, const float *
         const int32_t x0 = ox * d->stride_w - d->pad_w;
         int32_t kx_lo, kx_hi;
         xsml_window_taps(x0, d->dilation_w, f_w, in_w, &kx_lo, &kx_hi);
-        const int whole_rows = rows_contiguous && kx_lo == 0 && kx_hi == f_w;
-        for (int32_t o = 0; o < out_c; o++) {
+        int32_t o = 0;
+#if defined(XSML_F32_VFP)
+        for (int32_t k = 0; k < blocks; k++, o += 8) {
+          const float *in_g = in_b + (size_t)(o / per_group) * (size_t)f_c, *f_o = filter + (size_t)o * filter_size;
+          float acc[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+          int32_t ky_first = ky_lo;
+          if (rows_contiguous && in_w == f_w && kx_lo == 0 && kx_hi == f_w && d->dilation_h == 1 && ky_hi > ky_lo) {
+            /* Whole rows of an input as wide as the filter follow each other there as in the filter: one run. */
+            xsml_f32_rows8_acc(in_g + (size_t)(y0 + ky_lo) * (size_t)in_w * (size_t)in_c, f_o + (size_t)ky_lo * row_run, (int32_t)filter_size,
+                               (ky_hi - ky_lo) * (int32_t)row_run, acc);
+            ky_first = ky_hi;
+          }
+          for (int32_t ky = ky_first; ky < ky_hi; ky++) {
+            const int32_t y = y0 + d->dilation_h * ky;
+            const float *f_row = f_o + (size_t)ky * row_run;
+            if (rows_contiguous) {
+              xsml_f32_rows8_acc(in_g + ((size_t)y * (size_t)in_w + (size_t)(x0 + kx_lo)) * (size_t)in_c, f_row + (size_t)kx_lo * (size_t)f_c,
+                                 (int32_t)filter_size, (kx_hi - kx_lo) * f_c, acc);
+              continue;
+            }
+            for (int32_t kx = kx_lo; kx < kx_hi; kx++) {
+              const int32_t x = x0 + d->dilation_w * kx;
+              xsml_f32_rows8_acc(in_g + ((size_t)y * (size_t)in_w + (size_t)x) * (size_t)in_c, f_row + (size_t)kx * (size_t)f_c,
+                                 (int32_t)filter_size, f_c, acc);
+            }
+          }
+          xsml_f32_end8(acc, bias ? bias + o : zeros, act.min, act.max, flags, out + o);
+        }
+#endif
+        for (; o < out_c; o++) {
           const float *in_g = in_b + (size_t)(o / per_group) * (size_t)f_c;
           const float *f_o = filter + (size_t)o * filter_size;
           float total = 0.0f;
           for (int32_t ky = ky_lo; ky < ky_hi; ky++) {
             const int32_t y = y0 + d->dilation_h * ky;
-            const float *f_row = f_o + (size_t)ky * row_run;
-            float run;
-            if (whole_rows) {
-              arm_dot_prod_f32(in_g + ((size_t)y * (size_t)in_w + (size_t)x0) * (size_t)in_c, f_row, (uint32_t)row_run, &run);
-              total = total + run;
-              continue;
-            }
             for (int32_t kx = kx_lo; kx < kx_hi; kx++) {
               const int32_t x = x0 + d->dilation_w * kx;
-              arm_dot_prod_f32(in_g + ((size_t)y * (size_t)in_w + (size_t)x) * (size_t)in_c, f_row + (size_t)kx * (size_t)f_c,
-                               (uint32_t)f_c, &run);
-              total = total + run;
+              const float *in_px = in_g + ((size_t)y * (size_t)in_w + (size_t)x) * (size_t)in_c, *f_px = f_o + (size_t)ky * row_run + (size_t)kx * (size_t)f_c;
+              for (int32_t c = 0; c < f_c; c++) total = total + in_px[c] * f_px[c];
             }
           }
           total = total + (bias ? bias[o] : 0.0f);
-          *out++ = total < act.min ? act.min : total > act.max ? act.max : total;
+          out[o] = total < act.min ? act.min : total > act.max ? act.max : total;
         }
+        out += out_c;
       }
     }
   }

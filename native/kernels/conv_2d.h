@@ -60,10 +60,9 @@ typedef struct {
  */
 
 /*
- * float32. Each contiguous run of the window (a whole filter row when there is one group, dilation_w
- * is 1 and the row is inside the input; else filter_c channels of one tap) is one CMSIS-DSP
- * arm_dot_prod_f32, added to the total in order: bit-exact with the TypeScript kernel for a single
- * run (1x1 filters), within float32 rounding of it otherwise. Then + bias, then the clamp.
+ * float32: each output's taps summed in order (rows, taps, channels) in float32, + bias (+ 0 without
+ * one), then the clamp: the roundings of the TypeScript kernel. On the FPU (f32_dot.h) eight output
+ * channels of one group at a time, over each contiguous run of the window.
  */
 void xsml_conv_2d_f32(const xsml_conv_dims *dims, const float *input, const float *filter, const float *bias,
                       xsml_act_f32 act, float *output);

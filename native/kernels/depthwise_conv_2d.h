@@ -3,10 +3,12 @@
  *   input[b, y*sh - ph + ky*dh, x*sw - pw + kx*dw, c] * filter[0, ky, kx, c*M + m] + bias[c*M + m]),
  * M the depth multiplier. NHWC input and output, 1HWO filter; taps in the padding are skipped.
  * The C twin of src/ops/depthwise-conv-2d.ts (its P_* constants are the record's param layout):
- *   tensor refs: 0 input, 1 filter, 2 bias (or XSML_NO_TENSOR), 3 output
+ *   tensor refs: 0 input, 1 filter, 2 bias (or XSML_NO_TENSOR), 3 output; S8: 4 arena scratch
+ *   (xsml_depthwise_conv_2d_s8_scratch_bytes)
  *   params 0..15: the geometry below, in xsml_dwconv_dims order; 16, 17: act_min, act_max
  *   (float32 bits for F32, int32 for S8); S8: 18 input_offset, 19 output_offset,
- *   20.. out_c multipliers then out_c shifts, then a layout word: 0, or 1 when the input has one
+ *   20.. out_c multipliers, then the shifts, one int8 per channel, 4 to a word (channel 4w + j in byte j),
+ *   then a layout word: 0, or 1 when the input has one
  *   channel, out_c is a multiple of 4 and filter_h x round4(filter_w) <= 256 taps, followed by the
  *   filter widened to int16 pairs (out_c x taps / 2 words; the order is in the TypeScript), which the
  *   int8 record decoder then runs instead of the filter tensor.
@@ -36,16 +38,37 @@ typedef struct {
  * arrays 4-byte aligned; the output overlaps nothing else.
  */
 
-/* float32: each output's taps summed in order in float32 (as the TypeScript kernel), + bias, clamped. */
+/*
+ * float32: each output's taps summed in order in float32 (as the TypeScript kernel), + bias, clamped.
+ * On the FPU (f32_dot.h) eight output channels at a time for a depth multiplier of 1 or a multiple of 8.
+ */
 void xsml_depthwise_conv_2d_f32(const xsml_dwconv_dims *dims, const float *input, const float *filter, const float *bias,
                                 xsml_act_f32 act, float *output);
+
+/* The int8 kernel's requantization: xsml_conv_quant_s8 with one int8 shift per output channel. */
+typedef struct {
+  int32_t input_offset;  /* -input zero point */
+  int32_t output_offset; /* output zero point */
+  xsml_act_s8 act;
+  const int32_t *multiplier; /* out_c Q31 multipliers */
+  const int8_t *shift;       /* out_c shifts, each in [-31, 31] */
+} xsml_dwconv_quant_s8;
 
 /*
  * int8 with int32 bias: acc = sum filter * (input + input_offset) (+ bias), int32 wrap-around;
  * double-rounding requantization per output channel, + output_offset, clamped.
- * Preconditions: |input_offset| <= 255; |output_offset| <= 128; act within [-128, 127]; quant->shift[o] >= -31.
+ * Preconditions: |input_offset| <= 255; |output_offset| <= 128; act within [-128, 127]; -31 <= quant->shift[o] <= 31;
+ * `scratch` 4-byte aligned, xsml_depthwise_conv_2d_s8_scratch_bytes(dims) bytes.
+ * A 3x3 filter with dilation 1 and either depth multiplier 1 with channels a multiple of 4 (MobileNet's
+ * layers) or a depth multiplier that is a multiple of 4 (a first layer) is banded: the input rows go
+ * through the scratch, so every output pixel is computed alike. With depth multiplier 1 the output may
+ * then start where the input does, when every output row ends before the first input row not yet read
+ * (band4InPlace in src/ops/depthwise-conv-2d.ts); otherwise it overlaps nothing else.
  */
-void xsml_depthwise_conv_2d_s8(const xsml_dwconv_dims *dims, const xsml_conv_quant_s8 *quant, const int8_t *input,
-                               const int8_t *filter, const int32_t *bias, int8_t *output);
+void xsml_depthwise_conv_2d_s8(const xsml_dwconv_dims *dims, const xsml_dwconv_quant_s8 *quant, const int8_t *input,
+                               const int8_t *filter, const int32_t *bias, int8_t *output, void *scratch);
+
+/* Scratch bytes of the int8 kernel: for the banded shapes input rows (every row the windows span, or a ring of 3), else 0. */
+uint64_t xsml_depthwise_conv_2d_s8_scratch_bytes(const xsml_dwconv_dims *dims);
 
 #endif

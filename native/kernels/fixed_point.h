@@ -105,6 +105,40 @@ static inline int32_t xsml_mbqm_rs(int32_t x, int32_t multiplier, int32_t rs) {
 #endif
 }
 
+/* acc + the high word of a * b (SMMLA): floor((acc * 2^32 + a * b) / 2^32), with int32 wrap-around. */
+static inline int32_t xsml_smmla(int32_t a, int32_t b, int32_t acc) {
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+  int32_t r;
+  __asm__("smmla %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+  return r;
+#else
+  return (int32_t)((uint32_t)acc + (uint32_t)(int32_t)(((int64_t)a * b) >> 32));
+#endif
+}
+
+/* ARM's SMMLAR: bits 63..32 of ra * 2^32 + a * b + 2^31 (mod 2^64), that is ra + (a * b + 2^31) >> 32 when that fits. */
+static inline int32_t xsml_smmlar(int32_t a, int32_t b, int32_t ra) {
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+  int32_t r;
+  __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(ra));
+  return r;
+#else
+  const uint64_t sum = ((uint64_t)(uint32_t)ra << 32) + (uint64_t)((int64_t)a * b) + 0x80000000u;
+  return (int32_t)(uint32_t)(sum >> 32);
+#endif
+}
+
+/* x clamped to [-128, 127] (SSAT #8). */
+static inline int32_t xsml_ssat8(int32_t x) {
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+  int32_t r;
+  __asm__("ssat %0, #8, %1" : "=r"(r) : "r"(x));
+  return r;
+#else
+  return x < -128 ? -128 : x > 127 ? 127 : x;
+#endif
+}
+
 /* The plan's requantizer (Memory.requantize): rounding is XSML_ROUNDING_SINGLE or XSML_ROUNDING_DOUBLE. */
 static inline int32_t xsml_requantize(int rounding, int32_t x, int32_t multiplier, int shift) {
   return rounding == XSML_ROUNDING_SINGLE ? xsml_mbqm_single(x, multiplier, shift)

@@ -1,7 +1,7 @@
 /* FULLY_CONNECTED kernels (float32, int8) and their record decoders and checks. See fully_connected.h. */
 #include "fully_connected.h"
 
-#include "dsp/basic_math_functions.h"
+#include "f32_dot.h"
 #include "fixed_point.h"
 #include "int8_dot.h"
 
@@ -22,6 +22,132 @@ enum {
 
 enum { R_INPUT = 0, R_FILTER = 1, R_BIAS = 2, R_OUTPUT = 3, R_COUNT = 4 };
 
+#if defined(XSML_F32_VFP)
+/*
+ * float32 on the FPU (f32_dot.h): one asm block per group of 8, 4 or 1 rows, the accumulators in
+ * s0-s7, summed in order from d = 0.
+ */
+#define FC_ZERO(a) "vmov.f32 " a ", %[zero]\n\t"
+#define FC_BIAS(a, b) "vadd.f32 " a ", " a ", " b "\n\t"
+#define FC_ROW8 XSML_F32_ROW8
+#define FC_ROW1 XSML_F32_ROW1
+#define FC_LO XSML_F32_LO
+#define FC_HI XSML_F32_HI
+#define FC_CLOBBERS XSML_F32_CLOBBERS
+
+/* Where a group writes: its outputs, its biases, and which of bias, lo and hi to apply (XSML_F32_*). */
+typedef struct {
+  float *out;
+  uintptr_t bias; /* read only with XSML_F32_BIAS */
+  int flags;
+} fc_f32_end;
+
+/*
+ * A group of rows: the accumulators ZERO'd (+0, as the plain loop's sum starts), `n` = depth
+ * counting down eight input values per step (STEP8) then one at a time (STEP1); then, with x and n
+ * free, the bias (BIAS, x the bias pointer), the clamps, and the store of the accumulators REGS.
+ */
+#define FC_GROUP(ZERO, STEP8, STEP1, BIAS, LO, HI, REGS) \
+  ZERO                                                   \
+  "subs %[n], %[n], #8\n\t"                              \
+  "blt 2f\n"                                             \
+  "1:\n\t"                                               \
+  "vldmia %[x]!, {s16-s23}\n\t" STEP8                    \
+  "subs %[n], %[n], #8\n\t"                              \
+  "bge 1b\n"                                             \
+  "2:\n\t"                                               \
+  "adds %[n], %[n], #8\n\t"                              \
+  "beq 4f\n"                                             \
+  "3:\n\t"                                               \
+  "vldmia %[x]!, {s16}\n\t" STEP1                        \
+  "subs %[n], %[n], #1\n\t"                              \
+  "bne 3b\n"                                             \
+  "4:\n\t"                                               \
+  "ldr %[n], [%[end], #8]\n\t"                           \
+  "tst %[n], #1\n\t"                                     \
+  "beq 5f\n\t"                                           \
+  "ldr %[x], [%[end], #4]\n\t" BIAS                      \
+  "5:\n\t"                                               \
+  "tst %[n], #2\n\t"                                     \
+  "beq 6f\n\t" LO                                        \
+  "6:\n\t"                                               \
+  "tst %[n], #4\n\t"                                     \
+  "beq 7f\n\t" HI                                        \
+  "7:\n\t"                                               \
+  "ldr %[x], [%[end]]\n\t"                               \
+  "vstmia %[x], {" REGS "}\n\t"
+#define FC_INPUTS [end] "r"(end), "m"(*end), [lo] "t"(lo), [hi] "t"(hi), [zero] "t"(0.0f)
+
+/* end->out[r] = act(x . row_r + end->bias[r]) for the eight rows w0, w0 + depth, ..., w0 + 7 * depth. */
+__attribute__((noinline)) static void fc_f32_rows8(const float *x, const float *w0, int32_t depth, const fc_f32_end *end, float lo, float hi) {
+  const float *w1 = w0 + depth, *w2 = w1 + depth, *w3 = w2 + depth, *w4 = w3 + depth, *w5 = w4 + depth, *w6 = w5 + depth,
+              *w7 = w6 + depth;
+  int32_t n = depth;
+  __asm__ volatile(
+      FC_GROUP(FC_ZERO("s0") FC_ZERO("s1") FC_ZERO("s2") FC_ZERO("s3") FC_ZERO("s4") FC_ZERO("s5") FC_ZERO("s6") FC_ZERO("s7"),
+               FC_ROW8("w0", "s0") FC_ROW8("w1", "s1") FC_ROW8("w2", "s2") FC_ROW8("w3", "s3")
+               FC_ROW8("w4", "s4") FC_ROW8("w5", "s5") FC_ROW8("w6", "s6") FC_ROW8("w7", "s7"),
+               FC_ROW1("w0", "s0") FC_ROW1("w1", "s1") FC_ROW1("w2", "s2") FC_ROW1("w3", "s3")
+               FC_ROW1("w4", "s4") FC_ROW1("w5", "s5") FC_ROW1("w6", "s6") FC_ROW1("w7", "s7"),
+               "vldmia %[x], {s16-s23}\n\t" FC_BIAS("s0", "s16") FC_BIAS("s1", "s17") FC_BIAS("s2", "s18") FC_BIAS("s3", "s19")
+               FC_BIAS("s4", "s20") FC_BIAS("s5", "s21") FC_BIAS("s6", "s22") FC_BIAS("s7", "s23"),
+               FC_LO("s0") FC_LO("s1") FC_LO("s2") FC_LO("s3") FC_LO("s4") FC_LO("s5") FC_LO("s6") FC_LO("s7"),
+               FC_HI("s0") FC_HI("s1") FC_HI("s2") FC_HI("s3") FC_HI("s4") FC_HI("s5") FC_HI("s6") FC_HI("s7"), "s0-s7")
+      : [x] "+r"(x), [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3), [w4] "+r"(w4), [w5] "+r"(w5), [w6] "+r"(w6),
+        [w7] "+r"(w7), [n] "+r"(n)
+      : FC_INPUTS
+      : FC_CLOBBERS);
+}
+
+/* The same for four rows. */
+__attribute__((noinline)) static void fc_f32_rows4(const float *x, const float *w0, int32_t depth, const fc_f32_end *end, float lo, float hi) {
+  const float *w1 = w0 + depth, *w2 = w1 + depth, *w3 = w2 + depth;
+  int32_t n = depth;
+  __asm__ volatile(
+      FC_GROUP(FC_ZERO("s0") FC_ZERO("s1") FC_ZERO("s2") FC_ZERO("s3"),
+               FC_ROW8("w0", "s0") FC_ROW8("w1", "s1") FC_ROW8("w2", "s2") FC_ROW8("w3", "s3"),
+               FC_ROW1("w0", "s0") FC_ROW1("w1", "s1") FC_ROW1("w2", "s2") FC_ROW1("w3", "s3"),
+               "vldmia %[x], {s16-s19}\n\t" FC_BIAS("s0", "s16") FC_BIAS("s1", "s17") FC_BIAS("s2", "s18") FC_BIAS("s3", "s19"),
+               FC_LO("s0") FC_LO("s1") FC_LO("s2") FC_LO("s3"), FC_HI("s0") FC_HI("s1") FC_HI("s2") FC_HI("s3"), "s0-s3")
+      : [x] "+r"(x), [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3), [n] "+r"(n)
+      : FC_INPUTS
+      : FC_CLOBBERS);
+}
+
+/* The same for one row. */
+__attribute__((noinline)) static void fc_f32_row1(const float *x, const float *w0, int32_t depth, const fc_f32_end *end, float lo, float hi) {
+  int32_t n = depth;
+  __asm__ volatile(
+      FC_GROUP(FC_ZERO("s0"), FC_ROW8("w0", "s0"), FC_ROW1("w0", "s0"), "vldmia %[x], {s16}\n\t" FC_BIAS("s0", "s16"), FC_LO("s0"),
+               FC_HI("s0"), "s0")
+      : [x] "+r"(x), [w0] "+r"(w0), [n] "+r"(n)
+      : FC_INPUTS
+      : FC_CLOBBERS);
+}
+
+void xsml_fully_connected_f32(const xsml_fc_dims *dims, const float *input, const float *filter, const float *bias,
+                              xsml_act_f32 act, float *output) {
+  const int32_t batches = dims->batches, depth = dims->depth, out_c = dims->out_channels;
+  fc_f32_end end = {output, (uintptr_t)bias, (bias ? XSML_F32_BIAS : 0) | xsml_f32_bound_flags(act.min, act.max)};
+  for (int32_t b = 0; b < batches; b++) {
+    const float *row = input + (size_t)b * (size_t)depth, *w = filter;
+    int32_t o = 0;
+    end.bias = (uintptr_t)bias;
+    for (; o + 8 <= out_c; o += 8) {
+      fc_f32_rows8(row, w, depth, &end, act.min, act.max);
+      w += 8 * (size_t)depth, end.out += 8, end.bias += 8 * sizeof(float);
+    }
+    if (o + 4 <= out_c) {
+      fc_f32_rows4(row, w, depth, &end, act.min, act.max);
+      o += 4, w += 4 * (size_t)depth, end.out += 4, end.bias += 4 * sizeof(float);
+    }
+    for (; o < out_c; o++) {
+      fc_f32_row1(row, w, depth, &end, act.min, act.max);
+      w += depth, end.out++, end.bias += sizeof(float);
+    }
+  }
+}
+#else
 void xsml_fully_connected_f32(const xsml_fc_dims *dims, const float *input, const float *filter, const float *bias,
                               xsml_act_f32 act, float *output) {
   const int32_t batches = dims->batches, depth = dims->depth, out_c = dims->out_channels;
@@ -29,93 +155,311 @@ void xsml_fully_connected_f32(const xsml_fc_dims *dims, const float *input, cons
     const float *row = input + (size_t)b * (size_t)depth;
     float *out = output + (size_t)b * (size_t)out_c;
     for (int32_t o = 0; o < out_c; o++) {
-      float total;
-      arm_dot_prod_f32(row, filter + (size_t)o * (size_t)depth, (uint32_t)depth, &total);
+      const float *w = filter + (size_t)o * (size_t)depth;
+      float total = 0.0f;
+      for (int32_t d = 0; d < depth; d++) total = total + row[d] * w[d];
       if (bias) total = total + bias[o];
       out[o] = total < act.min ? act.min : total > act.max ? act.max : total;
     }
   }
 }
+#endif
+
+/* The requantizer of the plan, saturated to int32, for the cases fc_s8_out does not do in one step. */
+__attribute__((noinline)) static int32_t fc_s8_requantize(int rounding, int32_t x, int32_t m, int32_t shift) {
+  if (rounding == XSML_ROUNDING_SINGLE) {
+    const int64_t p = ((int64_t)x * m + ((int64_t)1 << (30 - shift))) >> (31 - shift);
+    return p < INT32_MIN ? INT32_MIN : p > INT32_MAX ? INT32_MAX : (int32_t)p;
+  }
+  return xsml_mbqm_double(x, m, shift);
+}
 
 /*
- * The requantizer of the plan, widened: single rounding is kept in int64 (the TypeScript kernel does
- * not truncate its result to int32 before adding the offset and clamping); double rounding is int32.
+ * Single rounding for shift <= -2: (x * m + 2^(s-1)) >> s with s = 31 - shift = 32 + k, k >= 1. The
+ * low word of the product cannot carry into the high word once 2^(k-1) is added there instead, so
+ * it is (high word of x * m + 2^(k-1)) >> k, where |high word| <= 2^30 and 2^(k-1) <= 2^29.
  */
-static inline int64_t requantize_wide(int rounding, int32_t x, int32_t multiplier, int shift) {
-  if (rounding == XSML_ROUNDING_SINGLE) {
-    const int s = 31 - shift; /* 1 ..= 62 */
-    const int64_t p = (int64_t)x * (int64_t)multiplier + ((int64_t)1 << (s - 1));
-    return p >> s;
+static inline int32_t fc_s8_single_rs(int32_t x, int32_t m, int32_t k) {
+  return xsml_smmla(x, m, (int32_t)1 << (k - 1)) >> k;
+}
+
+/*
+ * An output: the requantized accumulator + the output offset, clamped to [lo, hi]. Where that sum
+ * would leave int32 it saturates: the clamp within [-128, 127] then gives what the TypeScript's
+ * unbounded sum does.
+ */
+static inline int8_t fc_s8_out(int rounding, uint32_t acc, int32_t m, int32_t shift, int32_t off, int32_t lo, int32_t hi) {
+  const int32_t x = (int32_t)acc;
+  int32_t v;
+  if (shift <= -2 && rounding == XSML_ROUNDING_SINGLE) {
+    v = fc_s8_single_rs(x, m, -1 - shift);
+  } else if (shift <= -2 && m >= 0) {
+    v = xsml_mbqm_rs(x, m, -shift - 2);
+  } else {
+    v = fc_s8_requantize(rounding, x, m, shift);
   }
-  return xsml_mbqm_double(x, multiplier, shift);
+  const int64_t w = (int64_t)v + off;
+  v = w < lo ? lo : w > hi ? hi : (int32_t)w;
+  return (int8_t)v;
+}
+
+/*
+ * out[i] = fc_s8_out(acc[i] + bias[i]) for the n output channels from o (bias may be NULL). With
+ * one multiplier for all channels and a shift <= -2 (the usual case), its constants are decoded once;
+ * then with single rounding the offset joins the rounding constant when that cannot overflow, and
+ * the full range [-128, 127] is one SSAT.
+ */
+static void fc_s8_outputs(const xsml_fc_quant_s8 *q, uint32_t *acc, const int32_t *bias, int32_t n, int32_t o, int8_t *out) {
+  const int32_t off = q->output_offset, lo = q->act.min, hi = q->act.max, step = q->step;
+  const int32_t *m = q->multiplier + o * step, *shift = q->shift + o * step;
+  if (bias) {
+    for (int32_t i = 0; i < n; i++) acc[i] += (uint32_t)bias[i]; /* wraps, as the TypeScript `| 0` */
+  }
+  if (step == 0 && shift[0] <= -2) {
+    const int32_t mm = m[0];
+    if (q->rounding == XSML_ROUNDING_SINGLE) {
+      const int32_t k = -1 - shift[0];
+      if ((off < 0 ? -(int64_t)off : (int64_t)off) << k <= ((int64_t)1 << 29)) {
+        /* (h + 2^(k-1) + off * 2^k) >> k = ((h + 2^(k-1)) >> k) + off, and the sum stays within int32. */
+        const int32_t r = (int32_t)((uint32_t)1 << (k - 1)) + (int32_t)((uint32_t)off << k);
+#if defined(__ARM_FEATURE_SAT)
+        if (lo == -128 && hi == 127) {
+          for (int32_t i = 0; i < n; i++) out[i] = (int8_t)__ssat(xsml_smmla((int32_t)acc[i], mm, r) >> k, 8);
+          return;
+        }
+#endif
+        for (int32_t i = 0; i < n; i++) {
+          int32_t v = xsml_smmla((int32_t)acc[i], mm, r) >> k;
+          v = v < lo ? lo : v;
+          out[i] = (int8_t)(v > hi ? hi : v);
+        }
+        return;
+      }
+    } else if (mm >= 0 && off >= -256 && off <= 256) {
+      const int32_t rs = -shift[0] - 2;
+      for (int32_t i = 0; i < n; i++) {
+        int32_t v = xsml_mbqm_rs((int32_t)acc[i], mm, rs) + off; /* |v| <= 2^30 + 256 */
+        v = v < lo ? lo : v;
+        out[i] = (int8_t)(v > hi ? hi : v);
+      }
+      return;
+    }
+  }
+  for (int32_t i = 0; i < n; i++) out[i] = fc_s8_out(q->rounding, acc[i], m[i * step], shift[i * step], off, lo, hi);
+}
+
+/* Accumulators requantized together: enough to decode the requantization once for many. */
+#define FC_S8_BLOCK 16
+
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+/* acc[r] += row_r . (x + offset) for four rows `depth` apart: not inlined, its loop needs 14 registers. */
+__attribute__((noinline)) static void fc_s8_dot4(const int8_t *w, int32_t depth, const int8_t *x, int32_t offset, uint32_t acc[4]) {
+  xsml_dot_4x1(w, depth, x, depth, offset, acc);
+}
+
+/* The most input values widened on the stack (2 bytes each) for the two-row loop. */
+#define FC_S8_WIDE_MAX 1024
+
+/*
+ * The input row + offset as int16 lanes, two words per four values in the order a weight word's
+ * SXTB16 and SXTB16 ROR #8 give: word 2k = (x[4k], x[4k+2]), word 2k+1 = (x[4k+1], x[4k+3]).
+ */
+static void fc_s8_widen(const int8_t *x, int32_t words, int32_t offset, int32_t *wide) {
+  const int32_t off2 = xsml_lanes_s16x2(offset);
+  for (int32_t k = 0; k < words; k++, x += 4, wide += 2) {
+    const int32_t v = xsml_load_s8x4(x);
+    wide[0] = __sxtab16(off2, v);
+    wide[1] = xsml_sxtab16_odd(off2, v);
+  }
+}
+
+/* Eight values of a row (its weights LDM'd into r9, r10) against the widened input in r4, r5, r6, r8, into acc. */
+#define FC_S8_ROW8(w, acc)                    \
+  "ldmia %[" w "]!, {r9, r10}\n\t"            \
+  "sxtb16 r12, r9\n\t"                        \
+  "smlad %[" acc "], r12, r4, %[" acc "]\n\t" \
+  "sxtb16 r9, r9, ror #8\n\t"                 \
+  "smlad %[" acc "], r9, r5, %[" acc "]\n\t"  \
+  "sxtb16 r12, r10\n\t"                       \
+  "smlad %[" acc "], r12, r6, %[" acc "]\n\t" \
+  "sxtb16 r10, r10, ror #8\n\t"               \
+  "smlad %[" acc "], r10, r8, %[" acc "]\n\t"
+#define FC_S8_STEP2 "ldmia %[x]!, {r4, r5, r6, r8}\n\t" FC_S8_ROW8("a", "a0") FC_S8_ROW8("b", "a1")
+#define FC_S8_CLOBBERS "cc", "memory", "r4", "r5", "r6", "r8", "r9", "r10", "r12"
+
+/* The two-row loop's state, in memory: the loop has no register left for it. */
+typedef struct {
+  const int32_t *wide; /* the widened input */
+  int32_t n8;          /* depth / 8 */
+  int32_t depth;
+  uint32_t *acc;       /* where the next pair of sums goes */
+  int32_t pairs;       /* pairs of rows left, >= 1 */
+  const int32_t *bias; /* the next pair's biases (the sums start there) */
+  int32_t bias_step;   /* 8 bytes, or 0 when bias points at zeros */
+} fc_s8_pairs;
+
+/*
+ * acc[2i], acc[2i + 1] = bias + rows 2i, 2i + 1 from w (word-aligned, depth apart) . the widened
+ * input, for s->pairs pairs: per eight values one LDM of the input and, per row, one LDM of its weights, four
+ * SXTB16 and four SMLAD; an odd step first, then two per pass.
+ */
+__attribute__((noinline)) static void fc_s8_pairs_wide(fc_s8_pairs *s, const int8_t *w) {
+  uint32_t a0, a1;
+  const int32_t *x;
+  const int8_t *a = w, *b = w + s->depth;
+  int32_t n;
+  __asm__ volatile(
+      "0:\n\t"
+      "ldr %[x], [%[s]]\n\t"
+      "ldr %[n], [%[s], #4]\n\t"
+      "ldr r12, [%[s], #20]\n\t"
+      "ldrd %[a0], %[a1], [r12]\n\t"
+      "ldr r9, [%[s], #24]\n\t"
+      "add r12, r12, r9\n\t"
+      "str r12, [%[s], #20]\n\t"
+      "tst %[n], #1\n\t"
+      "beq 1f\n\t" FC_S8_STEP2
+      "1:\n\t"
+      "lsrs %[n], %[n], #1\n\t"
+      "beq 3f\n"
+      "2:\n\t" FC_S8_STEP2 FC_S8_STEP2
+      "subs %[n], %[n], #1\n\t"
+      "bne 2b\n"
+      "3:\n\t"
+      "ldr r12, [%[s], #12]\n\t"
+      "strd %[a0], %[a1], [r12], #8\n\t"
+      "str r12, [%[s], #12]\n\t"
+      "mov %[a], %[b]\n\t"
+      "ldr r12, [%[s], #8]\n\t"
+      "add %[b], %[b], r12\n\t"
+      "ldr r12, [%[s], #16]\n\t"
+      "subs r12, r12, #1\n\t"
+      "str r12, [%[s], #16]\n\t"
+      "bne 0b\n\t"
+      : [a0] "=&r"(a0), [a1] "=&r"(a1), [x] "=&r"(x), [n] "=&r"(n), [a] "+r"(a), [b] "+r"(b)
+      : [s] "r"(s)
+      : FC_S8_CLOBBERS);
+}
+
+/* acc + row . the widened input over n8 * 8 values, for one word-aligned row. */
+static uint32_t fc_s8_dot1_wide(const int32_t *wide, const int8_t *a, int32_t n8, uint32_t acc) {
+  __asm__ volatile(
+      "1:\n\t"
+      "ldmia %[x]!, {r4, r5, r6, r8}\n\t"
+      FC_S8_ROW8("a", "acc")
+      "subs %[n], %[n], #1\n\t"
+      "bne 1b\n\t"
+      : [acc] "+r"(acc), [x] "+r"(wide), [a] "+r"(a), [n] "+r"(n8)
+      :
+      : FC_S8_CLOBBERS);
+  return acc;
+}
+
+/*
+ * Symmetric filters, word-aligned rows, depth a multiple of 8 within FC_S8_WIDE_MAX: the input
+ * widened once per batch (on the stack), then two rows per pass over it.
+ */
+__attribute__((noinline)) static void fc_s8_wide(const xsml_fc_dims *dims, const xsml_fc_quant_s8 *quant, const int8_t *input,
+                                                 const int8_t *filter, const int32_t *bias, int8_t *output) {
+  const int32_t batches = dims->batches, depth = dims->depth, out_c = dims->out_channels;
+  static const int32_t zeros[2] = {0, 0};
+  int32_t wide[FC_S8_WIDE_MAX / 2];
+  uint32_t acc[FC_S8_BLOCK];
+  fc_s8_pairs s = {wide, depth >> 3, depth, acc, 0, bias ? bias : zeros, bias ? 8 : 0};
+  for (int32_t b = 0; b < batches; b++) {
+    fc_s8_widen(input + (size_t)b * (size_t)depth, depth >> 2, quant->input_offset, wide);
+    int8_t *out = output + (size_t)b * (size_t)out_c;
+    const int8_t *w = filter;
+    for (int32_t o = 0; o < out_c; o += FC_S8_BLOCK) {
+      const int32_t n = out_c - o < FC_S8_BLOCK ? out_c - o : FC_S8_BLOCK;
+      if (bias) s.bias = bias + o;
+      if (n >= 2) {
+        s.acc = acc, s.pairs = n >> 1;
+        fc_s8_pairs_wide(&s, w);
+        w += (size_t)(n & ~1) * (size_t)depth;
+      }
+      if (n & 1) acc[n - 1] = fc_s8_dot1_wide(wide, w, s.n8, bias ? (uint32_t)bias[o + n - 1] : 0), w += depth;
+      fc_s8_outputs(quant, acc, NULL, n, o, out + o);
+    }
+  }
+}
+#endif
+
+/* Any shape and filter offset: blocks of FC_S8_BLOCK accumulators, then their outputs. */
+__attribute__((noinline)) static void fc_s8_blocks(const xsml_fc_dims *dims, const xsml_fc_quant_s8 *quant, const int8_t *input,
+                                                   const int8_t *filter, const int32_t *bias, int8_t *output) {
+  const int32_t batches = dims->batches, depth = dims->depth, out_c = dims->out_channels;
+  const int32_t in_off = quant->input_offset, f_off = quant->filter_offset;
+  uint32_t acc[FC_S8_BLOCK];
+  for (int32_t b = 0; b < batches; b++) {
+    const int8_t *row = input + (size_t)b * (size_t)depth;
+    int8_t *out = output + (size_t)b * (size_t)out_c;
+    for (int32_t o = 0; o < out_c; o += FC_S8_BLOCK) {
+      const int32_t n = out_c - o < FC_S8_BLOCK ? out_c - o : FC_S8_BLOCK;
+      const int8_t *w = filter + (size_t)o * (size_t)depth;
+      int32_t i = 0;
+      if (depth == 1) {
+        /* A scalar input (the first layer of a function of one value): one product per output. */
+        const int32_t x = row[0] + in_off;
+        for (; i < n; i++) acc[i] = (uint32_t)((w[i] + f_off) * x);
+      }
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+      /* Symmetric filters (the usual int8 case): four output channels per pass over the input row. */
+      if (f_off == 0) {
+        for (; i + 4 <= n; i += 4, w += 4 * (size_t)depth) {
+          acc[i] = acc[i + 1] = acc[i + 2] = acc[i + 3] = 0;
+          fc_s8_dot4(w, depth, row, in_off, acc + i);
+        }
+        for (; i < n; i++, w += depth) acc[i] = xsml_dot_1x1(w, row, depth, in_off);
+      }
+#endif
+      for (; i < n; i++, w += depth) {
+        uint32_t a = 0; /* wraps, as the TypeScript `| 0` */
+        for (int32_t d = 0; d < depth; d++) a += (uint32_t)((w[d] + f_off) * (row[d] + in_off));
+        acc[i] = a;
+      }
+      fc_s8_outputs(quant, acc, bias ? bias + o : NULL, n, o, out + o);
+    }
+  }
 }
 
 void xsml_fully_connected_s8(const xsml_fc_dims *dims, const xsml_fc_quant_s8 *quant, const int8_t *input,
                              const int8_t *filter, const int32_t *bias, int8_t *output) {
-  const int32_t batches = dims->batches, depth = dims->depth, out_c = dims->out_channels;
-  const int32_t in_off = quant->input_offset, f_off = quant->filter_offset;
-  const int64_t out_off = quant->output_offset;
-  const int64_t lo = quant->act.min, hi = quant->act.max;
-  for (int32_t b = 0; b < batches; b++) {
-    const int8_t *row = input + (size_t)b * (size_t)depth;
-    int8_t *out = output + (size_t)b * (size_t)out_c;
-    /* Symmetric filters (the usual int8 case): four, then two output channels per pass over the input row. */
-    const int32_t quads = f_off == 0 ? out_c & ~3 : 0, paired = f_off == 0 ? out_c & ~1 : 0;
-    int32_t o = 0;
-    for (; o < quads; o += 4) {
-      const int8_t *w = filter + (size_t)o * (size_t)depth;
-      uint32_t acc[4] = {0, 0, 0, 0};
-      if (bias) acc[0] = (uint32_t)bias[o], acc[1] = (uint32_t)bias[o + 1], acc[2] = (uint32_t)bias[o + 2], acc[3] = (uint32_t)bias[o + 3];
-      xsml_dot_4x1(w, depth, row, depth, in_off, acc);
-      for (int i = 0; i < 4; i++) {
-        const int32_t q = (o + i) * quant->step;
-        int64_t v = requantize_wide(quant->rounding, (int32_t)acc[i], quant->multiplier[q], quant->shift[q]) + out_off;
-        v = v < lo ? lo : v > hi ? hi : v;
-        out[o + i] = (int8_t)v;
-      }
-    }
-    for (; o < paired; o += 2) {
-      const int8_t *w = filter + (size_t)o * (size_t)depth;
-      uint32_t acc[2] = {0, 0};
-      if (bias) acc[0] = (uint32_t)bias[o], acc[1] = (uint32_t)bias[o + 1];
-      xsml_dot_2x1(w, w + depth, row, depth, in_off, acc);
-      for (int i = 0; i < 2; i++) {
-        const int32_t q = (o + i) * quant->step;
-        int64_t v = requantize_wide(quant->rounding, (int32_t)acc[i], quant->multiplier[q], quant->shift[q]) + out_off;
-        v = v < lo ? lo : v > hi ? hi : v;
-        out[o + i] = (int8_t)v;
-      }
-    }
-    for (; o < out_c; o++) {
-      const int8_t *w = filter + (size_t)o * (size_t)depth;
-      uint32_t acc = 0; /* int32 arithmetic that wraps, as the TypeScript `| 0` */
-      for (int32_t d = 0; d < depth; d++) acc += (uint32_t)((w[d] + f_off) * (row[d] + in_off));
-      if (bias) acc += (uint32_t)bias[o];
-      const int32_t q = o * quant->step;
-      int64_t v = requantize_wide(quant->rounding, (int32_t)acc, quant->multiplier[q], quant->shift[q]) + out_off;
-      v = v < lo ? lo : v > hi ? hi : v;
-      out[o] = (int8_t)v;
-    }
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+  const int32_t depth = dims->depth;
+  if (quant->filter_offset == 0 && depth > 0 && (depth & 7) == 0 && depth <= FC_S8_WIDE_MAX && ((uintptr_t)filter & 3) == 0) {
+    fc_s8_wide(dims, quant, input, filter, bias, output);
+    return;
   }
+#endif
+  fc_s8_blocks(dims, quant, input, filter, bias, output);
 }
 
+/* A ref the checks require present (input, filter, output): no NO_TENSOR test. */
+static inline void *fc_ref(const int32_t *rec, int k, const xsml_memory *mem) {
+  return mem->pools[rec[XSML_RECORD_HEADER + 2 * k]] + rec[XSML_RECORD_HEADER + 2 * k + 1];
+}
+
+/* The params, after the R_COUNT refs the checks require. */
+static inline const int32_t *fc_params(const int32_t *rec) { return rec + XSML_RECORD_HEADER + 2 * R_COUNT; }
+
 static void eval_f32(const int32_t *rec, const xsml_memory *mem) {
-  const int32_t *p = xsml_params(rec);
+  const int32_t *p = fc_params(rec);
   const xsml_fc_dims dims = {p[P_BATCHES], p[P_DEPTH], p[P_OUT_CHANNELS]};
   const xsml_act_f32 act = {xsml_param_f32(p[P_ACT_MIN]), xsml_param_f32(p[P_ACT_MAX])};
-  xsml_fully_connected_f32(&dims, (const float *)xsml_tensor(rec, R_INPUT, mem), (const float *)xsml_tensor(rec, R_FILTER, mem),
-                           (const float *)xsml_tensor(rec, R_BIAS, mem), act, (float *)xsml_tensor(rec, R_OUTPUT, mem));
+  xsml_fully_connected_f32(&dims, (const float *)fc_ref(rec, R_INPUT, mem), (const float *)fc_ref(rec, R_FILTER, mem),
+                           (const float *)xsml_tensor(rec, R_BIAS, mem), act, (float *)fc_ref(rec, R_OUTPUT, mem));
 }
 
 static void eval_s8(const int32_t *rec, const xsml_memory *mem) {
-  const int32_t *p = xsml_params(rec);
+  const int32_t *p = fc_params(rec);
   const xsml_fc_dims dims = {p[P_BATCHES], p[P_DEPTH], p[P_OUT_CHANNELS]};
   const xsml_fc_quant_s8 quant = {
       p[P_INPUT_OFFSET], p[P_FILTER_OFFSET], p[P_OUTPUT_OFFSET], {p[P_ACT_MIN], p[P_ACT_MAX]},
       p + P_PER_CHANNEL, p + P_PER_CHANNEL + p[P_MULTIPLIERS], p[P_MULTIPLIERS] > 1 ? 1 : 0, mem->rounding,
   };
-  xsml_fully_connected_s8(&dims, &quant, (const int8_t *)xsml_tensor(rec, R_INPUT, mem), (const int8_t *)xsml_tensor(rec, R_FILTER, mem),
-                          (const int32_t *)xsml_tensor(rec, R_BIAS, mem), (int8_t *)xsml_tensor(rec, R_OUTPUT, mem));
+  xsml_fully_connected_s8(&dims, &quant, (const int8_t *)fc_ref(rec, R_INPUT, mem), (const int8_t *)fc_ref(rec, R_FILTER, mem),
+                          (const int32_t *)xsml_tensor(rec, R_BIAS, mem), (int8_t *)fc_ref(rec, R_OUTPUT, mem));
 }
 
 /* The checks both kernels share; `elem` is the byte size of input, filter and output elements. */

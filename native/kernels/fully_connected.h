@@ -34,8 +34,8 @@ typedef struct {
 /*
  * float32. input: batches x depth; filter: out_channels x depth; bias: out_channels or NULL;
  * output: batches x out_channels. All 4-byte aligned, output not overlapping the others.
- * Each dot product is CMSIS-DSP's arm_dot_prod_f32 (one accumulator, in order: the same float32
- * roundings as the TypeScript kernel), then + bias, then the clamp.
+ * Each dot product in order from d = 0 in float32, then + bias, then the clamp: the roundings of the
+ * TypeScript kernel. On the FPU (f32_dot.h) groups of 8, 4 and 1 rows per pass over the input.
  */
 void xsml_fully_connected_f32(const xsml_fc_dims *dims, const float *input, const float *filter, const float *bias,
                               xsml_act_f32 act, float *output);
@@ -43,6 +43,9 @@ void xsml_fully_connected_f32(const xsml_fc_dims *dims, const float *input, cons
 /*
  * int8 with int32 bias. acc = sum (filter + filter_offset) * (input + input_offset) (+ bias) with
  * int32 wrap-around, requantized per output channel in `rounding`, + output_offset, clamped to act.
+ * With the DSP extension, symmetric filters, word-aligned rows and a depth a multiple of 8 up to
+ * 1024, the input row + offset is first widened to int16 lanes on the stack (2 bytes a value), then
+ * read by two rows per pass (LDM, SXTB16, SMLAD).
  * Preconditions: |input_offset|, |filter_offset| <= 255; act within [-128, 127].
  */
 void xsml_fully_connected_s8(const xsml_fc_dims *dims, const xsml_fc_quant_s8 *quant, const int8_t *input,

@@ -329,6 +329,40 @@ static void xs_xsml_run(xsMachine *the)
 	plan->run_ns += xsml_xs_clock_ns() - start;
 }
 
+/*
+ * The function runner(plan) returns: runs every op of the plan on the pools prepare pinned, with no
+ * argument to read. The plan's handle is the function's closure slot, which the GC marks (it keeps
+ * the handle, and so the plan, alive as long as the function).
+ */
+static void xs_xsml_run_all(xsMachine *the)
+{
+	txSlot *handle = mxFunctionInstanceCode(mxFunction->value.reference)->value.callback.closures;
+	xsml_xs_plan *plan = handle->next->value.host.data;
+	xsml_memory mem;
+	uint64_t start;
+	mem.pools[XSML_POOL_ARENA] = plan->pinned[XSML_POOL_ARENA];
+	mem.pools[XSML_POOL_MODEL] = plan->pinned[XSML_POOL_MODEL];
+	mem.pool_bytes[XSML_POOL_ARENA] = plan->pool_bytes[XSML_POOL_ARENA];
+	mem.pool_bytes[XSML_POOL_MODEL] = plan->pool_bytes[XSML_POOL_MODEL];
+	mem.rounding = plan->rounding;
+	start = xsml_xs_clock_ns();
+	xsml_plan_run(plan->program, plan->starts, 0, plan->ops, &mem);
+	plan->run_ns += xsml_xs_clock_ns() - start;
+}
+
+/* runner(plan) -> a function of no arguments that runs every op (the plan's pools must be pinned) */
+static void xs_xsml_runner(xsMachine *the)
+{
+	xsml_xs_plan *plan;
+	if (xsmcArgc < 1)
+		xsTypeError("runner(plan): 1 argument expected");
+	plan = xsml_xs_plan_of(the, &xsArg(0));
+	if (!plan->pinned[XSML_POOL_ARENA])
+		xsTypeError("runner: the plan's arena or model may move (not host buffers)");
+	xsResult = xsNewHostFunction(xs_xsml_run_all, 0);
+	mxFunctionInstanceCode(xsResult.value.reference)->value.callback.closures = xsArg(0).value.reference;
+}
+
 /* runNanoseconds(plan) -> number */
 static void xs_xsml_run_nanoseconds(xsMachine *the)
 {
@@ -417,6 +451,7 @@ void xsml_xs_install(xsMachine *the)
 	} functions[] = {
 		{ "prepare", xs_xsml_prepare, 5 },
 		{ "run", xs_xsml_run, 5 },
+		{ "runner", xs_xsml_runner, 1 },
 		{ "runNanoseconds", xs_xsml_run_nanoseconds, 1 },
 		{ "now", xs_xsml_now, 0 },
 		{ "hostBuffer", xs_xsml_host_buffer, 1 },

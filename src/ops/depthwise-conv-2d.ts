@@ -9,7 +9,7 @@ import { KernelId } from './kernel-ids.js';
 import { NO_TENSOR, RECORD_HEADER, type Kernel, type OpContext, type OpDefinition } from './op.js';
 import { CONV_REQUANTIZE, convWindow, expectConvTypes, floatRange, quantizedConvParams } from './conv-2d.js';
 
-// Tensor refs: 0 input, 1 filter, 2 bias (or NO_TENSOR), 3 output.
+// Tensor refs: 0 input, 1 filter, 2 bias (or NO_TENSOR), 3 output; S8: 4 arena scratch (s8ScratchBytes).
 // Params, both kernels:
 const P_BATCHES = 0; // input.shape[0] = output.shape[0]
 const P_IN_H = 1; // input.shape[1]
@@ -32,7 +32,7 @@ const P_ACT_MAX = 17;
 // S8 only:
 const P_INPUT_OFFSET = 18; // -input zero point
 const P_OUTPUT_OFFSET = 19; // output zero point
-const P_PER_CHANNEL = 20; // multipliers then shifts, one per output channel, from here
+const P_PER_CHANNEL = 20; // out_c multipliers from here, then the shifts: one int8 per channel, 4 to a word (packShifts)
 // S8, after the shifts: a layout word, then what it announces (the TypeScript kernel reads neither).
 //   DW_PLAIN: nothing.
 //   DW_ONE_CHANNEL: one input channel, output channels a multiple of 4, filter constant, filter_h x
@@ -44,6 +44,70 @@ const P_PER_CHANNEL = 20; // multipliers then shifts, one per output channel, fr
 export const DW_PLAIN = 0;
 export const DW_ONE_CHANNEL = 1;
 export const DW_ONE_CHANNEL_MAX_TAPS = 256;
+
+/**
+ * The int8 kernels' banded shapes (native/kernels/depthwise_conv_2d.c): a 3x3 filter, dilation 1, and
+ * depth multiplier 1 with channels a multiple of 4 (band4), or a multiplier that is a multiple of 4 (band1).
+ * They read the input through rows of it copied into the scratch, bandCols columns wide.
+ */
+const band3x3 = (fH: number, fW: number, dH: number, dW: number) => fH === 3 && fW === 3 && dH === 1 && dW === 1;
+const isBand4 = (mult: number, inC: number, fH: number, fW: number, dH: number, dW: number) => mult === 1 && inC % 4 === 0 && band3x3(fH, fW, dH, dW);
+const isBand1 = (mult: number, fH: number, fW: number, dH: number, dW: number) => mult % 4 === 0 && band3x3(fH, fW, dH, dW);
+const bandCols = (outW: number, strideW: number) => (outW - 1) * strideW + 3;
+
+/**
+ * xsml_depthwise_conv_2d_s8_scratch_bytes: band4 4 int16 lanes a column, of every row the windows span
+ * when that takes at most 2048 bytes, else of a ring of 3; band1 a byte a column (and a word's slack).
+ */
+function s8ScratchBytes(mult: number, inC: number, fH: number, fW: number,
+  win: { outH: number, outW: number, strideH: number, strideW: number, dilationH: number, dilationW: number }): number {
+  const cols = bandCols(win.outW, win.strideW);
+  if (isBand4(mult, inC, fH, fW, win.dilationH, win.dilationW)) {
+    const whole = ((win.outH - 1) * win.strideH + 3) * cols * 8;
+    return whole <= 2048 ? whole : 3 * cols * 8;
+  }
+  if (isBand1(mult, fH, fW, win.dilationH, win.dilationW)) return 3 * ((cols + 4) & ~3);
+  return 0;
+}
+
+/**
+ * Whether a band4 layer's output may start where its input does: both kernels copy the input rows in
+ * order, one channel (a group of 4 in C) at a time, into a ring of 3 before the output row that first
+ * needs them (or the C kernel, all of a group's rows before its first output row), and pixels take
+ * in_c bytes in both tensors; so every output row must end before the first input row not yet read.
+ */
+function band4InPlace(batches: number, inH: number, inW: number, outH: number, outW: number, strideH: number, padH: number): boolean {
+  for (let b = 0; b < batches; b++) {
+    for (let oy = 0; oy < outH; oy++) {
+      const next = oy * strideH - padH + 3; // the first input row not read once output row oy is
+      const unread = next >= inH ? (b + 1) * inH * inW : b * inH * inW + next * inW;
+      if (b * outH * outW + (oy + 1) * outW > unread) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * quantizedConvParams' shifts (the last n params) as int8, 4 to a word: channel 4w + j in byte j. A shift
+ * above 0 is kept mod 32 (the requantizer shifts left by it mod 32), so every one fits.
+ */
+function packShifts(params: number[], n: number): number[] {
+  const at = params.length - n, words = (n + 3) >> 2;
+  // Word w only takes shifts 4w.. (at and after its own index): packed in place.
+  for (let w = 0; w < words; w++) {
+    let word = 0;
+    for (let j = 0; j < 4 && 4 * w + j < n; j++) {
+      const shift = params[at + 4 * w + j];
+      word |= ((shift > 0 ? shift & 31 : shift) & 0xff) << (8 * j);
+    }
+    params[at + w] = word;
+  }
+  params.length = at + words;
+  return params;
+}
+
+/** Channel o's shift in a record whose shifts start at plan[at]. */
+const shiftOf = (plan: Int32Array, at: number, o: number) => (plan[at + (o >> 2)] << (24 - 8 * (o & 3))) >> 24;
 
 /** The DW_ONE_CHANNEL section of an int8 record, or [DW_PLAIN]. */
 function s8Layout(inC: number, outC: number, filterH: number, filterW: number, filter: Uint8Array | null): number[] {
@@ -102,11 +166,15 @@ export const depthwiseConv2d: OpDefinition = {
       win.strideH, win.strideW, win.dilationH, win.dilationW, win.padH, win.padW];
     const tensors = [input, filter, bias, output];
     if (float) return { kernel: KernelId.DEPTHWISE_CONV_2D_F32, tensors, params: [...geometry, ...floatRange(ctx, activation)] };
+    const inPlace = isBand4(outC / inC, inC, filterH, filterW, win.dilationH, win.dilationW)
+      && band4InPlace(batches, inH, inW, win.outH, win.outW, win.strideH, win.padH);
     return {
       kernel: KernelId.DEPTHWISE_CONV_2D_S8,
       tensors,
-      params: [...geometry, ...quantizedConvParams(ctx, input, filter, bias, output, activation, outC, 3),
+      params: [...geometry, ...packShifts(quantizedConvParams(ctx, input, filter, bias, output, activation, outC, 3), outC),
         ...s8Layout(inC, outC, filterH, filterW, filter.data)],
+      scratchBytes: s8ScratchBytes(outC / inC, inC, filterH, filterW, win),
+      ...(inPlace ? { shares: [3, 0] as [number, number] } : {}),
     };
   },
 };
@@ -172,6 +240,41 @@ const evalS8: Kernel = (plan, at, m) => {
   const inOff = plan[p + P_INPUT_OFFSET], outOff = plan[p + P_OUTPUT_OFFSET];
   const mults = p + P_PER_CHANNEL, shifts = mults + outC;
   const requantize = CONV_REQUANTIZE;
+  if (isBand4(mult, inC, fH, fW, dH, dW)) {
+    // Channel by channel, the input through a ring of 3 rows of input + inOff (0 in the padding) in the
+    // scratch, as the C kernel does: the output may start where the input does (band4InPlace).
+    const ring = m.i16[plan[t + 8]], rBase = plan[t + 9] >> 1, cols = bandCols(outW, sW);
+    for (let b = 0; b < batches; b++) {
+      const batchBase = inBase + b * inH * inW * inC, outBase = out + b * outH * outW * outC;
+      for (let c = 0; c < inC; c++) {
+        const f0 = fBase + c, mul = plan[mults + c], shift = shiftOf(plan, shifts, c), bc = hasBias ? bias[bBase + c] : 0;
+        let filled = -padH;
+        for (let oy = 0; oy < outH; oy++) {
+          const y0 = oy * sH - padH;
+          for (let y = Math.max(filled, y0); y < y0 + 3; y++) {
+            const row = rBase + ((y + padH) % 3) * cols;
+            for (let k = 0; k < cols; k++) {
+              const x = k - padW;
+              ring[row + k] = y >= 0 && y < inH && x >= 0 && x < inW ? input[batchBase + (y * inW + x) * inC + c] + inOff : 0;
+            }
+          }
+          filled = y0 + 3;
+          const r0 = rBase + ((y0 + padH) % 3) * cols, r1 = rBase + ((y0 + 1 + padH) % 3) * cols, r2 = rBase + ((y0 + 2 + padH) % 3) * cols;
+          for (let ox = 0, k = 0; ox < outW; ox++, k += sW) {
+            let acc = bc;
+            for (let kx = 0; kx < 3; kx++) {
+              acc = (acc + filter[f0 + kx * outC] * ring[r0 + k + kx] + filter[f0 + (3 + kx) * outC] * ring[r1 + k + kx]
+                + filter[f0 + (6 + kx) * outC] * ring[r2 + k + kx]) | 0;
+            }
+            let v = requantize(acc, mul, shift) + outOff;
+            v = v < lo ? lo : v > hi ? hi : v;
+            output[outBase + (oy * outW + ox) * outC + c] = v;
+          }
+        }
+      }
+    }
+    return;
+  }
   for (let b = 0; b < batches; b++) {
     const batchBase = inBase + b * inH * inW * inC;
     for (let oy = 0; oy < outH; oy++) {
@@ -191,7 +294,7 @@ const evalS8: Kernel = (plan, at, m) => {
             }
           }
           if (hasBias) acc = (acc + bias[bBase + o]) | 0;
-          let v = requantize(acc, plan[mults + o], plan[shifts + o]) + outOff;
+          let v = requantize(acc, plan[mults + o], shiftOf(plan, shifts, o)) + outOff;
           v = v < lo ? lo : v > hi ? hi : v;
           output[out++] = v;
         }

@@ -1,7 +1,7 @@
 import type { Rng } from '../support/rng.js';
 import { binaryCases } from './binary.js';
 import { bytesOf } from '../support/builder.js';
-import { I8, activation, type OpCase } from './common.js';
+import { I8, activation, prod, q8, randomInput, type OpCase } from './common.js';
 
 // Quantizations where, for the listed input pairs, TFLite's int8 ADD gives a different result with
 // single rounding than with double rounding (found by exhaustive search over all input pairs).
@@ -41,5 +41,24 @@ export function addCases(rng: Rng): OpCase[] {
       inputs: swap ? [bytesOf(I8, b), bytesOf(I8, a)] : [bytesOf(I8, a), bytesOf(I8, b)],
     });
   });
+  // The native kernel's tabled paths (1024 outputs or more: each input's 256 rescaled values first):
+  // contiguous inputs with no clamp, with a lower clamp (RELU), with both (RELU6), and a broadcast.
+  const TABLED: [number[], number[], number][] = [[[4, 16, 16], [4, 16, 16], 0], [[2, 32, 17], [2, 32, 17], 1], [[1, 1030], [1, 1030], 3],
+    [[2, 16, 32], [32], 1]];
+  for (const [s1, s2, act] of TABLED) {
+    const q1 = q8(rng), q2 = q8(rng);
+    const qo = { scale: [Math.fround(Math.max(q1.scale[0], q2.scale[0]) * rng.float(0.8, 2.5))], zeroPoint: [rng.int(-25, 25)] };
+    const tensors = [activation(I8, s1, q1), activation(I8, s2, q2), activation(I8, s1, qo)];
+    cases.push({
+      name: `s8 [${s1}] + [${s2}] act${act}: ${prod(s1)} outputs, tabled`,
+      spec: {
+        tensors,
+        inputs: [0, 1],
+        outputs: [2],
+        ops: [{ code: 0, version: 2, inputs: [0, 1], outputs: [2], optionsType: 11, options: [[0, 'i8', act]] }],
+      },
+      inputs: [randomInput(rng, tensors[0]), randomInput(rng, tensors[1])],
+    });
+  }
   return cases;
 }

@@ -148,6 +148,20 @@ export function conv2dCases(rng: Rng): OpCase[] {
     const outC = groups * rng.int(1, grouped ? 3 : 6);
     pushConvCase(cases, rng, s, groups, filterC, outC);
   }
+  // float32 on the native FPU path (native/kernels/conv_2d.c): eight output channels at a time over
+  // whole-row runs (magic_wand's layer, an input as wide as the filter: one run per window), runs
+  // cut by the padding, a tap at a time (groups, dilation), and channels left over after the eights.
+  const floats: Array<[Partial<ConvShape>, number, number, number]> = [
+    // shape, groups, filterC, outC
+    [{ batches: 1, inH: 20, inW: 1, kH: 4, kW: 1, same: true, act: 1 }, 1, 8, 16],
+    [{ batches: 2, inH: 7, inW: 9, kH: 3, kW: 3, strideH: 2, strideW: 2, same: true, act: 0 }, 1, 5, 24],
+    [{ batches: 1, inH: 6, inW: 6, kH: 3, kW: 3, dilationH: 2, dilationW: 2, same: true, act: 3 }, 2, 4, 16],
+    [{ batches: 1, inH: 8, inW: 7, kH: 5, kW: 5, same: false, act: 2 }, 1, 3, 12],
+  ];
+  for (const [shape, groups, filterC, outC] of floats) {
+    const s: ConvShape = { float: true, batches: 1, inH: 1, inW: 1, kH: 1, kW: 1, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, same: false, act: 0, perChannel: false, ...shape };
+    pushConvCase(cases, rng, s, groups, filterC, outC);
+  }
   // 1x1, stride 1 (the matrix of pixels): odd and even pixel counts and channel counts, depths with and without a rest of 4.
   const pointwise: Array<[number, number, number, number, number, number]> = [
     // batches, inH, inW, inC, outC, act

@@ -54,6 +54,42 @@ export function depthwiseConv2dCases(rng: Rng): OpCase[] {
       inputs: [randomInput(rng, input)],
     });
   }
+  // float32 on the native FPU path (native/kernels/depthwise_conv_2d.c): eight output channels at a
+  // time, one input value for the eight (multipliers of 8: magic_wand's layer) or eight side by side
+  // (multiplier 1), without a bias, with padding, dilation and channels left over after the eights.
+  const floats = [
+    { batches: 2, inH: 16, inW: 3, kH: 4, kW: 3, mult: 8, inC: 1, strideH: 1, strideW: 1, same: true, dilationH: 1, dilationW: 1, act: 1, bias: true },
+    { batches: 1, inH: 7, inW: 8, kH: 3, kW: 3, mult: 1, inC: 16, strideH: 2, strideW: 2, same: true, dilationH: 1, dilationW: 1, act: 3, bias: false },
+    { batches: 1, inH: 9, inW: 9, kH: 3, kW: 2, mult: 1, inC: 11, strideH: 1, strideW: 1, same: false, dilationH: 2, dilationW: 2, act: 0, bias: true },
+    { batches: 1, inH: 5, inW: 6, kH: 3, kW: 3, mult: 16, inC: 2, strideH: 1, strideW: 2, same: true, dilationH: 1, dilationW: 1, act: 2, bias: true },
+  ];
+  for (const c of floats) {
+    const outC = c.mult * c.inC;
+    const inShape = [c.batches, c.inH, c.inW, c.inC];
+    const fShape = [1, c.kH, c.kW, outC];
+    const outShape = [c.batches, outSize(c.same, c.inH, c.kH, c.strideH, c.dilationH), outSize(c.same, c.inW, c.kW, c.strideW, c.dilationW), outC];
+    const input = activation(F32, inShape);
+    const filter = constant(F32, fShape, rng.floats(c.kH * c.kW * outC, -1, 1));
+    const output = activation(F32, outShape);
+    const tensors = c.bias ? [input, filter, constant(F32, [outC], rng.floats(outC, -1, 1)), output] : [input, filter, output];
+    const out = tensors.length - 1;
+    cases.push({
+      name: `f32 in[${inShape}] filter[${fShape}] multiplier${c.mult}${c.bias ? ' bias' : ''} ${c.same ? 'SAME' : 'VALID'} stride ${c.strideH}x${c.strideW} dilation ${c.dilationH}x${c.dilationW} act${c.act}`,
+      spec: {
+        tensors,
+        inputs: [0],
+        outputs: [out],
+        ops: [{
+          code: 4, version: c.dilationH !== 1 || c.dilationW !== 1 ? 2 : 1,
+          inputs: c.bias ? [0, 1, 2] : [0, 1], outputs: [out],
+          optionsType: 2,
+          options: [[0, 'i8', c.same ? 0 : 1], [1, 'i32', c.strideW], [2, 'i32', c.strideH], [3, 'i32', c.mult],
+            [4, 'i8', c.act], [5, 'i32', c.dilationW], [6, 'i32', c.dilationH]],
+        }],
+      },
+      inputs: [randomInput(rng, input)],
+    });
+  }
   // One input channel and a multiplier of 4 or 8 (micro_speech's layer): the C kernel's widened-filter path,
   // (filter widths a multiple of 4), with padding, strides, dilation and batches.
   const oneChannel = [
@@ -93,6 +129,63 @@ export function depthwiseConv2dCases(rng: Rng): OpCase[] {
           code: 4, version: 3, inputs: [0, 1, 2], outputs: [3], optionsType: 2,
           options: [[0, 'i8', s.same ? 0 : 1], [1, 'i32', s.strideW], [2, 'i32', s.strideH], [3, 'i32', c.mult],
             [4, 'i8', s.act], [5, 'i32', s.dilationW], [6, 'i32', s.dilationH]],
+        }],
+      },
+      inputs: [randomInput(rng, input)],
+    });
+  }
+  // The C kernel's banded 3x3 paths (multiplier 1 with channels a multiple of 4; a multiplier that is a
+  // multiple of 4): pairs of pixels at strides 1 and 2 with an odd one left, single pixels at stride 3,
+  // rows skipped, the activation clamp, and the general requantization (a bias past +-(2^30 - 2^19), or a
+  // scale ratio of at least 0.5: shift >= 0); multiplier 1 keeps every row of a band of at most 2048 bytes.
+  const banded: { inH: number, inW: number, inC: number, mult: number, strideH: number, strideW: number, same: boolean, batches: number,
+    act: number, bias?: 'large', ratio?: number }[] = [
+    { inH: 5, inW: 7, inC: 16, mult: 1, strideH: 1, strideW: 1, same: true, batches: 2, act: 0 },
+    { inH: 11, inW: 9, inC: 8, mult: 1, strideH: 3, strideW: 3, same: true, batches: 1, act: 0 },
+    { inH: 14, inW: 8, inC: 4, mult: 1, strideH: 4, strideW: 2, same: false, batches: 1, act: 0 },
+    { inH: 6, inW: 6, inC: 4, mult: 1, strideH: 2, strideW: 2, same: false, batches: 1, act: 0 },
+    { inH: 1, inW: 1, inC: 4, mult: 1, strideH: 1, strideW: 1, same: true, batches: 1, act: 0 },
+    { inH: 3, inW: 5, inC: 4, mult: 1, strideH: 2, strideW: 1, same: true, batches: 1, act: 1 },
+    { inH: 4, inW: 9, inC: 8, mult: 1, strideH: 1, strideW: 2, same: true, batches: 1, act: 3 },
+    { inH: 7, inW: 6, inC: 8, mult: 1, strideH: 2, strideW: 2, same: true, batches: 1, act: 0, bias: 'large' },
+    { inH: 5, inW: 5, inC: 12, mult: 1, strideH: 1, strideW: 1, same: true, batches: 1, act: 0, ratio: 0.7 },
+    { inH: 12, inW: 12, inC: 16, mult: 1, strideH: 2, strideW: 2, same: true, batches: 1, act: 0 },
+    { inH: 8, inW: 7, inC: 3, mult: 4, strideH: 2, strideW: 2, same: true, batches: 1, act: 0 },
+    { inH: 5, inW: 6, inC: 1, mult: 12, strideH: 1, strideW: 1, same: true, batches: 1, act: 1 },
+    { inH: 7, inW: 5, inC: 1, mult: 8, strideH: 3, strideW: 3, same: false, batches: 2, act: 0 },
+    { inH: 6, inW: 6, inC: 2, mult: 4, strideH: 1, strideW: 1, same: true, batches: 1, act: 0, bias: 'large' },
+    { inH: 6, inW: 5, inC: 1, mult: 4, strideH: 1, strideW: 2, same: true, batches: 1, act: 0, ratio: 1.5 },
+    // Bands of more than 2048 bytes: multiplier 1 through the ring of 3 rows (moved on by 1, by 2, refilled, rows skipped).
+    { inH: 24, inW: 23, inC: 4, mult: 1, strideH: 1, strideW: 1, same: true, batches: 1, act: 0 },
+    { inH: 31, inW: 20, inC: 8, mult: 1, strideH: 2, strideW: 2, same: true, batches: 1, act: 0 },
+    { inH: 30, inW: 21, inC: 4, mult: 1, strideH: 3, strideW: 1, same: false, batches: 1, act: 0 },
+    { inH: 25, inW: 25, inC: 4, mult: 1, strideH: 4, strideW: 4, same: true, batches: 1, act: 0 },
+    { inH: 22, inW: 22, inC: 4, mult: 1, strideH: 1, strideW: 2, same: true, batches: 2, act: 1 },
+  ];
+  for (const c of banded) {
+    const s = { ...randomShape(rng, false, 'random'), ...c, kH: 3, kW: 3, dilationH: 1, dilationW: 1 };
+    const outC = c.mult * c.inC;
+    const inShape = [s.batches, s.inH, s.inW, c.inC];
+    const fShape = [1, 3, 3, outC];
+    const outShape = [s.batches, outSize(s.same, s.inH, 3, s.strideH, 1), outSize(s.same, s.inW, 3, s.strideW, 1), outC];
+    const q = quantizedTensors(rng, s, outC, 9);
+    // ratio: input scale x filter scale / output scale (of channel 0).
+    const outQ = c.ratio ? { ...q.outQ, scale: [Math.fround(q.inQ.scale[0] * q.fScales[0] / c.ratio)] } : q.outQ;
+    const biasValues = c.bias === 'large' ? Array.from({ length: outC }, (_, o) => (o % 2 ? -1 : 1) * rng.int(1_073_300_000, 2_146_000_000)) : rng.ints(outC, -2000, 2000);
+    const input = activation(I8, inShape, q.inQ);
+    const filter = constant(I8, fShape, rng.ints(9 * outC, -127, 127), { scale: q.fScales, zeroPoint: q.fScales.map(() => 0), axis: 3 });
+    const bias = constant(I32, [outC], biasValues, q.biasQ);
+    const output = activation(I8, outShape, outQ);
+    cases.push({
+      name: `s8 in[${inShape}] filter[${fShape}] multiplier${c.mult} bias${c.bias ? ' large' : ''}${c.ratio ? ` ratio ${c.ratio}` : ''} banded ${shapeName(s)}`,
+      spec: {
+        tensors: [input, filter, bias, output],
+        inputs: [0],
+        outputs: [3],
+        ops: [{
+          code: 4, version: 3, inputs: [0, 1, 2], outputs: [3], optionsType: 2,
+          options: [[0, 'i8', s.same ? 0 : 1], [1, 'i32', s.strideW], [2, 'i32', s.strideH], [3, 'i32', c.mult],
+            [4, 'i8', s.act], [5, 'i32', 1], [6, 'i32', 1]],
         }],
       },
       inputs: [randomInput(rng, input)],
