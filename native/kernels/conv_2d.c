@@ -33,7 +33,7 @@ enum {
   P_HYBRID_PER_CHANNEL = 19,
   P_HYBRID_SCALES = 20,
   P_COUNT_F32 = 19,
-  P_COUNT_S8 = 21,    /* + 2 * out_c */
+  P_COUNT_S8 = 21,    /* + out_c multipliers + (out_c + 3) / 4 words of int8 shifts */
   P_COUNT_HYBRID = 20 /* + 1 or out_c */
 };
 
@@ -118,7 +118,7 @@ void xsml_conv_2d_f32(const xsml_conv_dims *d, const float *input, const float *
 }
 
 /* The loop of the definition: any grouping, any input offset. */
-static void conv_s8_direct(const xsml_conv_dims *d, const xsml_conv_quant_s8 *quant, const int8_t *input, const int8_t *filter,
+static void conv_s8_direct(const xsml_conv_dims *d, const xsml_conv_2d_quant_s8 *quant, const int8_t *input, const int8_t *filter,
                            const int32_t *bias, int8_t *output) {
   const int32_t in_h = d->in_h, in_w = d->in_w, in_c = d->in_c, out_c = d->out_c;
   const int32_t f_w = d->filter_w, f_c = d->filter_c, per_group = d->filters_per_group;
@@ -158,157 +158,617 @@ static void conv_s8_direct(const xsml_conv_dims *d, const xsml_conv_quant_s8 *qu
 }
 
 /*
- * One group: a matrix product. Each output pixel's window is a column of k = filter_h x filter_w x
- * filter_c int8 values in the filter's (ky, kx, c) order: the input pixel itself for a 1x1 filter
- * without padding, else gathered into `scratch` (im2col), taps in the padding set to the input zero
- * point so that they add 0. Two pixels and two output channels per pass share every loaded value.
+ * One group: a matrix product of the filter (out_c rows of k = filter_h x filter_w x filter_c int8
+ * values in (ky, kx, c) order) and the columns of the output pixels (each pixel's window in that
+ * order), BLOCK pixels at a time. A block's columns are widened once into `scratch` as int16 lanes,
+ * with the input offset added (and doubled, see conv_rows): chunk j (values 4j..4j+3) holds, for the
+ * block's pixel q, the words (v[4j], v[4j+2]) and (v[4j+1], v[4j+3]) at words CHUNK_WORDS j + 2q and
+ * CHUNK_WORDS j + 2q + 1, the lanes that xsml_s16x2_widen_even/_odd make of a filter word, so that one
+ * __smlad adds two products. Taps in the padding widen to 0, and so do the values past k in the last
+ * chunk. Then each filter row runs over the block's columns: one filter word serves six pixels.
+ *
+ * Pixels go in ascending order, and for a 1x1 filter with stride 1 and out_c > in_c in descending
+ * order; a block's columns are read before any of its outputs is written. So the output of a 1x1
+ * convolution with stride 1 may start at its input's address (src/ops/conv-2d.ts): the bytes a
+ * block writes only cover input pixels already read.
  */
-static const int8_t *conv_s8_column(const xsml_conv_dims *d, const int8_t *input, int32_t pixel, int8_t pad, int8_t *scratch) {
-  const int32_t per_image = d->out_h * d->out_w;
-  const int32_t b = pixel / per_image, oy = pixel % per_image / d->out_w, ox = pixel % d->out_w;
+#define XSML_BLOCK 6 /* for the assembler too */
+#define XSML_STR2(x) #x
+#define XSML_STR(x) XSML_STR2(x)
+enum { BLOCK = XSML_BLOCK, CHUNK_WORDS = 2 * BLOCK };
+
+static inline uint64_t round4(uint64_t k) { return (k + 3u) & ~(uint64_t)3u; }
+
+/* The block's columns: where they come from and where they go. */
+typedef struct {
+  const xsml_conv_dims *d;
+  const int8_t *input;
+  int32_t off2;   /* the input offset in both lanes */
+  int8_t pad;     /* the input zero point: the int8 value that widens to 0 */
+  int doubled;    /* lanes hold 2 (v + offset) */
+  int32_t words;  /* chunks of a column: round4(k) / 4 */
+  int pointwise;  /* 1x1 filter, stride 1, no padding: output pixel p reads input pixel p */
+  int32_t *cols;  /* BLOCK widened columns, CHUNK_WORDS * words words */
+  int8_t *gather; /* in_c not a multiple of 4: one int8 column of 4 * words bytes, its bytes past k the pad; else NULL */
+  /* Windows inside the input, dilation_w 1: y0 in [0, y_max], x0 in [0, x_max]; each filter row a run of row_bytes. */
+  int32_t y_max, x_max;
+  size_t row_bytes, row_step;
+} conv_columns;
+
+/* Both lanes doubled. */
+static inline int32_t s16x2_double(int32_t x) {
+#if defined(__ARM_FEATURE_DSP)
+  return __sadd16(x, x);
+#else
+  return xsml_s16x2_pack(2 * xsml_s16x2_lo(x), 2 * xsml_s16x2_hi(x));
+#endif
+}
+
+/* Widens n words of int8 values from src into one pixel's lanes of n chunks from dst. */
+static void widen_run(const conv_columns *c, int32_t *dst, const int8_t *src, int32_t n) {
+  const int32_t off2 = c->off2;
+  if (c->doubled) {
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+    /* Written out: GCC does not post-increment the STRD. Two words a pass. */
+    if (n > 0) {
+      int32_t w, e;
+#define XSML_WIDEN                                  \
+  "ldr %[w], [%[src]], #4\n\t"                      \
+  "sxtab16 %[e], %[off2], %[w]\n\t"                 \
+  "sxtab16 %[w], %[off2], %[w], ror #8\n\t"         \
+  "sadd16 %[e], %[e], %[e]\n\t"                     \
+  "sadd16 %[w], %[w], %[w]\n\t"                     \
+  "strd %[e], %[w], [%[dst]], #" XSML_STR(XSML_BLOCK) "*8\n\t"
+      __asm__ volatile(
+          "tst %[n], #1\n\t"
+          "beq 2f\n\t" XSML_WIDEN
+          "2:\n\t"
+          "lsrs %[n], %[n], #1\n\t"
+          "beq 3f\n"
+          "1:\n\t" XSML_WIDEN XSML_WIDEN
+          "subs %[n], %[n], #1\n\t"
+          "bne 1b\n"
+          "3:\n\t"
+          : [src] "+r"(src), [dst] "+r"(dst), [n] "+r"(n), [w] "=&r"(w), [e] "=&r"(e)
+          : [off2] "r"(off2)
+          : "cc", "memory");
+#undef XSML_WIDEN
+    }
+#else
+    for (; n > 0; n--, src += 4, dst += CHUNK_WORDS) {
+      const int32_t w = xsml_load_word(src);
+      dst[0] = s16x2_double(xsml_s16x2_widen_even(off2, w));
+      dst[1] = s16x2_double(xsml_s16x2_widen_odd(off2, w));
+    }
+#endif
+    return;
+  }
+  for (; n > 0; n--, src += 4, dst += CHUNK_WORDS) {
+    const int32_t w = xsml_load_word(src);
+    dst[0] = xsml_s16x2_widen_even(off2, w);
+    dst[1] = xsml_s16x2_widen_odd(off2, w);
+  }
+}
+
+static void zero_run(int32_t *dst, int32_t n) {
+  for (; n > 0; n--, dst += CHUNK_WORDS) dst[0] = dst[1] = 0;
+}
+
+/* n bytes from src to dst, and n copies of v: short runs, without a library call. */
+static inline void copy_run(int8_t *dst, const int8_t *src, size_t n) {
+  for (; n >= 4; n -= 4, dst += 4, src += 4) {
+    const int32_t w = xsml_load_word(src);
+    memcpy(dst, &w, 4);
+  }
+  if (n & 2) dst[0] = src[0], dst[1] = src[1], dst += 2, src += 2;
+  if (n & 1) dst[0] = src[0];
+}
+
+static inline void fill_run(int8_t *dst, int8_t v, size_t n) {
+  const uint32_t w = 0x01010101u * (uint8_t)v;
+  for (; n >= 4; n -= 4, dst += 4) memcpy(dst, &w, 4);
+  if (n & 2) dst[0] = v, dst[1] = v, dst += 2;
+  if (n & 1) dst[0] = v;
+}
+
+/* The int8 window of an output pixel into c->gather, taps in the padding set to c->pad. */
+static void gather_column(const conv_columns *c, const int8_t *in_b, int32_t y0, int32_t x0) {
+  const xsml_conv_dims *d = c->d;
   const int32_t in_h = d->in_h, in_w = d->in_w, in_c = d->in_c, f_w = d->filter_w;
-  const int8_t *in_b = input + (size_t)b * (size_t)in_h * (size_t)in_w * (size_t)in_c;
-  const int32_t y0 = oy * d->stride_h - d->pad_h, x0 = ox * d->stride_w - d->pad_w;
-  if (!xsml_conv_2d_s8_get_buffer_size(d)) return in_b + ((size_t)y0 * (size_t)in_w + (size_t)x0) * (size_t)in_c;
   const size_t row_bytes = (size_t)f_w * (size_t)in_c;
   int32_t kx_lo, kx_hi;
   xsml_window_taps(x0, d->dilation_w, f_w, in_w, &kx_lo, &kx_hi);
-  int8_t *col = scratch;
+  int8_t *col = c->gather;
   for (int32_t ky = 0; ky < d->filter_h; ky++, col += row_bytes) {
     const int32_t y = y0 + d->dilation_h * ky;
     if (y < 0 || y >= in_h || kx_lo == kx_hi) {
-      memset(col, pad, row_bytes);
+      fill_run(col, c->pad, row_bytes);
       continue;
     }
-    memset(col, pad, (size_t)kx_lo * (size_t)in_c);
+    fill_run(col, c->pad, (size_t)kx_lo * (size_t)in_c);
     const int8_t *row = in_b + (size_t)y * (size_t)in_w * (size_t)in_c;
     if (d->dilation_w == 1) {
-      memcpy(col + (size_t)kx_lo * (size_t)in_c, row + (size_t)(x0 + kx_lo) * (size_t)in_c, (size_t)(kx_hi - kx_lo) * (size_t)in_c);
+      copy_run(col + (size_t)kx_lo * (size_t)in_c, row + (size_t)(x0 + kx_lo) * (size_t)in_c, (size_t)(kx_hi - kx_lo) * (size_t)in_c);
     } else {
       for (int32_t kx = kx_lo; kx < kx_hi; kx++) {
-        memcpy(col + (size_t)kx * (size_t)in_c, row + (size_t)(x0 + d->dilation_w * kx) * (size_t)in_c, (size_t)in_c);
+        copy_run(col + (size_t)kx * (size_t)in_c, row + (size_t)(x0 + d->dilation_w * kx) * (size_t)in_c, (size_t)in_c);
       }
     }
-    memset(col + (size_t)kx_hi * (size_t)in_c, pad, (size_t)(f_w - kx_hi) * (size_t)in_c);
+    fill_run(col + (size_t)kx_hi * (size_t)in_c, c->pad, (size_t)(f_w - kx_hi) * (size_t)in_c);
   }
-  return scratch;
 }
 
-/*
- * Every output channel of one or two pixels (col1 NULL: one) from their columns. A function of its
- * own, not inlined, so that fewer values compete for the registers of its loops.
- */
-static void __attribute__((noinline)) conv_s8_pixels(const xsml_conv_quant_s8 *quant, const int8_t *filter, const int32_t *bias,
-                                                     int32_t out_c, int32_t k, const int8_t *col0, const int8_t *col1, int8_t *out0) {
-  const int32_t in_off = quant->input_offset, out_off = quant->output_offset;
-  const int32_t lo = quant->act.min - out_off, hi = quant->act.max - out_off;
-  const int32_t *mult = quant->multiplier, *shift = quant->shift;
-  int8_t *out1 = out0 + out_c;
-  const int8_t *row = filter;
-  int32_t o = 0;
-  for (; o + 1 < out_c; o += 2, row += 2 * k) {
-    const uint32_t b0 = bias ? (uint32_t)bias[o] : 0u, b1 = bias ? (uint32_t)bias[o + 1] : 0u;
-    if (col1) {
-      uint32_t acc[4] = {b0, b0, b1, b1};
-      if (col1 == col0 + k) {
-        xsml_dot_2x2_k(row, col0, k, in_off, acc);
-      } else {
-        xsml_dot_2x2(row, row + k, col0, col1, k, in_off, acc);
-      }
-      out0[o] = xsml_conv_output_s8(acc[0], mult[o], shift[o], lo, hi, out_off);
-      out1[o] = xsml_conv_output_s8(acc[1], mult[o], shift[o], lo, hi, out_off);
-      out0[o + 1] = xsml_conv_output_s8(acc[2], mult[o + 1], shift[o + 1], lo, hi, out_off);
-      out1[o + 1] = xsml_conv_output_s8(acc[3], mult[o + 1], shift[o + 1], lo, hi, out_off);
+/* Widens the column of the output pixel whose window starts at (y0, x0) of image in_b into the block's column q. */
+static void pixel_column(const conv_columns *c, const int8_t *in_b, int32_t y0, int32_t x0, int32_t q) {
+  const xsml_conv_dims *d = c->d;
+  int32_t *dst = c->cols + 2 * q;
+  if (y0 >= 0 && y0 <= c->y_max && x0 >= 0 && x0 <= c->x_max) {
+    /* The window inside the input: each filter row is a run of the input. */
+    const int8_t *row = in_b + ((size_t)y0 * (size_t)d->in_w + (size_t)x0) * (size_t)d->in_c;
+    const int32_t f_h = d->filter_h;
+    if (!c->gather) {
+      const int32_t row_words = (int32_t)(c->row_bytes >> 2);
+      for (int32_t ky = 0; ky < f_h; ky++, row += c->row_step, dst += CHUNK_WORDS * row_words) widen_run(c, dst, row, row_words);
+      return;
+    }
+    int8_t *col = c->gather;
+    for (int32_t ky = 0; ky < f_h; ky++, row += c->row_step, col += c->row_bytes) copy_run(col, row, c->row_bytes);
+    widen_run(c, dst, c->gather, c->words);
+    return;
+  }
+  const int32_t in_h = d->in_h, in_w = d->in_w, in_c = d->in_c, f_h = d->filter_h, f_w = d->filter_w;
+  if (c->gather) {
+    gather_column(c, in_b, y0, x0);
+    widen_run(c, dst, c->gather, c->words);
+    return;
+  }
+  /* in_c a multiple of 4: each tap is in_c / 4 whole chunks. */
+  const int32_t tap = in_c >> 2, row_words = f_w * tap;
+  int32_t kx_lo, kx_hi;
+  xsml_window_taps(x0, d->dilation_w, f_w, in_w, &kx_lo, &kx_hi);
+  for (int32_t ky = 0; ky < f_h; ky++, dst += CHUNK_WORDS * row_words) {
+    const int32_t y = y0 + d->dilation_h * ky;
+    if (y < 0 || y >= in_h || kx_lo == kx_hi) {
+      zero_run(dst, row_words);
+      continue;
+    }
+    const int8_t *row = in_b + (size_t)y * (size_t)in_w * (size_t)in_c;
+    zero_run(dst, kx_lo * tap);
+    if (d->dilation_w == 1) {
+      widen_run(c, dst + CHUNK_WORDS * kx_lo * tap, row + (size_t)(x0 + kx_lo) * (size_t)in_c, (kx_hi - kx_lo) * tap);
     } else {
-      uint32_t acc[2] = {b0, b1};
-      xsml_dot_2x1(row, row + k, col0, k, in_off, acc);
-      out0[o] = xsml_conv_output_s8(acc[0], mult[o], shift[o], lo, hi, out_off);
-      out0[o + 1] = xsml_conv_output_s8(acc[1], mult[o + 1], shift[o + 1], lo, hi, out_off);
+      for (int32_t kx = kx_lo; kx < kx_hi; kx++) {
+        widen_run(c, dst + CHUNK_WORDS * kx * tap, row + (size_t)(x0 + d->dilation_w * kx) * (size_t)in_c, tap);
+      }
+    }
+    zero_run(dst + CHUNK_WORDS * kx_hi * tap, (f_w - kx_hi) * tap);
+  }
+}
+
+/* Columns q0 .. q1 - 1 of the block of output pixels from p: column q gets pixel p + min(q, last). */
+static void block_columns(const conv_columns *c, int32_t p, int32_t q0, int32_t q1, int32_t last) {
+  const xsml_conv_dims *d = c->d;
+  const int32_t in_c = d->in_c;
+  if (c->pointwise) {
+    for (int32_t q = q0; q < q1; q++) {
+      const int8_t *src = c->input + (size_t)(p + (q < last ? q : last)) * (size_t)in_c;
+      if (c->gather) {
+        copy_run(c->gather, src, (size_t)in_c);
+        src = c->gather;
+      }
+      widen_run(c, c->cols + 2 * q, src, c->words);
+    }
+    return;
+  }
+  const int32_t out_w = d->out_w, per_image = d->out_h * out_w, first = p + (q0 < last ? q0 : last);
+  const int32_t b = first / per_image, rest = first - b * per_image;
+  int32_t bb = b, oy = rest / out_w, ox = rest - oy * out_w;
+  const size_t image = (size_t)d->in_h * (size_t)d->in_w * (size_t)in_c;
+  for (int32_t q = q0; q < q1; q++) {
+    if (q > q0 && q <= last && ++ox == out_w) {
+      ox = 0;
+      if (++oy == d->out_h) oy = 0, bb++;
+    }
+    pixel_column(c, c->input + (size_t)bb * image, oy * d->stride_h - d->pad_h, ox * d->stride_w - d->pad_w, q);
+  }
+}
+
+/* Moves `count` columns of every chunk from column `from` to column `to`. */
+static void move_columns(const conv_columns *c, int32_t from, int32_t to, int32_t count) {
+  int32_t *col = c->cols;
+  for (int32_t j = 0; j < c->words; j++, col += CHUNK_WORDS) memmove(col + 2 * to, col + 2 * from, (size_t)(8 * count));
+}
+
+enum { ROWS_C, ROWS_FOLDED, ROWS_AFTER, ROWS_SMLAL };
+
+/*
+ * The filter rows and the requantization of every output channel. Doubled (the usual case, see
+ * conv_rows_form): the accumulators hold 2 acc exactly and requantize_doubled gives the output;
+ * else xsml_conv_output_s8 of acc.
+ */
+typedef struct {
+  const int8_t *filter;
+  const int32_t *bias; /* or NULL */
+  const int32_t *mult;
+  const int8_t *shift;
+  int32_t out_c, k;
+  int32_t out_off, act_min, act_max;
+  int doubled;
+  int form;                /* ROWS_C or a written-out form (below) */
+  const int8_t *last_row;  /* written-out forms with k % 4 != 0: the last row, zero-padded to round4(k) bytes */
+} conv_rows;
+
+/*
+ * For m >= 0 and -31 <= shift <= -2: xsml_mbqm_double(x, m, shift) from x2 = 2x (exact), given
+ * rs2 = -shift and h2 = 2^(rs2 - 1). With the one-step rounding of xsml_mbqm_double_rs2 the value is
+ * floor(P / 2^(31 + rs2)), P = x m + (x < 0 ? -2^30 : 2^30); doubled, 2P + h2 2^32 = x2 m + 2^31 +
+ * (h2 - [x < 0]) 2^32, whose high word SMMLAR computes from x2, m and h2 - [x < 0] (an arithmetic
+ * shift of x2 by 31); then the shift by rs2 (|2P| < 2^63: nothing overflows). h2 may also carry the
+ * output offset, + output_offset * 2^rs2, where that fits (shift >= -23).
+ */
+static inline int32_t requantize_doubled(int32_t x2, int32_t m, int32_t h2, int32_t rs2) {
+  const int32_t a = h2 + (x2 >> 31);
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+  int32_t v;
+  __asm__("smmlar %0, %1, %2, %3" : "=r"(v) : "r"(x2), "r"(m), "r"(a));
+  return v >> rs2;
+#else
+  return (int32_t)(((int64_t)a * ((int64_t)1 << 32) + (int64_t)x2 * m + ((int64_t)1 << 31)) >> 32) >> rs2;
+#endif
+}
+
+static inline int8_t clamp_s8(int32_t v, int32_t lo, int32_t hi) { return (int8_t)(v < lo ? lo : v > hi ? hi : v); }
+
+/*
+ * Output channels [first, first + n) of a block: out[o + s[q]] gets channel o's output for column q.
+ * Reads exactly k bytes of each filter row. (The accumulators written out, one per column: GCC keeps
+ * them in registers then.)
+ */
+static void __attribute__((noinline)) conv_rows_c(const conv_rows *r, int32_t first, int32_t n, const int32_t *cols, int8_t *out,
+                                                  const int32_t s[BLOCK]) {
+  const int32_t k = r->k, chunks = k >> 2, tail = k & 3, out_off = r->out_off;
+  const int8_t *row = r->filter + (size_t)first * (size_t)k;
+  for (int32_t o = first; o < first + n; o++) {
+    uint32_t b = r->bias ? (uint32_t)r->bias[o] : 0u;
+    if (r->doubled) b *= 2u;
+    uint32_t a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b;
+    const int32_t *col = cols;
+    for (int32_t j = 0; j <= chunks; j++, row += 4, col += CHUNK_WORDS) {
+      int32_t w;
+      if (j < chunks) {
+        w = xsml_load_word(row);
+      } else if (!tail) {
+        break;
+      } else if (k >= 4) {
+        /* The last 1..3 values of the row in the low bytes of a word, zeros above. */
+        w = (int32_t)((uint32_t)xsml_load_word(row + tail - 4) >> (32 - 8 * tail));
+      } else {
+        w = 0;
+        for (int32_t i = 0; i < tail; i++) w |= (int32_t)((uint32_t)(uint8_t)row[i] << (8 * i));
+      }
+      const int32_t even = xsml_s16x2_widen_even(0, w), odd = xsml_s16x2_widen_odd(0, w);
+      a0 = xsml_s16x2_smlad(odd, col[1], xsml_s16x2_smlad(even, col[0], a0));
+      a1 = xsml_s16x2_smlad(odd, col[3], xsml_s16x2_smlad(even, col[2], a1));
+      a2 = xsml_s16x2_smlad(odd, col[5], xsml_s16x2_smlad(even, col[4], a2));
+      a3 = xsml_s16x2_smlad(odd, col[7], xsml_s16x2_smlad(even, col[6], a3));
+      a4 = xsml_s16x2_smlad(odd, col[9], xsml_s16x2_smlad(even, col[8], a4));
+      a5 = xsml_s16x2_smlad(odd, col[11], xsml_s16x2_smlad(even, col[10], a5));
+    }
+    row += tail - (tail ? 4 : 0);
+    const uint32_t acc[BLOCK] = {a0, a1, a2, a3, a4, a5};
+    const int32_t m = r->mult[o], shift = r->shift[o];
+    if (!r->doubled) {
+      const int32_t lo = r->act_min - out_off, hi = r->act_max - out_off;
+      for (int q = 0; q < BLOCK; q++) out[o + s[q]] = xsml_conv_output_s8(acc[q], m, shift, lo, hi, out_off);
+      continue;
+    }
+    const int32_t rs2 = -shift, h2 = (int32_t)(1u << (rs2 - 1));
+    for (int q = 0; q < BLOCK; q++) {
+      out[o + s[q]] = clamp_s8(requantize_doubled((int32_t)acc[q], m, h2, rs2) + out_off, r->act_min, r->act_max);
     }
   }
-  if (o < out_c) {
-    const uint32_t b = bias ? (uint32_t)bias[o] : 0u;
-    out0[o] = xsml_conv_output_s8(b + xsml_dot_1x1(row, col0, k, in_off), mult[o], shift[o], lo, hi, out_off);
-    if (col1) out1[o] = xsml_conv_output_s8(b + xsml_dot_1x1(row, col1, k, in_off), mult[o], shift[o], lo, hi, out_off);
+}
+
+/* The words of the written-out forms' state (numbers, for the assembler too; see conv_rows_folded). */
+#define ST_OFF 0     /* the output offset, as the form takes it */
+#define ST_PAD 1     /* round4(k) - k */
+#define ST_S1 2      /* out_c: the offset from one column's outputs to the next one's */
+#define ST_MULTX 3   /* multipliers - 4 out, shifts - out, bias - 4 out: indexed by a channel's output address */
+#define ST_SHIFTX 4
+#define ST_OUT 5     /* the channel's output address (column 0) */
+#define ST_END 6     /* ST_OUT past the last channel */
+#define ST_BIASX 7
+#define ST_COLS 8
+#define ST_COLS_END 9 /* ST_COLS + round4(k) / 4 chunks */
+#define ST_ENTRY 10   /* where the loop starts after the first chunk */
+#define ST_ROW 11     /* the first channel's filter row */
+#define ST_CHUNKS 12  /* round4(k) / 4 */
+#define ST_WORDS 16   /* on the stack: a multiple of 2 words */
+
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+/*
+ * conv_rows_c for the activation range [-128, 127], a bias and outputs ST_S1 apart, written out. The
+ * state is copied to the stack, where everything a channel needs after its dot product comes in with
+ * one LDM, so that all 14 registers serve the dot product: six accumulators r0..r5, the filter word
+ * r6 and its lanes r6, r7, the columns' words r8..r11 (LDM, four at a time), the row r12, the columns
+ * lr. Reads round4(k) bytes of each row (the bytes past k meet zero lanes). Three forms:
+ *  - ROWS_FOLDED: doubled columns, requantize_doubled with the output offset folded into h2
+ *    (ST_OFF = 2 output_offset + 1, h2 = ST_OFF << (rs2 - 1); for shifts >= -23, where that fits);
+ *  - ROWS_AFTER: doubled columns, requantize_doubled, the offset added after the shift
+ *    (ST_OFF = output_offset << 8, r10 = ST_OFF + rs2: ASR by a register reads its low byte only, and
+ *    r10 >> 8 is the offset);
+ *  - ROWS_SMLAL: plain columns (accumulators that would not fit doubled), xsml_mbqm_double_rs2's one
+ *    step in 64 bits: the high word of x m + (x < 0 ? -2^30 : 2^30) + 2^(rs1 - 1) 2^32 shifted by
+ *    rs1 = -shift - 1, then the offset as in ROWS_AFTER (r10 = ST_OFF + rs1).
+ */
+#define XSML_ST(i) "[sp, #" XSML_STR(i) "*4]"
+/* One chunk: r0..r5 = a0..a5 + the row word . columns 0..5 (the first chunk: a0..a5 = r5, the bias). */
+#define XSML_CHUNK(a0, a1, a2, a3, a4, a5) \
+  "ldr r6, [r12], #4\n\t"                 \
+  "ldm lr!, {r8, r9, r10, r11}\n\t"       \
+  "sxtb16 r7, r6\n\t"                     \
+  "sxtb16 r6, r6, ror #8\n\t"             \
+  "smlad r0, r7, r8, " a0 "\n\t"          \
+  "smlad r0, r6, r9, r0\n\t"              \
+  "smlad r1, r7, r10, " a1 "\n\t"         \
+  "smlad r1, r6, r11, r1\n\t"             \
+  "ldm lr!, {r8, r9, r10, r11}\n\t"       \
+  "smlad r2, r7, r8, " a2 "\n\t"          \
+  "smlad r2, r6, r9, r2\n\t"              \
+  "smlad r3, r7, r10, " a3 "\n\t"         \
+  "smlad r3, r6, r11, r3\n\t"             \
+  "ldm lr!, {r8, r9, r10, r11}\n\t"       \
+  "smlad r4, r7, r8, " a4 "\n\t"          \
+  "smlad r4, r6, r9, r4\n\t"              \
+  "smlad r5, r7, r10, " a5 "\n\t"         \
+  "smlad r5, r6, r11, r5\n\t"
+#define XSML_NEXT XSML_CHUNK("r0", "r1", "r2", "r3", "r4", "r5")
+/*
+ * Per channel, on entry to `setup`: r6 = ST_OFF, r9 = m, r10 = the shift, r8 = ST_S1, r11 = the output
+ * address; r7 and lr free. `output` keeps r6, r8, r9, r10, r11.
+ */
+#define XSML_SETUP_FOLDED "mvn r7, r10\n\tlsl r6, r6, r7\n\trsb r10, r10, #0\n\t"
+#define XSML_SETUP_AFTER "mvn r7, r10\n\tsub r10, r6, r10\n\tmov r6, #1\n\tlsl r6, r6, r7\n\t"
+#define XSML_SETUP_SMLAL "mvn r10, r10\n\tsub r7, r10, #1\n\tadd r10, r10, r6\n\tmov r6, #1\n\tlsl r6, r6, r7\n\t"
+#define XSML_OUTPUT_FOLDED(acc, store)                                      \
+  "add r7, r6, " acc ", asr #31\n\tsmmlar r7, " acc ", r9, r7\n\t"         \
+  "asr r7, r7, r10\n\tssat r7, #8, r7\n\tstrb r7, " store "\n\t"
+#define XSML_OUTPUT_AFTER(acc, store)                                       \
+  "add r7, r6, " acc ", asr #31\n\tsmmlar r7, " acc ", r9, r7\n\t"         \
+  "asr r7, r7, r10\n\tadd r7, r7, r10, asr #8\n\tssat r7, #8, r7\n\tstrb r7, " store "\n\t"
+#define XSML_OUTPUT_SMLAL(acc, store)                                       \
+  "and r7, " acc ", #0x80000000\n\torr r7, r7, #0x40000000\n\t"            \
+  "add lr, r6, " acc ", asr #31\n\tsmlal r7, lr, " acc ", r9\n\t"          \
+  "asr lr, lr, r10\n\tadd lr, lr, r10, asr #8\n\tssat lr, #8, lr\n\tstrb lr, " store "\n\t"
+
+#define XSML_ROWS_ASM(name, tag, bias, setup, output)                                        \
+  static void __attribute__((naked, noinline)) name(const int32_t *state) {                  \
+    (void)state;                                                                             \
+    __asm__ volatile(                                                                        \
+        "push {r4, r5, r6, r7, r8, r9, r10, r11, lr}\n\t"                                    \
+        "sub sp, sp, #" XSML_STR(ST_WORDS) "*4\n\t"                                          \
+        "ldm r0!, {r1, r2, r3, r4, r5, r6, r7, r8}\n\t"                                      \
+        "stm sp, {r1, r2, r3, r4, r5, r6, r7, r8}\n\t"                                       \
+        "ldm r0, {r1, r2, r3, r4, r5}\n\t"                                                   \
+        "add r6, sp, #32\n\t"                                                                \
+        "stm r6, {r1, r2, r3, r4, r5}\n\t"                                                   \
+        "ldr r12, " XSML_ST(ST_ROW) "\n\t"                                                   \
+        /* The loop's entry: after the first chunk, four chunks a pass; a rest starts into the first pass. */ \
+        "ldr r4, " XSML_ST(ST_CHUNKS) "\n\t"                                                 \
+        "adr r5, .L" tag "_done\n\t"                                                         \
+        "subs r4, r4, #1\n\t"                                                                \
+        "beq 1f\n\t"                                                                         \
+        "ands r4, r4, #3\n\t"                                                                \
+        "adr r5, .L" tag "_top\n\t"                                                          \
+        "beq 1f\n\t"                                                                         \
+        "cmp r4, #2\n\t"                                                                     \
+        "adr r5, .L" tag "_skip2\n\t"                                                        \
+        "beq 1f\n\t"                                                                         \
+        "adr r5, .L" tag "_skip1\n\t"                                                        \
+        "bhi 1f\n\t"                                                                         \
+        "adr r5, .L" tag "_skip3\n"                                                          \
+        "1:\n\t"                                                                             \
+        "orr r5, r5, #1\n\t"                                                                 \
+        "str r5, " XSML_ST(ST_ENTRY) "\n"                                                    \
+        ".L" tag "_channel:\n\t"                                                             \
+        "ldr r6, " XSML_ST(ST_OUT) "\n\t"                                                    \
+        "ldrd r7, lr, " XSML_ST(ST_BIASX) "\n\t"                                             \
+        "ldr r5, [r7, r6, lsl #2]\n\t"                                                       \
+        bias                                                                                 \
+        XSML_CHUNK("r5", "r5", "r5", "r5", "r5", "r5")                                       \
+        "ldr pc, " XSML_ST(ST_ENTRY) "\n"                                                    \
+        ".L" tag "_top:\n\t"                                                                 \
+        XSML_NEXT                                                                            \
+        ".L" tag "_skip1:\n\t"                                                               \
+        XSML_NEXT                                                                            \
+        ".L" tag "_skip2:\n\t"                                                               \
+        XSML_NEXT                                                                            \
+        ".L" tag "_skip3:\n\t"                                                               \
+        XSML_NEXT                                                                            \
+        "ldr r7, " XSML_ST(ST_COLS_END) "\n\t"                                               \
+        "cmp lr, r7\n\t"                                                                     \
+        "bne .L" tag "_top\n"                                                                \
+        ".L" tag "_done:\n\t"                                                                \
+        "ldm sp, {r6, r7, r8, r9, r10, r11}\n\t"                                             \
+        "sub r12, r12, r7\n\t"                                                               \
+        "ldr r9, [r9, r11, lsl #2]\n\t"                                                      \
+        "ldrsb r10, [r10, r11]\n\t"                                                          \
+        setup                                                                                \
+        output("r0", "[r11]") output("r1", "[r11, r8]") output("r2", "[r11, r8, lsl #1]")    \
+        "add r7, r8, r8, lsl #1\n\t"                                                         \
+        "add r11, r11, r7\n\t"                                                               \
+        output("r3", "[r11]") output("r4", "[r11, r8]") output("r5", "[r11, r8, lsl #1]")    \
+        "ldrd r11, r7, " XSML_ST(ST_OUT) "\n\t"                                              \
+        "add r11, r11, #1\n\t"                                                               \
+        "str r11, " XSML_ST(ST_OUT) "\n\t"                                                   \
+        "cmp r11, r7\n\t"                                                                    \
+        "bne .L" tag "_channel\n\t"                                                          \
+        "add sp, sp, #" XSML_STR(ST_WORDS) "*4\n\t"                                          \
+        "pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}\n");                                     \
   }
+
+XSML_ROWS_ASM(conv_rows_folded, "xsml_conv_folded", "lsl r5, r5, #1\n\t", XSML_SETUP_FOLDED, XSML_OUTPUT_FOLDED)
+XSML_ROWS_ASM(conv_rows_after, "xsml_conv_after", "lsl r5, r5, #1\n\t", XSML_SETUP_AFTER, XSML_OUTPUT_AFTER)
+XSML_ROWS_ASM(conv_rows_smlal, "xsml_conv_smlal", "", XSML_SETUP_SMLAL, XSML_OUTPUT_SMLAL)
+
+static void conv_rows_asm(int form, const int32_t *st) {
+  if (form == ROWS_FOLDED) conv_rows_folded(st);
+  else if (form == ROWS_AFTER) conv_rows_after(st);
+  else conv_rows_smlal(st);
+}
+#undef XSML_CHUNK
+#undef XSML_NEXT
+#undef XSML_SETUP_FOLDED
+#undef XSML_SETUP_AFTER
+#undef XSML_SETUP_SMLAL
+#undef XSML_OUTPUT_FOLDED
+#undef XSML_OUTPUT_AFTER
+#undef XSML_OUTPUT_SMLAL
+#undef XSML_ROWS_ASM
+#undef XSML_ST
+#endif
+
+/*
+ * Every output channel of a block of columns whose outputs go to out + s[q]: conv_rows_c, or a
+ * written-out form with `st` (ARM only) holding the layer's words of the state; the block's are set here.
+ */
+static void conv_rows_run(const conv_rows *r, int32_t *st, const int32_t *cols, int8_t *out, const int32_t s[BLOCK]) {
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+  /* The written-out forms take outputs s[1] apart: blocks of BLOCK pixels, or of one. */
+  if (r->form != ROWS_C && s[BLOCK - 1] == (BLOCK - 1) * s[1]) {
+    const uintptr_t at = (uintptr_t)out;
+    st[ST_S1] = s[1];
+    st[ST_MULTX] = (int32_t)((uintptr_t)r->mult - 4u * at);
+    st[ST_SHIFTX] = (int32_t)((uintptr_t)r->shift - at);
+    st[ST_BIASX] = (int32_t)((uintptr_t)r->bias - 4u * at);
+    st[ST_OUT] = (int32_t)at;
+    st[ST_ROW] = (int32_t)(uintptr_t)r->filter;
+    /* With k % 4 != 0 the last row comes from its padded copy: the loop reads round4(k) bytes a row. */
+    const int32_t n = r->last_row ? r->out_c - 1 : r->out_c;
+    if (n > 0) {
+      st[ST_END] = (int32_t)(at + (uintptr_t)n);
+      conv_rows_asm(r->form, st);
+    }
+    if (n < r->out_c) {
+      st[ST_OUT] = (int32_t)(at + (uintptr_t)n);
+      st[ST_END] = (int32_t)(at + (uintptr_t)r->out_c);
+      st[ST_ROW] = (int32_t)(uintptr_t)r->last_row;
+      conv_rows_asm(r->form, st);
+    }
+    return;
+  }
+#else
+  (void)st;
+#endif
+  conv_rows_c(r, 0, r->out_c, cols, out, s);
 }
 
 /*
- * One group of 1x1 filters, stride 1, no padding, every channel requantized in one step: the input is
- * the matrix of columns itself. Channel pairs outside, pixel pairs inside, so that a pair's bias,
- * multipliers and shifts are read once per pair of channels.
+ * Doubled columns when every accumulator stays within +-(2^30 - 1) whatever the input (bias plus k
+ * products of at most 128 x (127 + |input_offset|)) and every channel requantizes in one step
+ * (m >= 0, -31 <= shift <= -2). The rows' form: with a bias and the activation range [-128, 127] on
+ * cores with the DSP extension, written out (ROWS_FOLDED if every shift allows, ROWS_AFTER; when the
+ * accumulators may not be doubled, ROWS_SMLAL); else conv_rows_c.
  */
-static void __attribute__((noinline)) conv_s8_pointwise_rs(const xsml_conv_dims *d, const xsml_conv_quant_s8 *quant, const int8_t *input, const int8_t *filter,
-                                 const int32_t *bias, int8_t *output) {
-  const int32_t out_c = d->out_c, k = d->in_c, pixels = d->batches * d->out_h * d->out_w;
-  const int32_t in_off = quant->input_offset, out_off = quant->output_offset;
-  const int32_t lo = quant->act.min - out_off, hi = quant->act.max - out_off;
-  const size_t out_step = 2 * (size_t)out_c, col_step = 2 * (size_t)k;
-  int32_t o = 0;
-  for (; o + 1 < out_c; o += 2) {
-    const int8_t *row = filter + (size_t)o * (size_t)k, *col = input;
-    const uint32_t b0 = bias ? (uint32_t)bias[o] : 0u, b1 = bias ? (uint32_t)bias[o + 1] : 0u;
-    const int32_t m0 = quant->multiplier[o], m1 = quant->multiplier[o + 1];
-    const int32_t rs0 = -quant->shift[o] - 2, rs1 = -quant->shift[o + 1] - 2;
-    int8_t *out = output + o;
-    int32_t p = pixels;
-    for (; p >= 2; p -= 2, col += col_step, out += out_step) {
-      uint32_t acc[4] = {b0, b0, b1, b1};
-      xsml_dot_2x2_k(row, col, k, in_off, acc);
-      out[0] = xsml_conv_output_rs(acc[0], m0, rs0, lo, hi, out_off);
-      out[1] = xsml_conv_output_rs(acc[2], m1, rs1, lo, hi, out_off);
-      out[out_c] = xsml_conv_output_rs(acc[1], m0, rs0, lo, hi, out_off);
-      out[out_c + 1] = xsml_conv_output_rs(acc[3], m1, rs1, lo, hi, out_off);
-    }
-    if (p) {
-      uint32_t acc[2] = {b0, b1};
-      xsml_dot_2x1(row, row + k, col, k, in_off, acc);
-      out[0] = xsml_conv_output_rs(acc[0], m0, rs0, lo, hi, out_off);
-      out[1] = xsml_conv_output_rs(acc[1], m1, rs1, lo, hi, out_off);
-    }
+static int conv_rows_form(conv_rows *r, int32_t input_offset) {
+  int64_t bias = 0;
+  int folded = 1;
+  for (int32_t o = 0; o < r->out_c; o++) {
+    const int32_t m = r->mult[o], shift = r->shift[o];
+    if (m < 0 || shift < -31 || shift > -2) return ROWS_C;
+    if (shift < -23) folded = 0;
+    const int64_t b = r->bias ? (int64_t)r->bias[o] : 0;
+    if ((b < 0 ? -b : b) > bias) bias = b < 0 ? -b : b;
   }
-  if (o < out_c) {
-    const int8_t *row = filter + (size_t)o * (size_t)k, *col = input;
-    const uint32_t b = bias ? (uint32_t)bias[o] : 0u;
-    const int32_t m = quant->multiplier[o], rs = -quant->shift[o] - 2;
-    int8_t *out = output + o;
-    for (int32_t p = 0; p < pixels; p++, col += k, out += out_c) {
-      *out = xsml_conv_output_rs(b + xsml_dot_1x1(row, col, k, in_off), m, rs, lo, hi, out_off);
-    }
-  }
+  const int64_t v = 128 + (input_offset < 0 ? -(int64_t)input_offset : (int64_t)input_offset);
+  r->doubled = bias + (int64_t)r->k * 128 * v < ((int64_t)1 << 30);
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+  if (!r->bias || r->act_min != -128 || r->act_max != 127) return ROWS_C;
+  return !r->doubled ? ROWS_SMLAL : folded ? ROWS_FOLDED : ROWS_AFTER;
+#else
+  (void)folded;
+  return ROWS_C;
+#endif
 }
 
-static void conv_s8_columns(const xsml_conv_dims *d, const xsml_conv_quant_s8 *quant, const int8_t *input, const int8_t *filter,
-                            const int32_t *bias, int8_t *output, int8_t *scratch) {
-  const int32_t out_c = d->out_c, k = d->filter_h * d->filter_w * d->filter_c;
-  const int32_t pixels = d->batches * d->out_h * d->out_w;
-  const int8_t pad = (int8_t)-quant->input_offset;
-  for (int32_t p = 0; p < pixels; p += 2) {
-    const int8_t *col0 = conv_s8_column(d, input, p, pad, scratch);
-    const int8_t *col1 = p + 1 < pixels ? conv_s8_column(d, input, p + 1, pad, scratch + k) : NULL;
-    conv_s8_pixels(quant, filter, bias, out_c, k, col0, col1, output + (size_t)p * (size_t)out_c);
-  }
-}
-
-void xsml_conv_2d_s8(const xsml_conv_dims *d, const xsml_conv_quant_s8 *quant, const int8_t *input,
-                     const int8_t *filter, const int32_t *bias, int8_t *output, void *scratch) {
-  /* The columns path pads with the input zero point, which must be an int8 value. */
-  const int pointwise = d->filter_h == 1 && d->filter_w == 1 && d->pad_h == 0 && d->pad_w == 0 && d->stride_h == 1 && d->stride_w == 1 &&
+static void conv_s8_blocks(const xsml_conv_dims *d, const xsml_conv_2d_quant_s8 *quant, const int8_t *input, const int8_t *filter,
+                           const int32_t *bias, int8_t *output, void *scratch) {
+  const int32_t k = d->filter_h * d->filter_w * d->filter_c, out_c = d->out_c;
+  const int32_t words = (int32_t)(round4((uint64_t)k) >> 2);
+  conv_rows r = {filter, bias, quant->multiplier, quant->shift, out_c, k, quant->output_offset, quant->act.min, quant->act.max, 0, ROWS_C, NULL};
+  r.form = conv_rows_form(&r, quant->input_offset);
+  const int pointwise = d->filter_h == 1 && d->filter_w == 1 && d->stride_h == 1 && d->stride_w == 1 && d->pad_h == 0 && d->pad_w == 0 &&
                         d->out_h == d->in_h && d->out_w == d->in_w;
-  if (pointwise && d->filter_c == d->in_c && xsml_conv_quant_rs(quant, d->out_c)) {
-    conv_s8_pointwise_rs(d, quant, input, filter, bias, output);
-  } else if (d->filter_c == d->in_c && quant->input_offset >= -127 && quant->input_offset <= 128) {
-    conv_s8_columns(d, quant, input, filter, bias, output, (int8_t *)scratch);
+  conv_columns c = {d, input, xsml_s16x2_splat(quant->input_offset), (int8_t)-quant->input_offset, r.doubled, words, pointwise,
+                    (int32_t *)scratch, NULL, d->in_h - 1 - (d->filter_h - 1) * d->dilation_h, d->dilation_w == 1 ? d->in_w - d->filter_w : -1,
+                    (size_t)d->filter_w * (size_t)d->in_c, (size_t)d->dilation_h * (size_t)d->in_w * (size_t)d->in_c};
+  /* The scratch: the columns, then for in_c % 4 != 0 the gathered column, then for k % 4 != 0 the padded last row. */
+  int8_t *more = (int8_t *)scratch + (size_t)4 * CHUNK_WORDS * (size_t)words;
+  if (d->in_c & 3) {
+    c.gather = more, more += 4 * words;
+    fill_run(c.gather + k, c.pad, (size_t)(4 * words - k));
+  }
+  if ((k & 3) && r.form != ROWS_C) {
+    memcpy(more, filter + (size_t)(out_c - 1) * (size_t)k, (size_t)k);
+    memset(more + k, 0, (size_t)(4 * words - k));
+    r.last_row = more;
+  }
+  int32_t st[ST_WORDS]; /* the written-out forms' state, the layer's words set here */
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+  st[ST_OFF] = r.form == ROWS_FOLDED ? 2 * r.out_off + 1 : (int32_t)((uint32_t)r.out_off << 8);
+  st[ST_PAD] = 4 * words - k;
+  st[ST_COLS] = (int32_t)(uintptr_t)c.cols;
+  st[ST_COLS_END] = (int32_t)(uintptr_t)(c.cols + (size_t)CHUNK_WORDS * (size_t)words);
+  st[ST_CHUNKS] = words;
+#endif
+  const int32_t pixels = d->batches * d->out_h * d->out_w;
+  const int descending = pointwise && out_c > d->in_c;
+  int32_t s[BLOCK];
+  for (int32_t q = 0; q < BLOCK; q++) s[q] = q * out_c;
+  for (int32_t done = 0; done < pixels;) {
+    const int32_t n = pixels - done < BLOCK ? pixels - done : BLOCK;
+    int32_t p = descending ? pixels - done - n : done;
+    if (n == BLOCK) {
+      block_columns(&c, p, 0, BLOCK, BLOCK - 1);
+    } else if (done > 0) {
+      /*
+       * The last n < BLOCK pixels: a block that overlaps the one before, whose columns for the pixels
+       * in common are moved to their places (their inputs may have been overwritten since, in place);
+       * those pixels' outputs are written again, the same values.
+       */
+      if (descending) {
+        move_columns(&c, 0, n, BLOCK - n);
+        block_columns(&c, 0, 0, n, BLOCK - 1);
+        p = 0;
+      } else {
+        move_columns(&c, n, 0, BLOCK - n);
+        p = pixels - BLOCK;
+        block_columns(&c, p, BLOCK - n, BLOCK, BLOCK - 1);
+      }
+    } else {
+      /* Fewer than BLOCK pixels in all: the last one repeated, the same column, the same outputs to the same place. */
+      block_columns(&c, p, 0, BLOCK, n - 1);
+      for (int32_t q = 0; q < BLOCK; q++) s[q] = (q < n ? q : n - 1) * out_c;
+    }
+    conv_rows_run(&r, st, c.cols, output + (size_t)p * (size_t)out_c, s);
+    done += n;
+  }
+}
+
+void xsml_conv_2d_s8(const xsml_conv_dims *d, const xsml_conv_2d_quant_s8 *quant, const int8_t *input,
+                     const int8_t *filter, const int32_t *bias, int8_t *output, void *scratch) {
+  /* Gathered int8 columns pad with the input zero point, which must then be an int8 value. */
+  if (d->filter_c == d->in_c && (!(d->in_c & 3) || (quant->input_offset >= -127 && quant->input_offset <= 128))) {
+    conv_s8_blocks(d, quant, input, filter, bias, output, scratch);
   } else {
     conv_s8_direct(d, quant, input, filter, bias, output);
   }
 }
 
-uint32_t xsml_conv_2d_s8_get_buffer_size(const xsml_conv_dims *d) {
-  const int pointwise = d->filter_h == 1 && d->filter_w == 1 && d->pad_h == 0 && d->pad_w == 0;
-  if (d->filter_c != d->in_c || pointwise) return 0;
-  const uint32_t k = (uint32_t)d->filter_h * (uint32_t)d->filter_w * (uint32_t)d->filter_c;
-  return (2u * k + 3u) & ~3u;
+uint64_t xsml_conv_2d_s8_get_buffer_size(const xsml_conv_dims *d) {
+  if (d->filter_c != d->in_c) return 0;
+  const uint64_t k = (uint64_t)d->filter_h * (uint64_t)d->filter_w * (uint64_t)d->filter_c, k4 = round4(k);
+  return 2u * BLOCK * k4 + (d->in_c & 3 ? k4 : 0) + (k & 3 ? k4 : 0);
 }
 
 uint32_t xsml_conv_2d_hybrid_get_buffer_size(const xsml_conv_dims *d) {
@@ -478,8 +938,8 @@ static void eval_f32(const int32_t *rec, const xsml_memory *mem) {
 static void eval_s8(const int32_t *rec, const xsml_memory *mem) {
   const int32_t *p = xsml_params(rec);
   const xsml_conv_dims d = dims_of(p);
-  const xsml_conv_quant_s8 quant = {
-      p[P_INPUT_OFFSET], p[P_OUTPUT_OFFSET], {p[P_ACT_MIN], p[P_ACT_MAX]}, p + P_PER_CHANNEL, p + P_PER_CHANNEL + d.out_c,
+  const xsml_conv_2d_quant_s8 quant = {
+      p[P_INPUT_OFFSET], p[P_OUTPUT_OFFSET], {p[P_ACT_MIN], p[P_ACT_MAX]}, p + P_PER_CHANNEL, (const int8_t *)(p + P_PER_CHANNEL + d.out_c),
   };
   xsml_conv_2d_s8(&d, &quant, (const int8_t *)xsml_tensor(rec, R_INPUT, mem), (const int8_t *)xsml_tensor(rec, R_FILTER, mem),
                   (const int32_t *)xsml_tensor(rec, R_BIAS, mem), (int8_t *)xsml_tensor(rec, R_OUTPUT, mem), xsml_tensor(rec, R_SCRATCH, mem));
@@ -549,17 +1009,18 @@ static const char *check_s8(const int32_t *rec, const int32_t *ref_bytes) {
   if (error) return error;
   const int32_t *p = xsml_params(rec);
   const int32_t out_c = p[P_OUT_C];
-  if (xsml_param_words(rec) < P_COUNT_S8 + 2 * (int64_t)out_c) return "record too short for the per-channel multipliers and shifts";
+  if (xsml_param_words(rec) < P_COUNT_S8 + (int64_t)out_c + ((int64_t)out_c + 3) / 4) return "record too short for the per-channel multipliers and shifts";
   if (p[P_ACT_MIN] < -128 || p[P_ACT_MIN] > p[P_ACT_MAX] || p[P_ACT_MAX] > 127) return "activation range not within [-128, 127]";
   if (p[P_INPUT_OFFSET] < -255 || p[P_INPUT_OFFSET] > 255) return "input offset outside [-255, 255]";
   if (p[P_OUTPUT_OFFSET] < -128 || p[P_OUTPUT_OFFSET] > 127) return "output offset outside [-128, 127]";
-  const int32_t *shift = p + P_PER_CHANNEL + out_c;
+  const int8_t *shift = (const int8_t *)(p + P_PER_CHANNEL + out_c);
   for (int32_t o = 0; o < out_c; o++) {
     if (shift[o] < -31) return "a requantization shift below -31";
   }
   if (!xsml_ref_present(rec, R_SCRATCH) || !xsml_ref_writable(rec, R_SCRATCH)) return "scratch ref missing or not in the arena";
+  if (!xsml_ref_aligned(rec, R_SCRATCH, 4)) return "scratch ref not 4-byte aligned";
   const xsml_conv_dims d = dims_of(p);
-  if (!xsml_ref_holds(ref_bytes, R_SCRATCH, xsml_conv_2d_s8_get_buffer_size(&d))) return "scratch ref shorter than two im2col columns";
+  if (!xsml_ref_holds(ref_bytes, R_SCRATCH, xsml_conv_2d_s8_get_buffer_size(&d))) return "scratch ref shorter than six widened im2col columns";
   return NULL;
 }
 

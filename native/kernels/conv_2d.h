@@ -6,7 +6,8 @@
  *   tensor refs: 0 input, 1 filter, 2 bias (or XSML_NO_TENSOR), 3 output; S8 and HYBRID: 4 arena scratch
  *   params 0..16: the geometry below, in xsml_conv_dims order; 17, 18: act_min, act_max
  *   (float32 bits for F32 and HYBRID, int32 for S8);
- *   S8: 19 input_offset, 20 output_offset, 21.. out_c multipliers then out_c shifts;
+ *   S8: 19 input_offset, 20 output_offset, 21.. out_c multipliers, then the out_c shifts as int8 bytes
+ *   (little-endian, four to a word, (out_c + 3) / 4 words);
  *   HYBRID: 19 per-channel flag, 20.. filter scales (float32 bits): 1, or out_c if per channel.
  */
 #ifndef XSML_CONV_2D_H
@@ -36,6 +37,15 @@ typedef struct {
   const int32_t *shift;      /* out_c shifts, each >= -31 */
 } xsml_conv_quant_s8;
 
+/* The int8 CONV_2D's: as xsml_conv_quant_s8, the shifts as bytes. */
+typedef struct {
+  int32_t input_offset;  /* -input zero point */
+  int32_t output_offset; /* output zero point */
+  xsml_act_s8 act;
+  const int32_t *multiplier; /* out_c Q31 multipliers */
+  const int8_t *shift;       /* out_c shifts, each >= -31 */
+} xsml_conv_2d_quant_s8;
+
 typedef struct {
   int per_channel;           /* 0: one filter scale and symmetric input quantization; 1: per-channel scales, asymmetric */
   const int32_t *scale_bits; /* 1 or out_c filter scales, as float32 bits (read with memcpy: no aliasing) */
@@ -46,7 +56,7 @@ typedef struct {
  * strides and dilations >= 1; pads >= 0; (out - 1) * stride + (filter - 1) * dilation fits in int32;
  * input batches x in_h x in_w x in_c, filter out_c x filter_h x filter_w x filter_c,
  * output batches x out_h x out_w x out_c elements; float32 and int32 arrays 4-byte aligned; the output
- * overlaps nothing else.
+ * overlaps nothing else (but see xsml_conv_2d_s8).
  */
 
 /*
@@ -57,18 +67,24 @@ typedef struct {
 void xsml_conv_2d_f32(const xsml_conv_dims *dims, const float *input, const float *filter, const float *bias,
                       xsml_act_f32 act, float *output);
 
-/* Scratch bytes of the int8 kernel: two im2col columns, none for one group of 1x1 filters without padding. */
-uint32_t xsml_conv_2d_s8_get_buffer_size(const xsml_conv_dims *dims);
+/*
+ * Scratch bytes of the int8 kernel for one group: BLOCK (6) columns of round4(k) int16 values,
+ * k = filter_h x filter_w x filter_c; when in_c is not a multiple of 4 one int8 column of round4(k)
+ * bytes more, and when k is not, round4(k) bytes more again (a filter row). None for several groups.
+ */
+uint64_t xsml_conv_2d_s8_get_buffer_size(const xsml_conv_dims *dims);
 
 /*
  * int8 with int32 bias: acc = sum filter * (input + input_offset) (+ bias), int32 wrap-around;
  * double-rounding requantization per output channel (always, as TFLite's and TFLM's
- * ConvPerChannel), + output_offset, clamped. One group runs as a matrix product (int8_dot.h) over
- * im2col columns in `scratch` (xsml_conv_2d_s8_get_buffer_size bytes); grouped convolutions and
- * input zero points outside int8 take the loop of the definition. Preconditions: |input_offset| <= 255;
- * |output_offset| <= 128; act within [-128, 127].
+ * ConvPerChannel), + output_offset, clamped. One group runs as a matrix product over widened im2col
+ * columns in `scratch` (xsml_conv_2d_s8_get_buffer_size bytes, 4-byte aligned), six output pixels
+ * at a time; grouped convolutions (and input zero points outside int8 when in_c is not a multiple of
+ * 4) take the loop of the definition. A 1x1 filter with stride 1 may have its output start at its
+ * input's address (see conv_2d.c). Preconditions: |input_offset| <= 255; |output_offset| <= 128;
+ * act within [-128, 127].
  */
-void xsml_conv_2d_s8(const xsml_conv_dims *dims, const xsml_conv_quant_s8 *quant, const int8_t *input,
+void xsml_conv_2d_s8(const xsml_conv_dims *dims, const xsml_conv_2d_quant_s8 *quant, const int8_t *input,
                      const int8_t *filter, const int32_t *bias, int8_t *output, void *scratch);
 
 /*

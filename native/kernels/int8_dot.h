@@ -49,6 +49,41 @@ static inline int32_t xsml_lanes_s16x2(int32_t offset) { return (int32_t)(((uint
 #endif
 
 /*
+ * Two int16 lanes in a word (bits 0-15 and 16-31), on every core: xsml_s16x2_widen_even/_odd(off2, w)
+ * give bytes 0 and 2 / 1 and 3 of w sign-extended plus the lanes of off2 (__sxtab16, and of w rotated
+ * right by 8); xsml_s16x2_smlad(x, y, acc) = acc + the two lanes' products, wrapping mod 2^32 (__smlad).
+ * The plain C versions compute the same words, for lane values whose sums fit in int16.
+ */
+#if defined(__ARM_FEATURE_DSP)
+static inline int32_t xsml_s16x2_widen_even(int32_t off2, int32_t w) { return __sxtab16(off2, w); }
+static inline int32_t xsml_s16x2_widen_odd(int32_t off2, int32_t w) { return xsml_sxtab16_odd(off2, w); }
+static inline uint32_t xsml_s16x2_smlad(int32_t x, int32_t y, uint32_t acc) { return (uint32_t)__smlad(x, y, (int32_t)acc); }
+#else
+static inline int32_t xsml_s16x2_pack(int32_t lo, int32_t hi) { return (int32_t)(((uint32_t)lo & 0xffffu) | ((uint32_t)hi << 16)); }
+static inline int32_t xsml_s16x2_lo(int32_t x) { return (int32_t)(int16_t)(uint16_t)((uint32_t)x & 0xffffu); }
+static inline int32_t xsml_s16x2_hi(int32_t x) { return (int32_t)(int16_t)(uint16_t)((uint32_t)x >> 16); }
+static inline int32_t xsml_s16x2_widen_even(int32_t off2, int32_t w) {
+  return xsml_s16x2_pack(xsml_s16x2_lo(off2) + (int8_t)(uint8_t)((uint32_t)w & 0xffu), xsml_s16x2_hi(off2) + (int8_t)(uint8_t)((uint32_t)w >> 16));
+}
+static inline int32_t xsml_s16x2_widen_odd(int32_t off2, int32_t w) {
+  return xsml_s16x2_pack(xsml_s16x2_lo(off2) + (int8_t)(uint8_t)((uint32_t)w >> 8), xsml_s16x2_hi(off2) + (int8_t)(uint8_t)((uint32_t)w >> 24));
+}
+static inline uint32_t xsml_s16x2_smlad(int32_t x, int32_t y, uint32_t acc) {
+  return acc + (uint32_t)(xsml_s16x2_lo(x) * xsml_s16x2_lo(y)) + (uint32_t)(xsml_s16x2_hi(x) * xsml_s16x2_hi(y));
+}
+#endif
+
+/* The offset in both int16 lanes of a word, on every core. */
+static inline int32_t xsml_s16x2_splat(int32_t offset) { return (int32_t)(((uint32_t)offset & 0xffffu) | ((uint32_t)offset << 16)); }
+
+/* Four int8 values as one word (little-endian), on every core. */
+static inline int32_t xsml_load_word(const int8_t *p) {
+  int32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+
+/*
  * xsml_dot_2x2 where the second row and the second column lie `k` bytes after the first ones (filter
  * rows; pointwise pixels or im2col columns). With the DSP extension written out in 14 registers, the
  * offset reloaded from the stack each pass: GCC's allocation of the C loop spills more.

@@ -38,7 +38,7 @@ const P_ACT_MAX = 18;
 // S8 only:
 const P_INPUT_OFFSET = 19; // -input zero point
 const P_OUTPUT_OFFSET = 20; // output zero point
-const P_PER_CHANNEL = 21; // multipliers then shifts, one per output channel, from here
+const P_PER_CHANNEL = 21; // OUT_C multipliers, then the OUT_C shifts as int8 bytes, four to a word (little-endian)
 // HYBRID only (tensor ref 4 is the arena scratch, see hybridScratchBytes):
 const P_HYBRID_PER_CHANNEL = 19; // 0: EvalHybrid (symmetric input, one filter scale); 1: EvalHybridPerChannel
 const P_HYBRID_SCALES = 20; // filter scales as float32 bits: one (per tensor) or one per output channel
@@ -214,15 +214,31 @@ function hybridScratchBytes(batches: number, inputElements: number): number {
 }
 
 /**
- * Arena scratch of the int8 kernel (native/kernels/conv_2d.c, xsml_conv_2d_s8_get_buffer_size): two
- * im2col columns of filterH * filterW * filterC bytes for a convolution of one group, padded to 4 bytes;
- * none for 1x1 filters without padding (the input pixels are the columns) or several groups (the C
- * kernel runs those without columns). The TypeScript kernel does not use it.
+ * Arena scratch of the int8 kernel (native/kernels/conv_2d.c, xsml_conv_2d_s8_get_buffer_size) for a
+ * convolution of one group: six columns of k = filterH * filterW * filterC values rounded up to 4, as
+ * int16; when inC is not a multiple of 4 one more column of int8, and when k is not, a filter row
+ * (rounded up to 4 bytes); none for several groups (the C kernel runs those without columns). The
+ * TypeScript kernel uses its first inC bytes for 1x1 filters.
  */
-function s8ScratchBytes(inC: number, filterH: number, filterW: number, filterC: number, win: Window): number {
-  const pointwise = filterH === 1 && filterW === 1 && win.padH === 0 && win.padW === 0;
-  if (filterC !== inC || pointwise) return 0;
-  return (2 * filterH * filterW * filterC + 3) & ~3;
+function s8ScratchBytes(inC: number, filterH: number, filterW: number, filterC: number): number {
+  if (filterC !== inC) return 0;
+  const k = filterH * filterW * filterC, k4 = (k + 3) & ~3;
+  return 12 * k4 + (inC % 4 !== 0 ? k4 : 0) + (k % 4 !== 0 ? k4 : 0);
+}
+
+/**
+ * The per-channel params of the int8 record from quantizedConvParams' (act min, act max, offsets,
+ * multipliers, shifts): the shifts as int8 bytes, four to a word. A channel whose multiplier is 0 (its
+ * outputs are the zero point whatever the shift) gets the shift -2, which the C kernel's one-step
+ * requantization takes.
+ */
+function packShifts(params: number[], outC: number): number[] {
+  const words = new Array<number>((outC + 3) >> 2).fill(0);
+  for (let o = 0; o < outC; o++) {
+    const shift = params[4 + o] === 0 ? -2 : params[4 + outC + o];
+    words[o >> 2] |= (shift & 0xff) << (8 * (o & 3));
+  }
+  return [...params.slice(0, 4 + outC), ...words];
 }
 
 export const conv2d: OpDefinition = {
@@ -271,11 +287,15 @@ export const conv2d: OpDefinition = {
       };
     }
     if (float) return { kernel: KernelId.CONV_2D_F32, tensors, params: [...geometry, ...floatRange(ctx, activation)] };
+    // A 1x1 filter with stride 1 over one group reads each pixel's inputs before it writes that pixel's
+    // outputs, in an order where no output overwrites an input still to be read (both kernels).
+    const pointwise = filterH === 1 && filterW === 1 && win.strideH === 1 && win.strideW === 1 && win.outH === inH && win.outW === inW && groups === 1;
     return {
       kernel: KernelId.CONV_2D_S8,
       tensors,
-      params: [...geometry, ...quantizedConvParams(ctx, input, filter, bias, output, activation, outC, 0)],
-      scratchBytes: s8ScratchBytes(inC, filterH, filterW, filterC, win),
+      params: [...geometry, ...packShifts(quantizedConvParams(ctx, input, filter, bias, output, activation, outC, 0), outC)],
+      scratchBytes: s8ScratchBytes(inC, filterH, filterW, filterC),
+      ...(pointwise ? { shares: [3, 0] as [number, number] } : {}),
     };
   },
 };
@@ -334,7 +354,7 @@ const evalS8: Kernel = (plan, at, m) => {
   const hasBias = plan[t + 4] !== NO_TENSOR;
   const bias = hasBias ? m.i32[plan[t + 4]] : m.i32[0], bBase = plan[t + 5] >> 2;
   const output = m.i8[plan[t + 6]];
-  let out = plan[t + 7];
+  const outBase = plan[t + 7];
   const batches = plan[p + P_BATCHES], inH = plan[p + P_IN_H], inW = plan[p + P_IN_W], inC = plan[p + P_IN_C];
   const outH = plan[p + P_OUT_H], outW = plan[p + P_OUT_W], outC = plan[p + P_OUT_C];
   const fH = plan[p + P_FILTER_H], fW = plan[p + P_FILTER_W], fC = plan[p + P_FILTER_C], perGroup = plan[p + P_FILTERS_PER_GROUP];
@@ -344,6 +364,29 @@ const evalS8: Kernel = (plan, at, m) => {
   const inOff = plan[p + P_INPUT_OFFSET], outOff = plan[p + P_OUTPUT_OFFSET];
   const mults = p + P_PER_CHANNEL, shifts = mults + outC;
   const requantize = CONV_REQUANTIZE;
+  if (fH === 1 && fW === 1 && sH === 1 && sW === 1 && outH === inH && outW === inW && fC === inC) {
+    // 1x1, stride 1, one group: each pixel's inputs go to the scratch before its outputs are written,
+    // pixels in descending order when the output is the wider (the output may start at the input).
+    const scratch = m.i8[plan[t + 8]], sBase = plan[t + 9];
+    const pixels = batches * inH * inW;
+    const down = outC > inC;
+    for (let n = 0; n < pixels; n++) {
+      const px = down ? pixels - 1 - n : n;
+      for (let c = 0; c < inC; c++) scratch[sBase + c] = input[inBase + px * inC + c];
+      const out = outBase + px * outC;
+      for (let o = 0; o < outC; o++) {
+        const fp = fBase + o * inC;
+        let acc = 0;
+        for (let c = 0; c < inC; c++) acc = (acc + filter[fp + c] * (scratch[sBase + c] + inOff)) | 0;
+        if (hasBias) acc = (acc + bias[bBase + o]) | 0;
+        let v = requantize(acc, plan[mults + o], (plan[shifts + (o >> 2)] << (24 - 8 * (o & 3))) >> 24) + outOff;
+        v = v < lo ? lo : v > hi ? hi : v;
+        output[out + o] = v;
+      }
+    }
+    return;
+  }
+  let out = outBase;
   const filterSize = fH * fW * fC;
   for (let b = 0; b < batches; b++) {
     const batchBase = inBase + b * inH * inW * inC;
@@ -367,7 +410,7 @@ const evalS8: Kernel = (plan, at, m) => {
             }
           }
           if (hasBias) acc = (acc + bias[bBase + o]) | 0;
-          let v = requantize(acc, plan[mults + o], plan[shifts + o]) + outOff;
+          let v = requantize(acc, plan[mults + o], (plan[shifts + (o >> 2)] << (24 - 8 * (o & 3))) >> 24) + outOff;
           v = v < lo ? lo : v > hi ? hi : v;
           output[out++] = v;
         }

@@ -173,5 +173,63 @@ export function conv2dCases(rng: Rng): OpCase[] {
     const s: ConvShape = { float: false, batches, inH, inW, kH: 1, kW: 1, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, same: false, act, perChannel: act !== 0 };
     pushConvCase(cases, rng, s, 1, inC, outC);
   }
+  // The int8 kernel's paths (native/kernels/conv_2d.c). 1x1 with stride 1, which may run in place: more
+  // channels out than in (pixels in descending order), as many, fewer; input channels a multiple of 4
+  // or not; pixel counts that leave a short last block of four; one pixel.
+  const inPlace: Array<[number, number, number, number, number, number]> = [
+    // batches, inH, inW, inC, outC, act
+    [1, 3, 5, 3, 12, 0],
+    [1, 2, 3, 12, 12, 1],
+    [2, 2, 5, 4, 9, 3],
+    [1, 1, 1, 6, 2, 0],
+  ];
+  for (const [batches, inH, inW, inC, outC, act] of inPlace) {
+    const s: ConvShape = { float: false, batches, inH, inW, kH: 1, kW: 1, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, same: false, act, perChannel: true };
+    pushConvCase(cases, rng, s, 1, inC, outC);
+  }
+  // Windows over input channels a multiple of 4 (widened tap by tap), and the first layers' shapes
+  // (3 channels, 3x3, stride 2; 1 channel, 10x4 with padding), windows inside the input and across its edges.
+  const windows: Array<[number, number, number, number, number, number, number, number, number, boolean]> = [
+    // inH, inW, inC, kH, kW, stride h, stride w, dilation, outC, same
+    [7, 6, 8, 3, 3, 1, 1, 1, 5, true],
+    [9, 9, 8, 3, 3, 2, 2, 1, 6, false],
+    [8, 8, 4, 3, 3, 1, 1, 2, 3, true],
+    [5, 6, 12, 2, 3, 2, 1, 1, 5, true],
+    [11, 10, 3, 3, 3, 2, 2, 1, 8, false],
+    [12, 10, 1, 10, 4, 2, 2, 1, 7, true],
+  ];
+  for (const [inH, inW, inC, kH, kW, strideH, strideW, dilation, outC, same] of windows) {
+    const s: ConvShape = { float: false, batches: 1, inH, inW, kH, kW, strideH, strideW, dilationH: dilation, dilationW: dilation, same, act: 0, perChannel: true };
+    pushConvCase(cases, rng, s, 1, inC, outC);
+  }
+  // Channels whose scale is below 2^-23 (requantization shifts below -23) next to ordinary ones, with
+  // biases near 2^30 (accumulators that do not fit doubled) or small ones, for both activation ranges.
+  for (const [kH, bigBias, act] of [[1, true, 0], [3, true, 1], [1, false, 0]] as const) {
+    pushTinyScaleCase(cases, rng, kH, bigBias, act);
+  }
   return cases;
+}
+
+/** An int8 case whose last three output channels have filter scales of about 2^-27 relative to the rest. */
+function pushTinyScaleCase(cases: OpCase[], rng: Rng, k: number, bigBias: boolean, act: number) {
+  const inShape = [1, 3, 5, 8], outC = 6, fShape = [outC, k, k, 8], outShape = [1, 3, 5, outC];
+  const inQ = { scale: [Math.fround(0.05)], zeroPoint: [rng.int(-20, 20)] };
+  const outQ = { scale: [Math.fround(0.5)], zeroPoint: [rng.int(-20, 20)] };
+  const fScales = Array.from({ length: outC }, (_, o) => Math.fround(o < 3 ? rng.float(0.002, 0.02) : rng.float(0.5e-7, 1.5e-7)));
+  const biases = Array.from({ length: outC }, (_, o) => (o < 3 ? rng.int(-2000, 2000) : (rng.bool() ? 1 : -1) * (bigBias ? rng.int(1.1e9, 1.4e9) : rng.int(0.5e8, 1e8))));
+  const input = activation(I8, inShape, inQ);
+  const filter = constant(I8, fShape, rng.ints(outC * k * k * 8, -127, 127), { scale: fScales, zeroPoint: fScales.map(() => 0), axis: 0 });
+  const bias = constant(I32, [outC], biases, { scale: fScales.map((f) => Math.fround(f * inQ.scale[0])), zeroPoint: new Array(outC).fill(0) });
+  const output = activation(I8, outShape, outQ);
+  cases.push({
+    name: `s8 in[${inShape}] filter[${fShape}] SAME tiny channel scales, ${bigBias ? 'biases near 2^30' : 'small biases'} ${ACT_NAMES[act]}`,
+    spec: {
+      tensors: [input, filter, bias, output],
+      inputs: [0],
+      outputs: [3],
+      ops: [{ code: 3, version: 3, inputs: [0, 1, 2], outputs: [3], optionsType: 1,
+        options: [[0, 'i8', 0], [1, 'i32', 1], [2, 'i32', 1], [3, 'i8', act], [4, 'i32', 1], [5, 'i32', 1]] }],
+    },
+    inputs: [randomInput(rng, input)],
+  });
 }
