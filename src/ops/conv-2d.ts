@@ -230,13 +230,14 @@ function s8ScratchBytes(inC: number, filterH: number, filterW: number, filterC: 
  * The per-channel params of the int8 record from quantizedConvParams' (act min, act max, offsets,
  * multipliers, shifts): the shifts as int8 bytes, four to a word. A channel whose multiplier is 0 (its
  * outputs are the zero point whatever the shift) gets the shift -2, which the C kernel's one-step
- * requantization takes.
+ * requantization takes. A shift above 0 is kept mod 32 (the requantizer shifts left by it mod 32),
+ * as DEPTHWISE_CONV_2D's, so every one fits a byte.
  */
 function packShifts(params: number[], outC: number): number[] {
   const words = new Array<number>((outC + 3) >> 2).fill(0);
   for (let o = 0; o < outC; o++) {
     const shift = params[4 + o] === 0 ? -2 : params[4 + outC + o];
-    words[o >> 2] |= (shift & 0xff) << (8 * (o & 3));
+    words[o >> 2] |= ((shift > 0 ? shift & 31 : shift) & 0xff) << (8 * (o & 3));
   }
   return [...params.slice(0, 4 + outC), ...words];
 }
