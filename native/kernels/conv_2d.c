@@ -118,7 +118,7 @@ void xsml_conv_2d_f32(const xsml_conv_dims *d, const float *input, const float *
 }
 
 /* The loop of the definition: any grouping, any input offset. */
-static void conv_s8_direct(const xsml_conv_dims *d, const xsml_conv_2d_quant_s8 *quant, const int8_t *input, const int8_t *filter,
+static void conv_s8_direct(const xsml_conv_dims *d, const xsml_conv_quant_s8 *quant, const int8_t *input, const int8_t *filter,
                            const int32_t *bias, int8_t *output) {
   const int32_t in_h = d->in_h, in_w = d->in_w, in_c = d->in_c, out_c = d->out_c;
   const int32_t f_w = d->filter_w, f_c = d->filter_c, per_group = d->filters_per_group;
@@ -691,7 +691,7 @@ static int conv_rows_form(conv_rows *r, int32_t input_offset) {
 #endif
 }
 
-static void conv_s8_blocks(const xsml_conv_dims *d, const xsml_conv_2d_quant_s8 *quant, const int8_t *input, const int8_t *filter,
+static void conv_s8_blocks(const xsml_conv_dims *d, const xsml_conv_quant_s8 *quant, const int8_t *input, const int8_t *filter,
                            const int32_t *bias, int8_t *output, void *scratch) {
   const int32_t k = d->filter_h * d->filter_w * d->filter_c, out_c = d->out_c;
   const int32_t words = (int32_t)(round4((uint64_t)k) >> 2);
@@ -755,7 +755,7 @@ static void conv_s8_blocks(const xsml_conv_dims *d, const xsml_conv_2d_quant_s8 
   }
 }
 
-void xsml_conv_2d_s8(const xsml_conv_dims *d, const xsml_conv_2d_quant_s8 *quant, const int8_t *input,
+void xsml_conv_2d_s8(const xsml_conv_dims *d, const xsml_conv_quant_s8 *quant, const int8_t *input,
                      const int8_t *filter, const int32_t *bias, int8_t *output, void *scratch) {
   /* Gathered int8 columns pad with the input zero point, which must then be an int8 value. */
   if (d->filter_c == d->in_c && (!(d->in_c & 3) || (quant->input_offset >= -127 && quant->input_offset <= 128))) {
@@ -938,7 +938,7 @@ static void eval_f32(const int32_t *rec, const xsml_memory *mem) {
 static void eval_s8(const int32_t *rec, const xsml_memory *mem) {
   const int32_t *p = xsml_params(rec);
   const xsml_conv_dims d = dims_of(p);
-  const xsml_conv_2d_quant_s8 quant = {
+  const xsml_conv_quant_s8 quant = {
       p[P_INPUT_OFFSET], p[P_OUTPUT_OFFSET], {p[P_ACT_MIN], p[P_ACT_MAX]}, p + P_PER_CHANNEL, (const int8_t *)(p + P_PER_CHANNEL + d.out_c),
   };
   xsml_conv_2d_s8(&d, &quant, (const int8_t *)xsml_tensor(rec, R_INPUT, mem), (const int8_t *)xsml_tensor(rec, R_FILTER, mem),

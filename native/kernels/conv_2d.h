@@ -34,17 +34,8 @@ typedef struct {
   int32_t output_offset; /* output zero point */
   xsml_act_s8 act;
   const int32_t *multiplier; /* out_c Q31 multipliers */
-  const int32_t *shift;      /* out_c shifts, each >= -31 */
+  const int8_t *shift;       /* out_c shifts, one byte each, each in [-31, 31] */
 } xsml_conv_quant_s8;
-
-/* The int8 CONV_2D's: as xsml_conv_quant_s8, the shifts as bytes. */
-typedef struct {
-  int32_t input_offset;  /* -input zero point */
-  int32_t output_offset; /* output zero point */
-  xsml_act_s8 act;
-  const int32_t *multiplier; /* out_c Q31 multipliers */
-  const int8_t *shift;       /* out_c shifts, each >= -31 */
-} xsml_conv_2d_quant_s8;
 
 typedef struct {
   int per_channel;           /* 0: one filter scale and symmetric input quantization; 1: per-channel scales, asymmetric */
@@ -84,7 +75,7 @@ uint64_t xsml_conv_2d_s8_get_buffer_size(const xsml_conv_dims *dims);
  * input's address (see conv_2d.c). Preconditions: |input_offset| <= 255; |output_offset| <= 128;
  * act within [-128, 127].
  */
-void xsml_conv_2d_s8(const xsml_conv_dims *dims, const xsml_conv_2d_quant_s8 *quant, const int8_t *input,
+void xsml_conv_2d_s8(const xsml_conv_dims *dims, const xsml_conv_quant_s8 *quant, const int8_t *input,
                      const int8_t *filter, const int32_t *bias, int8_t *output, void *scratch);
 
 /*
@@ -106,14 +97,6 @@ static inline int8_t xsml_conv_output_s8(uint32_t acc, int32_t multiplier, int32
   v = (v >> right) + (remainder > threshold);
   v = v < lo ? lo : v > hi ? hi : v;
   return (int8_t)(v + output_offset);
-}
-
-/* 1 if every one of the n channels requantizes in one step (shift <= -2, multiplier >= 0): see xsml_conv_output_rs. */
-static inline int xsml_conv_quant_rs(const xsml_conv_quant_s8 *quant, int32_t n) {
-  for (int32_t o = 0; o < n; o++) {
-    if (quant->shift[o] > -2 || quant->multiplier[o] < 0) return 0;
-  }
-  return 1;
 }
 
 /* xsml_conv_output_s8 for a channel with shift <= -2 and multiplier >= 0, given rs = -shift - 2. */

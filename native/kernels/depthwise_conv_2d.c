@@ -167,7 +167,7 @@ static inline void store4(const acc4 *acc, const int32_t *mul, const int8_t *shi
 }
 
 /* 1 if every one of the n channels requantizes in one step (shift <= -2, multiplier >= 0): see xsml_conv_output_rs. */
-static int dw_quant_rs(const xsml_dwconv_quant_s8 *quant, int32_t n) {
+static int dw_quant_rs(const xsml_conv_quant_s8 *quant, int32_t n) {
   for (int32_t o = 0; o < n; o++) {
     if (quant->shift[o] > -2 || quant->multiplier[o] < 0) return 0;
   }
@@ -242,7 +242,7 @@ static void __attribute__((noinline)) dot_wide4(const int16_t *patch, const int3
 /* The int16 slot of tap kx in its row of the patch: taps t0..t3 of a group as t0 t2 t1 t3. */
 static inline int32_t patch_slot(int32_t kx) { return (kx & ~3) | ((kx & 1) << 1) | ((kx >> 1) & 1); }
 
-static void depthwise_one_channel_s8(const xsml_dwconv_dims *d, const xsml_dwconv_quant_s8 *quant, const int8_t *input,
+static void depthwise_one_channel_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *quant, const int8_t *input,
                                      const int32_t *wide, const int32_t *bias, int8_t *output) {
   const int32_t in_h = d->in_h, in_w = d->in_w, out_c = d->out_c, f_w = d->filter_w, f_h = d->filter_h, dil_w = d->dilation_w;
   const int32_t w4 = (f_w + 3) & ~3, groups = (f_h * w4) >> 2;
@@ -364,7 +364,7 @@ typedef struct {
   int fast, clamp; /* clamp: the activation range is narrower than [-128, 127] */
 } dw_req;
 
-static int dw_fast(const xsml_dwconv_quant_s8 *q, const int32_t *bias, int32_t n) {
+static int dw_fast(const xsml_conv_quant_s8 *q, const int32_t *bias, int32_t n) {
   for (int32_t o = 0; o < n; o++) {
     if (q->multiplier[o] < 0 || q->shift[o] > -1 || q->shift[o] < -22) return 0;
     if (bias && (bias[o] > DW_FAST_BIAS || bias[o] < -DW_FAST_BIAS)) return 0;
@@ -372,13 +372,13 @@ static int dw_fast(const xsml_dwconv_quant_s8 *q, const int32_t *bias, int32_t n
   return 1;
 }
 
-static dw_req dw_req_of(const xsml_dwconv_quant_s8 *q, const int32_t *bias, int32_t n) {
+static dw_req dw_req_of(const xsml_conv_quant_s8 *q, const int32_t *bias, int32_t n) {
   const dw_req k = {q->output_offset, q->act.min - q->output_offset, q->act.max - q->output_offset, q->act.min, q->act.max,
                     dw_fast(q, bias, n), q->act.min > -128 || q->act.max < 127};
   return k;
 }
 
-static dw_q dw_q_of(const xsml_dwconv_quant_s8 *q, const dw_req *k, int32_t o) {
+static dw_q dw_q_of(const xsml_conv_quant_s8 *q, const dw_req *k, int32_t o) {
   dw_q c = {q->multiplier[o], 0, q->shift[o]};
   if (k->fast) {
     c.r = -q->shift[o];
@@ -802,7 +802,7 @@ static void __attribute__((noinline)) dw4_group(const dw_rows *r, dw4_frame *fr,
   }
 }
 
-static void dw_band4_s8(const xsml_dwconv_dims *d, const xsml_dwconv_quant_s8 *q, const int8_t *input, const int8_t *filter,
+static void dw_band4_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *q, const int8_t *input, const int8_t *filter,
                         const int32_t *bias, int8_t *output, uint8_t *band) {
   const int32_t c = d->in_c, cols = (int32_t)band_cols(d);
   const dw_req k = dw_req_of(q, bias, c);
@@ -856,7 +856,7 @@ typedef struct {
   int32_t off2;      /* 168: input_offset in both int16 lanes */
 } dw1_frame;
 
-static int dw_band1_padding(const xsml_dwconv_quant_s8 *q) { return q->input_offset >= -127 && q->input_offset <= 128; }
+static int dw_band1_padding(const xsml_conv_quant_s8 *q) { return q->input_offset >= -127 && q->input_offset <= 128; }
 
 /* Input row `in` (one channel, in_c apart), or NULL for a row of padding, into band row `dst` (and its slack). */
 static void dw1_fill(int8_t *dst, const int8_t *in, int32_t in_w, int32_t in_c, int32_t pad_w, int32_t row_bytes, int8_t pad) {
@@ -960,7 +960,7 @@ static void __attribute__((noinline)) dw1_row_fast(const uint8_t *ip, const dw1_
 }
 #endif
 
-static void dw_band1_s8(const xsml_dwconv_dims *d, const xsml_dwconv_quant_s8 *q, const int8_t *input, const int8_t *filter,
+static void dw_band1_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *q, const int8_t *input, const int8_t *filter,
                         const int32_t *bias, int8_t *output, uint8_t *band) {
   const int32_t in_c = d->in_c, out_c = d->out_c, mult = d->depth_multiplier, in_h = d->in_h, in_w = d->in_w, out_w = d->out_w;
   const int32_t cols = (int32_t)band_cols(d), row_bytes = (cols + 4) & ~3;
@@ -1013,7 +1013,7 @@ static void dw_band1_s8(const xsml_dwconv_dims *d, const xsml_dwconv_quant_s8 *q
   }
 }
 
-void xsml_depthwise_conv_2d_s8(const xsml_dwconv_dims *d, const xsml_dwconv_quant_s8 *quant, const int8_t *input,
+void xsml_depthwise_conv_2d_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *quant, const int8_t *input,
                                const int8_t *filter, const int32_t *bias, int8_t *output, void *scratch) {
   if (dw_band4(d)) {
     dw_band4_s8(d, quant, input, filter, bias, output, (uint8_t *)scratch);
@@ -1099,7 +1099,7 @@ static void eval_f32(const int32_t *rec, const xsml_memory *mem) {
 static void eval_s8(const int32_t *rec, const xsml_memory *mem) {
   const int32_t *p = xsml_params(rec);
   const xsml_dwconv_dims d = dims_of(p);
-  const xsml_dwconv_quant_s8 quant = {
+  const xsml_conv_quant_s8 quant = {
       p[P_INPUT_OFFSET], p[P_OUTPUT_OFFSET], {p[P_ACT_MIN], p[P_ACT_MAX]}, p + P_PER_CHANNEL, (const int8_t *)(p + P_PER_CHANNEL + d.out_c),
   };
   const int32_t *layout = p + P_PER_CHANNEL + d.out_c + shift_words(d.out_c);

@@ -45,15 +45,6 @@ typedef struct {
 void xsml_depthwise_conv_2d_f32(const xsml_dwconv_dims *dims, const float *input, const float *filter, const float *bias,
                                 xsml_act_f32 act, float *output);
 
-/* The int8 kernel's requantization: xsml_conv_quant_s8 with one int8 shift per output channel. */
-typedef struct {
-  int32_t input_offset;  /* -input zero point */
-  int32_t output_offset; /* output zero point */
-  xsml_act_s8 act;
-  const int32_t *multiplier; /* out_c Q31 multipliers */
-  const int8_t *shift;       /* out_c shifts, each in [-31, 31] */
-} xsml_dwconv_quant_s8;
-
 /*
  * int8 with int32 bias: acc = sum filter * (input + input_offset) (+ bias), int32 wrap-around;
  * double-rounding requantization per output channel, + output_offset, clamped.
@@ -65,7 +56,7 @@ typedef struct {
  * then start where the input does, when every output row ends before the first input row not yet read
  * (band4InPlace in src/ops/depthwise-conv-2d.ts); otherwise it overlaps nothing else.
  */
-void xsml_depthwise_conv_2d_s8(const xsml_dwconv_dims *dims, const xsml_dwconv_quant_s8 *quant, const int8_t *input,
+void xsml_depthwise_conv_2d_s8(const xsml_dwconv_dims *dims, const xsml_conv_quant_s8 *quant, const int8_t *input,
                                const int8_t *filter, const int32_t *bias, int8_t *output, void *scratch);
 
 /* Scratch bytes of the int8 kernel: for the banded shapes input rows (every row the windows span, or a ring of 3), else 0. */

@@ -241,12 +241,7 @@ static int fc_s8_direct_of(const int32_t *p, int rounding, fc_s8_direct *d) {
 }
 
 static inline int8_t fc_s8_direct_out(const fc_s8_direct *d, uint32_t acc) {
-  const int32_t v = xsml_smmla((int32_t)acc, d->m, d->r) >> d->k;
-#if defined(__ARM_FEATURE_SAT)
-  return (int8_t)__ssat(v, 8);
-#else
-  return (int8_t)(v < -128 ? -128 : v > 127 ? 127 : v);
-#endif
+  return (int8_t)xsml_ssat8(xsml_smmla((int32_t)acc, d->m, d->r) >> d->k);
 }
 
 /*
