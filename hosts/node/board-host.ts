@@ -401,11 +401,16 @@ export async function runOnBoardAsync(boardName: string, runs: BoardRun[]): Prom
   return parseBoot(board, runs, await bootFirmwareAsync(board.name, elf, writeJob(runs, board)));
 }
 
+/** JSON.parse's reviver for a run's line: the values the runner wrote as "NaN", "Infinity" or "-Infinity", in arrays. */
+function nonFinite(this: unknown, _key: string, v: unknown): unknown {
+  return Array.isArray(this) && (v === 'NaN' || v === 'Infinity' || v === '-Infinity') ? Number(v) : v;
+}
+
 function parseBoot(board: Board, runs: BoardRun[], boot: Boot): BoardBoot {
   const results: BoardResult[] = [];
   const log: string[] = [];
   for (const line of boot.lines) {
-    if (line.startsWith('{"model":')) results.push({ ok: true, json: JSON.parse(line) });
+    if (line.startsWith('{"model":')) results.push({ ok: true, json: JSON.parse(line, nonFinite) });
     else if (errorFromLine(line)) {
       const e = errorFromLine(line)!;
       results.push({ ok: false, error: e.message, code: e.code });

@@ -10,6 +10,7 @@
 #ifndef XSML_F32_DOT_H
 #define XSML_F32_DOT_H
 
+#include <float.h>
 #include <stdint.h>
 
 #if defined(__ARM_FP) && (__ARM_FP & 4) && defined(__thumb2__)
@@ -34,26 +35,42 @@
 #define XSML_F32_ADD8_FROM_S24 \
   "vadd.f32 s0, s0, s24\n\tvadd.f32 s1, s1, s25\n\tvadd.f32 s2, s2, s26\n\tvadd.f32 s3, s3, s27\n\t" \
   "vadd.f32 s4, s4, s28\n\tvadd.f32 s5, s5, s29\n\tvadd.f32 s6, s6, s30\n\tvadd.f32 s7, s7, s31\n\t"
-/* Eight weights of row w (its pointer operand, advanced) times the input step in s16-s23, summed into a. */
-#define XSML_F32_ROW8(w, a) "vldmia %[" w "]!, {s24-s31}\n\t" XSML_F32_MUL8 XSML_F32_SUM8(a)
-/* One weight of row w times the input value in s16, added to a. */
-#define XSML_F32_ROW1(w, a) "vldmia %[" w "]!, {s24}\n\tvmul.f32 s24, s24, s16\n\tvadd.f32 " a ", " a ", s24\n\t"
+/* Eight weights of the row at register w (advanced) times the input step in s16-s23, summed into a. */
+#define XSML_F32_ROW8_AT(w, a) "vldmia " w "!, {s24-s31}\n\t" XSML_F32_MUL8 XSML_F32_SUM8(a)
+/* One weight of the row at register w times the input value in s16, added to a. */
+#define XSML_F32_ROW1_AT(w, a) "vldmia " w "!, {s24}\n\tvmul.f32 s24, s24, s16\n\tvadd.f32 " a ", " a ", s24\n\t"
+/* The same, the row's pointer an asm operand named w. */
+#define XSML_F32_ROW8(w, a) XSML_F32_ROW8_AT("%[" w "]", a)
+#define XSML_F32_ROW1(w, a) XSML_F32_ROW1_AT("%[" w "]", a)
 /* a = a < lo ? lo : a (MI: ordered less than, so NaN stays); a = a > hi ? hi : a (GT is false for NaN). */
-#define XSML_F32_LO(a) "vcmp.f32 " a ", %[lo]\n\tvmrs APSR_nzcv, fpscr\n\tit mi\n\tvmovmi.f32 " a ", %[lo]\n\t"
-#define XSML_F32_HI(a) "vcmp.f32 " a ", %[hi]\n\tvmrs APSR_nzcv, fpscr\n\tit gt\n\tvmovgt.f32 " a ", %[hi]\n\t"
-#define XSML_F32_LO8 \
-  XSML_F32_LO("s0") XSML_F32_LO("s1") XSML_F32_LO("s2") XSML_F32_LO("s3") XSML_F32_LO("s4") XSML_F32_LO("s5") XSML_F32_LO("s6") XSML_F32_LO("s7")
-#define XSML_F32_HI8 \
-  XSML_F32_HI("s0") XSML_F32_HI("s1") XSML_F32_HI("s2") XSML_F32_HI("s3") XSML_F32_HI("s4") XSML_F32_HI("s5") XSML_F32_HI("s6") XSML_F32_HI("s7")
+#define XSML_F32_LO_AT(a, lo) "vcmp.f32 " a ", " lo "\n\tvmrs APSR_nzcv, fpscr\n\tit mi\n\tvmovmi.f32 " a ", " lo "\n\t"
+#define XSML_F32_HI_AT(a, hi) "vcmp.f32 " a ", " hi "\n\tvmrs APSR_nzcv, fpscr\n\tit gt\n\tvmovgt.f32 " a ", " hi "\n\t"
+#define XSML_F32_LO8_AT(lo)                                                                                                 \
+  XSML_F32_LO_AT("s0", lo) XSML_F32_LO_AT("s1", lo) XSML_F32_LO_AT("s2", lo) XSML_F32_LO_AT("s3", lo) XSML_F32_LO_AT("s4", lo) \
+  XSML_F32_LO_AT("s5", lo) XSML_F32_LO_AT("s6", lo) XSML_F32_LO_AT("s7", lo)
+#define XSML_F32_HI8_AT(hi)                                                                                                 \
+  XSML_F32_HI_AT("s0", hi) XSML_F32_HI_AT("s1", hi) XSML_F32_HI_AT("s2", hi) XSML_F32_HI_AT("s3", hi) XSML_F32_HI_AT("s4", hi) \
+  XSML_F32_HI_AT("s5", hi) XSML_F32_HI_AT("s6", hi) XSML_F32_HI_AT("s7", hi)
+#define XSML_F32_LO8 XSML_F32_LO8_AT("%[lo]")
+#define XSML_F32_HI8 XSML_F32_HI8_AT("%[hi]")
+/* s16 = s0 + s1 + ... + s7 (s0 + ... + s3): a sum that is finite only if every value is. */
+#define XSML_F32_SUM4_S16 "vadd.f32 s16, s0, s1\n\tvadd.f32 s16, s16, s2\n\tvadd.f32 s16, s16, s3\n\t"
+#define XSML_F32_SUM8_S16 XSML_F32_SUM4_S16 "vadd.f32 s16, s16, s4\n\tvadd.f32 s16, s16, s5\n\tvadd.f32 s16, s16, s6\n\tvadd.f32 s16, s16, s7\n\t"
+/* To `done` when s16 is finite (|s16| <= max, FLT_MAX; LS is false when unordered), else on to what follows. */
+#define XSML_F32_FINITE_TO(max, done) "vabs.f32 s16, s16\n\tvcmp.f32 s16, " max "\n\tvmrs APSR_nzcv, fpscr\n\tbls " done "\n\t"
 #define XSML_F32_CLOBBERS "cc", "memory", "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s16", "s17", "s18", "s19", "s20", "s21", \
   "s22", "s23", "s24", "s25", "s26", "s27", "s28", "s29", "s30", "s31"
 
-/* Which of a bias and the two bounds xsml_f32_end8 applies. */
-enum { XSML_F32_BIAS = 1, XSML_F32_LO_BOUND = 2, XSML_F32_HI_BOUND = 4 };
+/*
+ * Which of a bias and the bounds xsml_f32_end8 applies: lo to every value, hi to every value, or both
+ * only when some value is not finite (a bound of -FLT_MAX or FLT_MAX changes only an infinity).
+ */
+enum { XSML_F32_BIAS = 1, XSML_F32_LO_BOUND = 2, XSML_F32_HI_BOUND = 4, XSML_F32_INF_BOUND = 8 };
 
 /* The flags for the bounds [lo, hi]: -inf and +inf clamp nothing. */
 static inline int xsml_f32_bound_flags(float lo, float hi) {
-  return (lo >= -3.4028235e38f ? XSML_F32_LO_BOUND : 0) | (hi <= 3.4028235e38f ? XSML_F32_HI_BOUND : 0);
+  return (lo > -FLT_MAX ? XSML_F32_LO_BOUND : 0) | (hi < FLT_MAX ? XSML_F32_HI_BOUND : 0) |
+         (lo == -FLT_MAX || hi == FLT_MAX ? XSML_F32_INF_BOUND : 0);
 }
 
 /*
@@ -142,13 +159,17 @@ static inline void xsml_f32_window8(const float *x, const float *w, int vector, 
   "beq 5f\n\t" XSML_F32_LO8                       \
   "5:\n\t"                                        \
   "tst %[t], #4\n\t"                              \
-  "beq 6f\n\t" XSML_F32_HI8                       \
+  "beq 7f\n\t" XSML_F32_HI8                       \
+  "7:\n\t"                                        \
+  "tst %[t], #8\n\t"                              \
+  "beq 6f\n\t" XSML_F32_SUM8_S16                  \
+  XSML_F32_FINITE_TO("%[max]", "6f") XSML_F32_LO8 XSML_F32_HI8 \
   "6:\n\t"                                        \
   "ldr %[x], [%[win], #28]\n\t"                   \
   "vstmia %[x], {s0-s7}\n\t"
 #define XSML_F32_WINDOW_OPERANDS                                                                    \
   : [x] "+r"(x), [w] "+r"(w), [rows] "+r"(rows), [t] "=&r"(t)                                          \
-  : [win] "r"(win), "m"(*win), [xs] "r"(xs), [ws] "r"(ws), [lo] "t"(lo), [hi] "t"(hi), [zero] "t"(0.0f) \
+  : [win] "r"(win), "m"(*win), [xs] "r"(xs), [ws] "r"(ws), [lo] "t"(lo), [hi] "t"(hi), [zero] "t"(0.0f), [max] "t"(FLT_MAX) \
   : XSML_F32_CLOBBERS
   if (vector) {
     __asm__ volatile(XSML_F32_WINDOW("vldmia %[x], {s16-s23}\n\t", XSML_F32_MUL8) XSML_F32_WINDOW_OPERANDS);
@@ -160,8 +181,8 @@ static inline void xsml_f32_window8(const float *x, const float *w, int vector, 
 }
 
 /*
- * out[j] = acc[j] + bias[j] (with XSML_F32_BIAS), then clamped to lo (XSML_F32_LO_BOUND) and hi
- * (XSML_F32_HI_BOUND), for j < 8: the ends of the kernels' sums.
+ * out[j] = acc[j] + bias[j] (with XSML_F32_BIAS), then clamped as the flags say (XSML_F32_*_BOUND),
+ * for j < 8: the ends of the kernels' sums.
  */
 static inline void xsml_f32_end8(const float acc[8], const float *bias, float lo, float hi, int flags, float *out) {
   __asm__ volatile(
@@ -174,11 +195,14 @@ static inline void xsml_f32_end8(const float acc[8], const float *bias, float lo
       "beq 2f\n\t" XSML_F32_LO8
       "2:\n\t"
       "tst %[flags], #4\n\t"
-      "beq 3f\n\t" XSML_F32_HI8
+      "beq 4f\n\t" XSML_F32_HI8
+      "4:\n\t"
+      "tst %[flags], #8\n\t"
+      "beq 3f\n\t" XSML_F32_SUM8_S16 XSML_F32_FINITE_TO("%[max]", "3f") XSML_F32_LO8 XSML_F32_HI8
       "3:\n\t"
       "vstmia %[out], {s0-s7}\n\t"
       :
-      : [acc] "r"(acc), [bias] "r"(bias), [flags] "r"(flags), [out] "r"(out), [lo] "t"(lo), [hi] "t"(hi)
+      : [acc] "r"(acc), [bias] "r"(bias), [flags] "r"(flags), [out] "r"(out), [lo] "t"(lo), [hi] "t"(hi), [max] "t"(FLT_MAX)
       : XSML_F32_CLOBBERS);
 }
 #endif

@@ -1,6 +1,8 @@
 /* FULLY_CONNECTED kernels (float32, int8) and their record decoders and checks. See fully_connected.h. */
 #include "fully_connected.h"
 
+#include <stddef.h>
+
 #include "f32_dot.h"
 #include "fixed_point.h"
 #include "int8_dot.h"
@@ -32,131 +34,179 @@ static inline const int32_t *fc_params(const int32_t *rec) { return rec + XSML_R
 
 #if defined(XSML_F32_VFP)
 /*
- * float32 on the FPU (f32_dot.h): one asm block per group of 8, 4 or 1 rows, the accumulators in
- * s0-s7, summed in order from d = 0.
+ * float32 on the FPU (f32_dot.h's VLDM, VMUL and VADD, summed in order from d = 0): the whole eval in
+ * assembly, so that the record is read and the registers (core and FPU) saved once per op.
+ *
+ * Its frame, 8 words at r0 = sp while the rows run: the batch's input row, the first row of weights,
+ * depth, batches left, the output (advanced past what was written), the bias (advanced past what was
+ * read), rows << 4 | XSML_F32_* (f32_dot.h), the first bias (0: none).
  */
-#define FC_ZERO(a) "vmov.f32 " a ", %[zero]\n\t"
-#define FC_BIAS(a, b) "vadd.f32 " a ", " a ", " b "\n\t"
-#define FC_ROW8 XSML_F32_ROW8
-#define FC_ROW1 XSML_F32_ROW1
-#define FC_LO XSML_F32_LO
-#define FC_HI XSML_F32_HI
-#define FC_CLOBBERS XSML_F32_CLOBBERS
+/* The byte offsets it reads the record at (refs: pool then offset; then the params) and the pools at. */
+_Static_assert(XSML_F32_BIAS == 1 && XSML_F32_LO_BOUND == 2 && XSML_F32_HI_BOUND == 4 && XSML_F32_INF_BOUND == 8, "eval_f32's flags");
+_Static_assert(XSML_RECORD_HEADER == 3 && R_INPUT == 0 && R_FILTER == 1 && R_BIAS == 2 && R_OUTPUT == 3 && R_COUNT == 4 &&
+                   P_BATCHES == 0 && P_DEPTH == 1 && P_OUT_CHANNELS == 2 && P_ACT_MIN == 3 && P_ACT_MAX == 4 &&
+                   offsetof(xsml_memory, pools) == 0 && sizeof(uint8_t *) == 4 && XSML_NO_TENSOR == -1,
+               "FULLY_CONNECTED_F32's record as eval_f32 reads it");
 
-/* Where a group writes: its outputs, its biases, and which of bias, lo and hi to apply (XSML_F32_*). */
-typedef struct {
-  float *out;
-  uintptr_t bias; /* read only with XSML_F32_BIAS */
-  int flags;
-} fc_f32_end;
-
+/* The clamps to lo (s8) and hi (s9). */
+#define FC_LO(a) XSML_F32_LO_AT(a, "s8")
+#define FC_HI(a) XSML_F32_HI_AT(a, "s9")
+#define FC_B(a, b) "vadd.f32 " a ", " a ", " b "\n\t"
+/* Accumulators = +0 (as the plain loop's sum starts): from the zeros after the routine, or s10. */
+#define FC_Z8 "adr.w r12, 50f\n\tvldmia r12, {s0-s7}\n\t"
+#define FC_Z4 "adr.w r12, 50f\n\tvldmia r12, {s0-s3}\n\t"
+#define FC_Z1 "vmov.f32 s0, s10\n\t"
 /*
- * A group of rows: the accumulators ZERO'd (+0, as the plain loop's sum starts), `n` = depth
- * counting down eight input values per step (STEP8) then one at a time (STEP1); then, with x and n
- * free, the bias (BIAS, x the bias pointer), the clamps, and the store of the accumulators REGS.
+ * One group of rows, their weights' pointers in registers from r2 (the last one ends at the next
+ * group's first row): x from the frame, the accumulators ZERO'd, r10 = depth counting down eight
+ * input values per step (STEP8) then one (STEP1); then the bias (NBIAS registers, BIAS), the clamps,
+ * and the store of REGS. r11 = rows << 4 | XSML_F32_*. A bound of -FLT_MAX or FLT_MAX (s11) changes
+ * only an infinity, so it is applied (both bounds, every value) only when the values' sum (SUM, into
+ * s16) is not finite.
  */
-#define FC_GROUP(ZERO, STEP8, STEP1, BIAS, LO, HI, REGS) \
-  ZERO                                                   \
-  "subs %[n], %[n], #8\n\t"                              \
-  "blt 2f\n"                                             \
-  "1:\n\t"                                               \
-  "vldmia %[x]!, {s16-s23}\n\t" STEP8                    \
-  "subs %[n], %[n], #8\n\t"                              \
-  "bge 1b\n"                                             \
-  "2:\n\t"                                               \
-  "adds %[n], %[n], #8\n\t"                              \
-  "beq 4f\n"                                             \
-  "3:\n\t"                                               \
-  "vldmia %[x]!, {s16}\n\t" STEP1                        \
-  "subs %[n], %[n], #1\n\t"                              \
-  "bne 3b\n"                                             \
-  "4:\n\t"                                               \
-  "ldr %[n], [%[end], #8]\n\t"                           \
-  "tst %[n], #1\n\t"                                     \
-  "beq 5f\n\t"                                           \
-  "ldr %[x], [%[end], #4]\n\t" BIAS                      \
-  "5:\n\t"                                               \
-  "tst %[n], #2\n\t"                                     \
-  "beq 6f\n\t" LO                                        \
-  "6:\n\t"                                               \
-  "tst %[n], #4\n\t"                                     \
-  "beq 7f\n\t" HI                                        \
-  "7:\n\t"                                               \
-  "ldr %[x], [%[end]]\n\t"                               \
-  "vstmia %[x], {" REGS "}\n\t"
-#define FC_INPUTS [end] "r"(end), "m"(*end), [lo] "t"(lo), [hi] "t"(hi), [zero] "t"(0.0f)
+#define FC_GROUP(L, ZERO, STEP8, STEP1, NBIAS, BIAS, LO, HI, SUM, REGS) \
+  "ldr r1, [r0]\n\t" ZERO                                               \
+  "ldr r10, [r0, #8]\n\t"                                               \
+  "subs r10, r10, #8\n\t"                                               \
+  "blt " L "2f\n"                                                       \
+  L "1:\n\t"                                                            \
+  "vldmia r1!, {s16-s23}\n\t" STEP8                                     \
+  "subs r10, r10, #8\n\t"                                               \
+  "bge " L "1b\n"                                                       \
+  L "2:\n\t"                                                            \
+  "adds r10, r10, #8\n\t"                                               \
+  "beq " L "4f\n"                                                       \
+  L "3:\n\t"                                                            \
+  "vldmia r1!, {s16}\n\t" STEP1                                         \
+  "subs r10, r10, #1\n\t"                                               \
+  "bne " L "3b\n"                                                       \
+  L "4:\n\t"                                                            \
+  "tst r11, #1\n\t"                                                     \
+  "beq " L "5f\n\t"                                                     \
+  "ldr r12, [r0, #20]\n\t"                                              \
+  "vldmia r12!, {" NBIAS "}\n\t"                                        \
+  "str r12, [r0, #20]\n\t" BIAS                                         \
+  L "5:\n\t"                                                            \
+  "tst r11, #2\n\t"                                                     \
+  "beq " L "6f\n\t" LO                                                  \
+  L "6:\n\t"                                                            \
+  "tst r11, #4\n\t"                                                     \
+  "beq " L "7f\n\t" HI                                                  \
+  L "7:\n\t"                                                            \
+  "tst r11, #8\n\t"                                                     \
+  "beq " L "9f\n\t" SUM XSML_F32_FINITE_TO("s11", L "9f") LO HI         \
+  L "9:\n\t"                                                            \
+  "ldr r12, [r0, #16]\n\t"                                              \
+  "vstmia r12!, {" REGS "}\n\t"                                         \
+  "str r12, [r0, #16]\n\t"
 
-/* end->out[r] = act(x . row_r + end->bias[r]) for the eight rows w0, w0 + depth, ..., w0 + 7 * depth. */
-__attribute__((noinline)) static void fc_f32_rows8(const float *x, const float *w0, int32_t depth, const fc_f32_end *end, float lo, float hi) {
-  const float *w1 = w0 + depth, *w2 = w1 + depth, *w3 = w2 + depth, *w4 = w3 + depth, *w5 = w4 + depth, *w6 = w5 + depth,
-              *w7 = w6 + depth;
-  int32_t n = depth;
+/* out[b][r] = act(x[b] . row_r + bias[r]): per batch groups of 8 rows, then 4, then 1. */
+__attribute__((naked, noinline)) static void eval_f32(const int32_t *rec, const xsml_memory *mem) {
+  (void)rec, (void)mem;
   __asm__ volatile(
-      FC_GROUP(FC_ZERO("s0") FC_ZERO("s1") FC_ZERO("s2") FC_ZERO("s3") FC_ZERO("s4") FC_ZERO("s5") FC_ZERO("s6") FC_ZERO("s7"),
-               FC_ROW8("w0", "s0") FC_ROW8("w1", "s1") FC_ROW8("w2", "s2") FC_ROW8("w3", "s3")
-               FC_ROW8("w4", "s4") FC_ROW8("w5", "s5") FC_ROW8("w6", "s6") FC_ROW8("w7", "s7"),
-               FC_ROW1("w0", "s0") FC_ROW1("w1", "s1") FC_ROW1("w2", "s2") FC_ROW1("w3", "s3")
-               FC_ROW1("w4", "s4") FC_ROW1("w5", "s5") FC_ROW1("w6", "s6") FC_ROW1("w7", "s7"),
-               "vldmia %[x], {s16-s23}\n\t" FC_BIAS("s0", "s16") FC_BIAS("s1", "s17") FC_BIAS("s2", "s18") FC_BIAS("s3", "s19")
-               FC_BIAS("s4", "s20") FC_BIAS("s5", "s21") FC_BIAS("s6", "s22") FC_BIAS("s7", "s23"),
-               FC_LO("s0") FC_LO("s1") FC_LO("s2") FC_LO("s3") FC_LO("s4") FC_LO("s5") FC_LO("s6") FC_LO("s7"),
-               FC_HI("s0") FC_HI("s1") FC_HI("s2") FC_HI("s3") FC_HI("s4") FC_HI("s5") FC_HI("s6") FC_HI("s7"), "s0-s7")
-      : [x] "+r"(x), [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3), [w4] "+r"(w4), [w5] "+r"(w5), [w6] "+r"(w6),
-        [w7] "+r"(w7), [n] "+r"(n)
-      : FC_INPUTS
-      : FC_CLOBBERS);
-}
-
-/* The same for four rows. */
-__attribute__((noinline)) static void fc_f32_rows4(const float *x, const float *w0, int32_t depth, const fc_f32_end *end, float lo, float hi) {
-  const float *w1 = w0 + depth, *w2 = w1 + depth, *w3 = w2 + depth;
-  int32_t n = depth;
-  __asm__ volatile(
-      FC_GROUP(FC_ZERO("s0") FC_ZERO("s1") FC_ZERO("s2") FC_ZERO("s3"),
-               FC_ROW8("w0", "s0") FC_ROW8("w1", "s1") FC_ROW8("w2", "s2") FC_ROW8("w3", "s3"),
-               FC_ROW1("w0", "s0") FC_ROW1("w1", "s1") FC_ROW1("w2", "s2") FC_ROW1("w3", "s3"),
-               "vldmia %[x], {s16-s19}\n\t" FC_BIAS("s0", "s16") FC_BIAS("s1", "s17") FC_BIAS("s2", "s18") FC_BIAS("s3", "s19"),
-               FC_LO("s0") FC_LO("s1") FC_LO("s2") FC_LO("s3"), FC_HI("s0") FC_HI("s1") FC_HI("s2") FC_HI("s3"), "s0-s3")
-      : [x] "+r"(x), [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3), [n] "+r"(n)
-      : FC_INPUTS
-      : FC_CLOBBERS);
-}
-
-/* The same for one row. */
-__attribute__((noinline)) static void fc_f32_row1(const float *x, const float *w0, int32_t depth, const fc_f32_end *end, float lo, float hi) {
-  int32_t n = depth;
-  __asm__ volatile(
-      FC_GROUP(FC_ZERO("s0"), FC_ROW8("w0", "s0"), FC_ROW1("w0", "s0"), "vldmia %[x], {s16}\n\t" FC_BIAS("s0", "s16"), FC_LO("s0"),
-               FC_HI("s0"), "s0")
-      : [x] "+r"(x), [w0] "+r"(w0), [n] "+r"(n)
-      : FC_INPUTS
-      : FC_CLOBBERS);
-}
-
-static void eval_f32(const int32_t *rec, const xsml_memory *mem) {
-  const int32_t *p = fc_params(rec);
-  const int32_t batches = p[P_BATCHES], depth = p[P_DEPTH], out_c = p[P_OUT_CHANNELS];
-  const float lo = xsml_param_f32(p[P_ACT_MIN]), hi = xsml_param_f32(p[P_ACT_MAX]);
-  const float *row = (const float *)fc_ref(rec, R_INPUT, mem), *filter = (const float *)fc_ref(rec, R_FILTER, mem);
-  const float *bias = (const float *)xsml_tensor(rec, R_BIAS, mem);
-  fc_f32_end end = {(float *)fc_ref(rec, R_OUTPUT, mem), 0, (bias ? XSML_F32_BIAS : 0) | xsml_f32_bound_flags(lo, hi)};
-  for (int32_t b = 0; b < batches; b++, row += depth) {
-    const float *w = filter;
-    int32_t o = out_c;
-    end.bias = (uintptr_t)bias;
-    for (; o >= 8; o -= 8) {
-      fc_f32_rows8(row, w, depth, &end, lo, hi);
-      w += 8 * (size_t)depth, end.out += 8, end.bias += 8 * sizeof(float);
-    }
-    if (o >= 4) {
-      fc_f32_rows4(row, w, depth, &end, lo, hi);
-      o -= 4, w += 4 * (size_t)depth, end.out += 4, end.bias += 4 * sizeof(float);
-    }
-    for (; o > 0; o--) {
-      fc_f32_row1(row, w, depth, &end, lo, hi);
-      w += depth, end.out++, end.bias += sizeof(float);
-    }
-  }
+      "push {r4-r11, lr}\n\t"
+      "vpush {s8-s31}\n\t"
+      "sub sp, sp, #32\n\t"
+      /* The input, filter and output refs (the checks require them), then the bias's (r4, 0: none). */
+      "ldrd r2, r3, [r0, #12]\n\tldr r2, [r1, r2, lsl #2]\n\tadd r2, r2, r3\n\tstr r2, [sp, #0]\n\t"
+      "ldrd r2, r3, [r0, #20]\n\tldr r2, [r1, r2, lsl #2]\n\tadd r2, r2, r3\n\tstr r2, [sp, #4]\n\t"
+      "ldrd r2, r3, [r0, #36]\n\tldr r2, [r1, r2, lsl #2]\n\tadd r2, r2, r3\n\tstr r2, [sp, #16]\n\t"
+      "movs r4, #0\n\t"
+      "ldrd r2, r3, [r0, #28]\n\t"
+      "adds r5, r2, #1\n\t"
+      "beq 1f\n\t"
+      "ldr r2, [r1, r2, lsl #2]\n\t"
+      "add r4, r2, r3\n"
+      "1:\n\t"
+      "str r4, [sp, #28]\n\t"
+      /* batches, depth (lr = its bytes), rows; lo (s8), hi (s9) and the flags from their bits. */
+      "ldrd r5, r6, [r0, #44]\n\t"
+      "str r5, [sp, #12]\n\t"
+      "str r6, [sp, #8]\n\t"
+      "lsl lr, r6, #2\n\t"
+      "ldr r11, [r0, #52]\n\t"
+      "lsl r11, r11, #4\n\t"
+      "cmp r4, #0\n\t"
+      "it ne\n\t"
+      "orrne r11, r11, #1\n\t"
+      "vldr s8, [r0, #56]\n\t"
+      "vldr s9, [r0, #60]\n\t"
+      "ldrd r2, r3, [r0, #56]\n\t"
+      "mvn r12, #0x800000\n\t" /* -FLT_MAX */
+      "cmp r2, r12\n\t"
+      "ite eq\n\t"
+      "orreq r11, r11, #8\n\t"
+      "orrne r11, r11, #2\n\t"
+      "eor r12, r12, #0x80000000\n\t" /* FLT_MAX */
+      "cmp r3, r12\n\t"
+      "ite eq\n\t"
+      "orreq r11, r11, #8\n\t"
+      "orrne r11, r11, #4\n\t"
+      "str r11, [sp, #24]\n\t"
+      "vmov s11, r12\n\t"
+      "movs r12, #0\n\t"
+      "vmov s10, r12\n\t"
+      "mov r0, sp\n\t"
+      "cmp r5, #0\n\t"
+      "ble 40f\n"
+      "5:\n\t"
+      "ldr r2, [r0, #4]\n\t"
+      "ldr r11, [r0, #24]\n\t"
+      "ldr r12, [r0, #28]\n\t"
+      "str r12, [r0, #20]\n\t"
+      "cmp r11, #128\n\t"
+      "blt 20f\n"
+      "10:\n\t"
+      "add r3, r2, lr\n\tadd r4, r3, lr\n\tadd r5, r4, lr\n\tadd r6, r5, lr\n\tadd r7, r6, lr\n\tadd r8, r7, lr\n\tadd r9, r8, lr\n\t"
+      FC_GROUP("8", FC_Z8,
+               XSML_F32_ROW8_AT("r2", "s0") XSML_F32_ROW8_AT("r3", "s1") XSML_F32_ROW8_AT("r4", "s2") XSML_F32_ROW8_AT("r5", "s3")
+               XSML_F32_ROW8_AT("r6", "s4") XSML_F32_ROW8_AT("r7", "s5") XSML_F32_ROW8_AT("r8", "s6") XSML_F32_ROW8_AT("r9", "s7"),
+               XSML_F32_ROW1_AT("r2", "s0") XSML_F32_ROW1_AT("r3", "s1") XSML_F32_ROW1_AT("r4", "s2") XSML_F32_ROW1_AT("r5", "s3")
+               XSML_F32_ROW1_AT("r6", "s4") XSML_F32_ROW1_AT("r7", "s5") XSML_F32_ROW1_AT("r8", "s6") XSML_F32_ROW1_AT("r9", "s7"),
+               "s16-s23", XSML_F32_ADD8_FROM_S16,
+               XSML_F32_LO8_AT("s8"), XSML_F32_HI8_AT("s9"),
+               XSML_F32_SUM8_S16, "s0-s7")
+      "mov r2, r9\n\t"
+      "sub r11, r11, #128\n\t"
+      "cmp r11, #128\n\t"
+      "bge 10b\n"
+      "20:\n\t"
+      "cmp r11, #64\n\t"
+      "blt 30f\n\t"
+      "add r3, r2, lr\n\tadd r4, r3, lr\n\tadd r5, r4, lr\n\t"
+      FC_GROUP("4", FC_Z4,
+               XSML_F32_ROW8_AT("r2", "s0") XSML_F32_ROW8_AT("r3", "s1") XSML_F32_ROW8_AT("r4", "s2") XSML_F32_ROW8_AT("r5", "s3"),
+               XSML_F32_ROW1_AT("r2", "s0") XSML_F32_ROW1_AT("r3", "s1") XSML_F32_ROW1_AT("r4", "s2") XSML_F32_ROW1_AT("r5", "s3"),
+               "s16-s19", FC_B("s0", "s16") FC_B("s1", "s17") FC_B("s2", "s18") FC_B("s3", "s19"),
+               FC_LO("s0") FC_LO("s1") FC_LO("s2") FC_LO("s3"), FC_HI("s0") FC_HI("s1") FC_HI("s2") FC_HI("s3"),
+               XSML_F32_SUM4_S16, "s0-s3")
+      "mov r2, r5\n\t"
+      "sub r11, r11, #64\n"
+      "30:\n\t"
+      "cmp r11, #16\n\t"
+      "blt 39f\n"
+      "31:\n\t"
+      FC_GROUP("1", FC_Z1, XSML_F32_ROW8_AT("r2", "s0"), XSML_F32_ROW1_AT("r2", "s0"), "s16", FC_B("s0", "s16"), FC_LO("s0"), FC_HI("s0"),
+               "vmov.f32 s16, s0\n\t", "s0")
+      "sub r11, r11, #16\n\t"
+      "cmp r11, #16\n\t"
+      "bge 31b\n"
+      "39:\n\t"
+      /* The next batch: its input row, the same weights and biases. */
+      "ldr r12, [r0]\n\t"
+      "add r12, r12, lr\n\t"
+      "str r12, [r0]\n\t"
+      "ldr r12, [r0, #12]\n\t"
+      "subs r12, r12, #1\n\t"
+      "str r12, [r0, #12]\n\t"
+      "bgt 5b\n"
+      "40:\n\t"
+      "add sp, sp, #32\n\t"
+      "vpop {s8-s31}\n\t"
+      "pop {r4-r11, pc}\n\t"
+      ".p2align 2\n"
+      "50:\n\t"
+      ".word 0, 0, 0, 0, 0, 0, 0, 0\n\t");
 }
 #else
 /* Each dot product in order from d = 0 in float32, then + bias, then the clamp: the roundings of the TypeScript kernel. */

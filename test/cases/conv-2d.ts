@@ -93,7 +93,8 @@ export function quantizedTensors(rng: Rng, s: ConvShape, channels: number, depth
   return { inQ, fScales, outQ, biasQ };
 }
 
-function pushConvCase(cases: OpCase[], rng: Rng, s: ConvShape, groups: number, filterC: number, outC: number) {
+/** huge: float32 weights up to 1e38: the products stay finite, sums overflow to infinities. */
+function pushConvCase(cases: OpCase[], rng: Rng, s: ConvShape, groups: number, filterC: number, outC: number, huge = false) {
   const float = s.float;
   const inC = filterC * groups;
   const outH = outSize(s.same, s.inH, s.kH, s.strideH, s.dilationH);
@@ -105,7 +106,7 @@ function pushConvCase(cases: OpCase[], rng: Rng, s: ConvShape, groups: number, f
   let input, filter, bias, output;
   if (float) {
     input = activation(F32, inShape);
-    filter = constant(F32, fShape, rng.floats(fCount, -1, 1));
+    filter = constant(F32, fShape, rng.floats(fCount, huge ? -1e38 : -1, huge ? 1e38 : 1));
     bias = constant(F32, [outC], rng.floats(outC, -1, 1));
     output = activation(F32, outShape);
   } else {
@@ -118,7 +119,7 @@ function pushConvCase(cases: OpCase[], rng: Rng, s: ConvShape, groups: number, f
   // TFLite's CONV_2D requires the bias input (only TFLM lets it be omitted).
   const tensors = [input, filter, bias, output];
   cases.push({
-    name: `${float ? 'f32' : 's8'} in[${inShape}] filter[${fShape}]${groups > 1 ? ` groups${groups}` : ''} ${shapeName(s)}`,
+    name: `${float ? 'f32' : 's8'} in[${inShape}] filter[${fShape}]${groups > 1 ? ` groups${groups}` : ''} ${shapeName(s)}${huge ? ' huge' : ''}`,
     spec: {
       tensors,
       inputs: [0],
@@ -161,6 +162,11 @@ export function conv2dCases(rng: Rng): OpCase[] {
   for (const [shape, groups, filterC, outC] of floats) {
     const s: ConvShape = { float: true, batches: 1, inH: 1, inW: 1, kH: 1, kW: 1, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, same: false, act: 0, perChannel: false, ...shape };
     pushConvCase(cases, rng, s, groups, filterC, outC);
+  }
+  // Sums that overflow: infinities clamped to -FLT_MAX and FLT_MAX (no activation, RELU's upper bound), NaN kept.
+  for (const act of [0, 1]) {
+    const s: ConvShape = { float: true, batches: 1, inH: 5, inW: 4, kH: 2, kW: 2, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, same: true, act, perChannel: false };
+    pushConvCase(cases, rng, s, 1, 1, 16, true);
   }
   // 1x1, stride 1 (the matrix of pixels): odd and even pixel counts and channel counts, depths with and without a rest of 4.
   const pointwise: Array<[number, number, number, number, number, number]> = [

@@ -62,6 +62,9 @@ export function depthwiseConv2dCases(rng: Rng): OpCase[] {
     { batches: 1, inH: 7, inW: 8, kH: 3, kW: 3, mult: 1, inC: 16, strideH: 2, strideW: 2, same: true, dilationH: 1, dilationW: 1, act: 3, bias: false },
     { batches: 1, inH: 9, inW: 9, kH: 3, kW: 2, mult: 1, inC: 11, strideH: 1, strideW: 1, same: false, dilationH: 2, dilationW: 2, act: 0, bias: true },
     { batches: 1, inH: 5, inW: 6, kH: 3, kW: 3, mult: 16, inC: 2, strideH: 1, strideW: 2, same: true, dilationH: 1, dilationW: 1, act: 2, bias: true },
+    // Weights up to 3e38: sums that overflow to infinities, clamped to -FLT_MAX and FLT_MAX (no activation, RELU's upper bound).
+    { batches: 1, inH: 6, inW: 5, kH: 3, kW: 3, mult: 8, inC: 1, strideH: 1, strideW: 1, same: true, dilationH: 1, dilationW: 1, act: 0, bias: true, huge: true },
+    { batches: 1, inH: 5, inW: 5, kH: 3, kW: 3, mult: 1, inC: 16, strideH: 1, strideW: 1, same: true, dilationH: 1, dilationW: 1, act: 1, bias: false, huge: true },
   ];
   for (const c of floats) {
     const outC = c.mult * c.inC;
@@ -69,12 +72,13 @@ export function depthwiseConv2dCases(rng: Rng): OpCase[] {
     const fShape = [1, c.kH, c.kW, outC];
     const outShape = [c.batches, outSize(c.same, c.inH, c.kH, c.strideH, c.dilationH), outSize(c.same, c.inW, c.kW, c.strideW, c.dilationW), outC];
     const input = activation(F32, inShape);
-    const filter = constant(F32, fShape, rng.floats(c.kH * c.kW * outC, -1, 1));
+    const w = 'huge' in c && c.huge ? 3e38 : 1;
+    const filter = constant(F32, fShape, rng.floats(c.kH * c.kW * outC, -w, w));
     const output = activation(F32, outShape);
     const tensors = c.bias ? [input, filter, constant(F32, [outC], rng.floats(outC, -1, 1)), output] : [input, filter, output];
     const out = tensors.length - 1;
     cases.push({
-      name: `f32 in[${inShape}] filter[${fShape}] multiplier${c.mult}${c.bias ? ' bias' : ''} ${c.same ? 'SAME' : 'VALID'} stride ${c.strideH}x${c.strideW} dilation ${c.dilationH}x${c.dilationW} act${c.act}`,
+      name: `f32 in[${inShape}] filter[${fShape}] multiplier${c.mult}${c.bias ? ' bias' : ''} ${c.same ? 'SAME' : 'VALID'} stride ${c.strideH}x${c.strideW} dilation ${c.dilationH}x${c.dilationW} act${c.act}${w > 1 ? ' huge' : ''}`,
       spec: {
         tensors,
         inputs: [0],

@@ -11,6 +11,7 @@ interface FcShape {
   hasBias: boolean;
   perChannel: boolean;
   outScale?: number; // int8: the output scale over the typical one (default: random in [0.02, 0.1])
+  huge?: boolean; // float32: weights up to 3e38, so that sums overflow to infinities (and NaN where they meet)
 }
 
 function fullyConnectedCase(rng: Rng, c: FcShape): OpCase {
@@ -20,7 +21,8 @@ function fullyConnectedCase(rng: Rng, c: FcShape): OpCase {
   let input, filter, bias, output;
   if (float) {
     input = activation(F32, inShape);
-    filter = constant(F32, [outC, depth], rng.floats(outC * depth, -1, 1));
+    const w = c.huge ? 3e38 : 1;
+    filter = constant(F32, [outC, depth], rng.floats(outC * depth, -w, w));
     bias = constant(F32, [outC], rng.floats(outC, -1, 1));
     output = activation(F32, outShape);
   } else {
@@ -36,7 +38,7 @@ function fullyConnectedCase(rng: Rng, c: FcShape): OpCase {
   }
   const tensors = hasBias ? [input, filter, bias, output] : [input, filter, output];
   return {
-    name: `${float ? 'f32' : 's8'} in[${inShape}] filter[${outC},${depth}]${hasBias ? ' bias' : ''}${perChannel ? ' per-channel' : ''} act${act}${keepNumDims ? ' keep_num_dims' : ''}${c.outScale !== undefined ? ` out-scale ${c.outScale}` : ''}`,
+    name: `${float ? 'f32' : 's8'} in[${inShape}] filter[${outC},${depth}]${hasBias ? ' bias' : ''}${perChannel ? ' per-channel' : ''} act${act}${keepNumDims ? ' keep_num_dims' : ''}${c.outScale !== undefined ? ` out-scale ${c.outScale}` : ''}${c.huge ? ' huge' : ''}`,
     spec: {
       tensors,
       inputs: [0],
@@ -66,7 +68,7 @@ export function fullyConnectedCases(rng: Rng): OpCase[] {
   // The native kernels' paths (native/kernels/fully_connected.c): int8 depths of whole 8s up to 1024
   // (the widened input; an odd and an even count of 8s), beyond 1024, and 1 (a scalar input); blocks
   // of 16 outputs and an odd last row; large multipliers (shift >= -1) whose results saturate; float
-  // groups of 8, 4 and 1 rows with and without a remainder of the depth.
+  // groups of 8, 4 and 1 rows with and without a remainder of the depth, and sums that overflow.
   const fixed: Omit<FcShape, 'keepNumDims'>[] = [
     { float: false, inShape: [1, 640], depth: 640, outC: 37, act: 0, hasBias: true, perChannel: false },
     { float: false, inShape: [2, 8], depth: 8, outC: 20, act: 1, hasBias: true, perChannel: true },
@@ -79,6 +81,9 @@ export function fullyConnectedCases(rng: Rng): OpCase[] {
     { float: true, inShape: [1, 1], depth: 1, outC: 16, act: 1, hasBias: true, perChannel: false },
     { float: true, inShape: [2, 35], depth: 35, outC: 23, act: 3, hasBias: true, perChannel: false },
     { float: true, inShape: [1, 64], depth: 64, outC: 13, act: 0, hasBias: false, perChannel: false },
+    // Infinities clamped to -FLT_MAX and FLT_MAX (no activation, RELU's upper bound), NaN kept.
+    { float: true, inShape: [2, 20], depth: 20, outC: 13, act: 0, hasBias: true, perChannel: false, huge: true },
+    { float: true, inShape: [2, 20], depth: 20, outC: 13, act: 1, hasBias: false, perChannel: false, huge: true },
     // int8 outputs requantized in one step (one multiplier, shift <= -2, the full range): depth 1
     // with and without bias, and the widened input with no bias, an odd last row and two batches.
     { float: false, inShape: [2, 1], depth: 1, outC: 19, act: 0, hasBias: true, perChannel: false, outScale: 1 },

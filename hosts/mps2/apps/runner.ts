@@ -22,7 +22,8 @@ import { liveBytes, stream } from './stream.js';
   const job = xsmlBoard.job(); // read first: its description of the runs is not any model's memory
 
   const bytesOf = (v: TensorView) => new Uint8Array(v.data.buffer, v.data.byteOffset, v.data.byteLength);
-  const numberJson = (v: number) => (Number.isFinite(v) ? String(v) : 'null');
+  // JSON has no NaN or infinities: they go as strings, which the host reads back (board-host.ts parseBoot).
+  const numberJson = (v: number) => (Number.isFinite(v) ? String(v) : `"${v}"`);
 
   /** The values of a tensor as a JSON array, written in pieces (no array of all of them in the XS heap). */
   const writeData = (data: TensorData) => {
