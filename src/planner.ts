@@ -135,17 +135,17 @@ export function planModel(model: Model, options: PlanOptions = {}): Plan {
   // Lifetimes of the tensors that live in the arena.
   const nOps = prepared.length;
   const buffers: Buffer[] = [];
-  const bufferOf = new Map<number, Buffer>();
+  const bufferOf: (Buffer | undefined)[] = new Array(model.tensors.length); // by tensor index (a Map costs XS slots per entry)
   const touch = (t: Tensor, at: number) => {
     if (t.data) return; // constant: stays in the model
     if (t.bytes === 0 && t.elements > 0) {
       throw new XsmlError(`${model.name}: tensor #${t.index} ${JSON.stringify(t.name)} has type ${dtypeName(t.type)}, which xsml cannot store`, 'UNSUPPORTED_FEATURE');
     }
-    let b = bufferOf.get(t.index);
+    let b = bufferOf[t.index];
     if (!b) {
       b = { bytes: t.bytes, first: at, last: at, offset: -1, tensor: t.index, group: null, next: null, rel: 0 };
       b.group = b;
-      bufferOf.set(t.index, b);
+      bufferOf[t.index] = b;
       buffers.push(b);
     }
     b.first = Math.min(b.first, at);
@@ -261,7 +261,7 @@ const align = (n: number) => Math.ceil(n / ARENA_ALIGNMENT) * ARENA_ALIGNMENT;
  * Unless `every`, a lag joins only if the group then spans no more than it did or than the two
  * tensors alone (lags down a long chain add up). Returns whether that refused one.
  */
-function groupShares(prepared: PreparedOp[], bufferOf: Map<number, Buffer>, buffers: Buffer[], every: boolean): boolean {
+function groupShares(prepared: PreparedOp[], bufferOf: (Buffer | undefined)[], buffers: Buffer[], every: boolean): boolean {
   for (const b of buffers) {
     b.group = b;
     b.next = null;
@@ -272,7 +272,7 @@ function groupShares(prepared: PreparedOp[], bufferOf: Map<number, Buffer>, buff
     if (!p.shares) return;
     const out = p.tensors[p.shares[0]], input = p.tensors[p.shares[1]];
     if (!out || !input || out === input || out.isVariable || input.isVariable) return;
-    const o = bufferOf.get(out.index), x = bufferOf.get(input.index);
+    const o = bufferOf[out.index], x = bufferOf[input.index];
     // o is born here, so no later op has joined it to a group yet.
     if (!o || !x || o.first !== i || x.last !== i || o.group !== o) return;
     const lag = align(p.shares[2] ?? 0);

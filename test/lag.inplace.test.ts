@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { ARENA_ALIGNMENT, loadModel, planModel, typescriptExecutor, type Model, type Plan, type TensorData } from '../src/index.js';
-import { windowLag, type WindowGeometry } from '../src/ops/conv-2d.js';
+import { windowLag, type Window } from '../src/ops/conv-2d.js';
 import { findOperator } from '../src/ops/index.js';
 import { OpContext, RECORD_HEADER, type OpDefinition } from '../src/ops/op.js';
 import { allCases } from './cases/index.js';
@@ -129,6 +129,9 @@ describe('windowed ops with the output a lag below the input', () => {
   }
 });
 
+/** A window and the input's and filter's sizes. */
+interface WindowGeometry extends Window { batches: number; inH: number; inW: number; filterH: number; filterW: number }
+
 /** windowLag's definition, pixel by pixel: the largest (bytes written by the end of pixel p) - (first byte read from p on). */
 function lagByPixel(g: WindowGeometry, inPixel: number, outPixel: number, channelwise: boolean): number {
   const first: number[] = [];
@@ -171,7 +174,7 @@ describe('windowLag', () => {
       const outH = 1 + rand(Math.floor((inH + 2 * padH) / strideH) + 1), outW = 1 + rand(Math.floor((inW + 2 * padW) / strideW) + 1);
       const g: WindowGeometry = { batches: 1 + rand(2), inH, inW, outH, outW, filterH, filterW, strideH, strideW, dilationH, dilationW, padH, padW };
       const inPixel = 1 + rand(16), outPixel = 1 + rand(16), channelwise = rand(2) === 1;
-      expect(windowLag(g, inPixel, channelwise ? inPixel : outPixel, channelwise), JSON.stringify(g))
+      expect(windowLag(g, g.batches, inH, inW, filterH, filterW, inPixel, channelwise ? inPixel : outPixel, channelwise), JSON.stringify(g))
         .toBe(lagByPixel(g, inPixel, channelwise ? inPixel : outPixel, channelwise));
     }
   });

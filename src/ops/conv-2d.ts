@@ -108,15 +108,6 @@ function firstTap(start: number, dilation: number, size: number, extent: number)
   return k < size && at < extent ? at : -1;
 }
 
-/** A window over an NHWC input (convolutions and pools alike). */
-export interface WindowGeometry extends Window {
-  batches: number;
-  inH: number;
-  inW: number;
-  filterH: number;
-  filterW: number;
-}
-
 /**
  * The lag of PreparedOp.shares for kernels that write output pixels in ascending order (batch, row,
  * column), each pixel's outputs after reading its window's taps (those inside the input): the fewest
@@ -127,13 +118,14 @@ export interface WindowGeometry extends Window {
  * then pixel p's own outputs need only end before the channels it has yet to read, which start
  * where its window does. Reading ahead (into a scratch) only helps. Runs in O(outW + batches * outH).
  */
-export function windowLag(g: WindowGeometry, inPixel: number, outPixel: number, channelwise: boolean): number {
+export function windowLag(g: Window, batches: number, inH: number, inW: number, filterH: number, filterW: number,
+  inPixel: number, outPixel: number, channelwise: boolean): number {
   // Per output column: colFirst, the bytes into an input row of its first tap (Infinity: none); best,
   // the largest (ox + 1) * outPixel - the first byte read from column ox on (conservative) or after
   // column ox (channelwise, with ox * outPixel - colFirst for the pixel's own later channels).
   let best = -Infinity, later = Infinity;
   for (let ox = g.outW - 1; ox >= 0; ox--) {
-    const x = firstTap(ox * g.strideW - g.padW, g.dilationW, g.filterW, g.inW);
+    const x = firstTap(ox * g.strideW - g.padW, g.dilationW, filterW, inW);
     const colFirst = x < 0 ? Infinity : x * inPixel;
     if (channelwise) {
       best = Math.max(best, (ox + 1) * outPixel - later, ox * outPixel - colFirst);
@@ -146,11 +138,11 @@ export function windowLag(g: WindowGeometry, inPixel: number, outPixel: number, 
   const colMin = later;
   // Per output row, last first: the first byte it reads, and the first byte any later row reads.
   let lag = 0, after = Infinity;
-  const rowBytes = g.inW * inPixel;
-  for (let r = g.batches * g.outH - 1; r >= 0; r--) {
+  const rowBytes = inW * inPixel;
+  for (let r = batches * g.outH - 1; r >= 0; r--) {
     const b = Math.floor(r / g.outH), oy = r - b * g.outH;
-    const y = firstTap(oy * g.strideH - g.padH, g.dilationH, g.filterH, g.inH);
-    const rowFirst = y < 0 ? Infinity : (b * g.inH + y) * rowBytes;
+    const y = firstTap(oy * g.strideH - g.padH, g.dilationH, filterH, inH);
+    const rowFirst = y < 0 ? Infinity : (b * inH + y) * rowBytes;
     const p0 = r * g.outW;
     if (rowFirst < Infinity) lag = Math.max(lag, p0 * outPixel - rowFirst + best);
     lag = Math.max(lag, (p0 + g.outW) * outPixel - after);
@@ -350,7 +342,7 @@ export const conv2d: OpDefinition = {
     // Every kernel below writes output pixels in ascending order, each after reading its window
     // (the int8 C kernel reads six pixels' windows into the scratch first): windowLag.
     const esize = float ? 4 : 1;
-    const lag = windowLag({ ...win, batches, inH, inW, filterH, filterW }, inC * esize, outC * esize, false);
+    const lag = windowLag(win, batches, inH, inW, filterH, filterW, inC * esize, outC * esize, false);
     if (float) return { kernel: KernelId.CONV_2D_F32, tensors, params: [...geometry, ...floatRange(ctx, activation)], shares: [3, 0, lag] };
     // A 1x1 filter with stride 1 over one group reads each pixel's inputs before it writes that pixel's
     // outputs, in an order where no output overwrites an input still to be read (both kernels): pixels

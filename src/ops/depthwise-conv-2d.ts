@@ -170,7 +170,7 @@ export const depthwiseConv2d: OpDefinition = {
     // of 1 each output channel reads only its own input channel, in ascending channel order (the C
     // kernels four or eight channels at a time): windowLag.
     const esize = float ? 4 : 1;
-    const lag = windowLag({ ...win, batches, inH, inW, filterH, filterW }, inC * esize, outC * esize, outC === inC);
+    const lag = windowLag(win, batches, inH, inW, filterH, filterW, inC * esize, outC * esize, outC === inC);
     if (float) return { kernel: KernelId.DEPTHWISE_CONV_2D_F32, tensors, params: [...geometry, ...floatRange(ctx, activation)], shares: [3, 0, lag] };
     // The banded C kernels go channel group by group: band4 (and the TypeScript kernel for its shapes)
     // exactly over the input when band4InPlace allows it, band1 never over it.

@@ -92,7 +92,7 @@ export function preparePool2d(ctx: OpContext, kernelF32: number, kernelS8: numbe
   const tensors = [input, output];
   // Every pool kernel writes output pixels in ascending order, channel c after reading channel c of its window.
   const pixel = channels * (input.type === DType.FLOAT32 ? 4 : 1);
-  const lag = windowLag({ batches, inH, inW, filterH, filterW, outH, outW, strideH, strideW, dilationH: 1, dilationW: 1, padH, padW }, pixel, pixel, true);
+  const lag = windowLag({ outH, outW, strideH, strideW, dilationH: 1, dilationW: 1, padH, padW }, batches, inH, inW, filterH, filterW, pixel, pixel, true);
   const shares: [number, number, number] = [1, 0, lag];
 
   if (input.type === DType.FLOAT32) {
