@@ -110,9 +110,10 @@ interface Buffer {
   last: number; // last op that uses it
   offset: number;
   tensor: number; // tensor index, or -1 for an op's scratch
-  // A group: buffers placed at one offset (an op's output over its dying input: PreparedOp.shares).
+  // A group: buffers placed at fixed distances (an op's output over its dying input: PreparedOp.shares).
   group: Buffer | null; // its first buffer, itself if alone
   next: Buffer | null; // the group's next buffer
+  rel: number; // offset from the group's first buffer (a multiple of ARENA_ALIGNMENT, may be negative)
 }
 
 export function planModel(model: Model, options: PlanOptions = {}): Plan {
@@ -134,17 +135,17 @@ export function planModel(model: Model, options: PlanOptions = {}): Plan {
   // Lifetimes of the tensors that live in the arena.
   const nOps = prepared.length;
   const buffers: Buffer[] = [];
-  const bufferOf = new Map<number, Buffer>();
+  const bufferOf: (Buffer | undefined)[] = new Array(model.tensors.length); // by tensor index (a Map costs XS slots per entry)
   const touch = (t: Tensor, at: number) => {
     if (t.data) return; // constant: stays in the model
     if (t.bytes === 0 && t.elements > 0) {
       throw new XsmlError(`${model.name}: tensor #${t.index} ${JSON.stringify(t.name)} has type ${dtypeName(t.type)}, which xsml cannot store`, 'UNSUPPORTED_FEATURE');
     }
-    let b = bufferOf.get(t.index);
+    let b = bufferOf[t.index];
     if (!b) {
-      b = { bytes: t.bytes, first: at, last: at, offset: -1, tensor: t.index, group: null, next: null };
+      b = { bytes: t.bytes, first: at, last: at, offset: -1, tensor: t.index, group: null, next: null, rel: 0 };
       b.group = b;
-      bufferOf.set(t.index, b);
+      bufferOf[t.index] = b;
       buffers.push(b);
     }
     b.first = Math.min(b.first, at);
@@ -158,30 +159,27 @@ export function planModel(model: Model, options: PlanOptions = {}): Plan {
     for (const t of p.tensors) if (t) touch(t, i);
     // A kernel that declares a scratch gets its ref even when it is empty (the record's layout is fixed).
     if (p.scratchBytes === undefined) return null;
-    const b: Buffer = { bytes: p.scratchBytes, first: i, last: i, offset: -1, tensor: -1, group: null, next: null };
+    const b: Buffer = { bytes: p.scratchBytes, first: i, last: i, offset: -1, tensor: -1, group: null, next: null, rel: 0 };
     b.group = b;
     buffers.push(b);
     return b;
   });
   for (const i of model.outputs) touch(model.tensors[i], nOps);
 
-  // An op's output over the input it consumes (PreparedOp.shares): one offset for both when that
-  // input is an arena tensor whose last use is this op (so neither a model output nor an input
-  // kept by preserveInputs) and the output is born here. Chains of such ops make one group.
-  prepared.forEach((p, i) => {
-    if (!p.shares) return;
-    const out = p.tensors[p.shares[0]], input = p.tensors[p.shares[1]];
-    if (!out || !input || out === input || out.isVariable || input.isVariable) return;
-    const o = bufferOf.get(out.index), x = bufferOf.get(input.index);
-    // o is born here, so no later op has joined it to a group yet.
-    if (!o || !x || o.first !== i || x.last !== i || o.group !== o) return;
-    let tail = x.group!;
-    while (tail.next) tail = tail.next;
-    tail.next = o;
-    o.group = x.group;
-  });
-
-  let arenaBytes = placeGreedy(buffers);
+  // Outputs over the inputs they consume (PreparedOp.shares), placed as groups: a lag that makes a
+  // group span more may cost more than it saves, so when some is refused the plan is also made with
+  // every one taken, and the smaller arena kept.
+  let arenaBytes: number;
+  if (groupShares(prepared, bufferOf, buffers, false)) {
+    arenaBytes = placeGreedy(buffers);
+    const offsets = Int32Array.from(buffers, (b) => b.offset);
+    groupShares(prepared, bufferOf, buffers, true);
+    const other = placeGreedy(buffers);
+    if (other < arenaBytes) arenaBytes = other;
+    else buffers.forEach((b, i) => { b.offset = offsets[i]; });
+  } else {
+    arenaBytes = placeGreedy(buffers);
+  }
   // The persistent part, after everything placed above: each op's state, never reused.
   const persistentStart = arenaBytes;
   const persistent = prepared.map((p) => {
@@ -257,20 +255,65 @@ export function planModel(model: Model, options: PlanOptions = {}): Plan {
 const align = (n: number) => Math.ceil(n / ARENA_ALIGNMENT) * ARENA_ALIGNMENT;
 
 /**
- * Places the groups of buffers (one offset per group) at the lowest offset where none of their
- * buffers meets a placed buffer live at the same time, in two orders: largest first (as TFLM's
- * greedy planner does) and in order of first use, largest first among equals. Keeps the smaller
- * arena; returns its size. (Typed arrays and no objects per buffer: on XS the planner's working
- * set is what a small board's heap must hold on top of the model's graph.)
+ * Makes the groups of PreparedOp.shares: an op's output at its input's offset less the lag, when that
+ * input is an arena tensor whose last use is this op (so neither a model output nor an input kept by
+ * preserveInputs) and the output is born here. Chains of such ops make one group, at fixed distances.
+ * Unless `every`, a lag joins only if the group then spans no more than it did or than the two
+ * tensors alone (lags down a long chain add up). Returns whether that refused one.
+ */
+function groupShares(prepared: PreparedOp[], bufferOf: (Buffer | undefined)[], buffers: Buffer[], every: boolean): boolean {
+  for (const b of buffers) {
+    b.group = b;
+    b.next = null;
+    b.rel = 0;
+  }
+  let refused = false;
+  prepared.forEach((p, i) => {
+    if (!p.shares) return;
+    const out = p.tensors[p.shares[0]], input = p.tensors[p.shares[1]];
+    if (!out || !input || out === input || out.isVariable || input.isVariable) return;
+    const o = bufferOf[out.index], x = bufferOf[input.index];
+    // o is born here, so no later op has joined it to a group yet.
+    if (!o || !x || o.first !== i || x.last !== i || o.group !== o) return;
+    const lag = align(p.shares[2] ?? 0);
+    let tail = x.group!, lo = 0, hi = 0;
+    for (let b: Buffer | null = tail; b; b = b.next) {
+      lo = Math.min(lo, b.rel);
+      hi = Math.max(hi, b.rel + b.bytes);
+      tail = b;
+    }
+    const rel = x.rel - lag;
+    if (!every && Math.max(hi, rel + o.bytes) - Math.min(lo, rel) > Math.max(hi - lo, x.bytes + lag, o.bytes)) {
+      refused = true;
+      return;
+    }
+    tail.next = o;
+    o.group = x.group;
+    o.rel = rel;
+  });
+  return refused;
+}
+
+/**
+ * Places the groups of buffers (each buffer at the group's offset + its rel, rels made >= 0) at the
+ * lowest offset where none of their buffers meets a placed buffer live at the same time, in two
+ * orders: largest first (as TFLM's greedy planner does; a group by the bytes it spans) and in order of
+ * first use, largest first among equals. Keeps the smaller arena; returns its size. (Typed arrays and
+ * no objects per buffer: on XS the planner's working set is what a small board's heap must hold on
+ * top of the model's graph.)
  */
 function placeGreedy(buffers: Buffer[]): number {
-  // Each group's largest buffer and first use, at its first buffer's index.
+  // Each group's span and first use, at its first buffer's index.
   const size = new Int32Array(buffers.length), first = new Int32Array(buffers.length);
   const order = Int32Array.from(buffers.keys()).filter((i) => buffers[i].group === buffers[i]);
   order.forEach((i) => {
     first[i] = buffers[i].first;
-    for (let b = buffers[i].next; b; b = b.next) size[i] = Math.max(size[i], b.bytes);
-    size[i] = Math.max(size[i], buffers[i].bytes);
+    let lo = 0;
+    for (let b: Buffer | null = buffers[i]; b; b = b.next) lo = Math.min(lo, b.rel);
+    for (let b: Buffer | null = buffers[i]; b; b = b.next) {
+      b.rel -= lo;
+      size[i] = Math.max(size[i], b.rel + b.bytes);
+    }
   });
   const arenaBytes = place(buffers, order.sort((a, b) => size[b] - size[a] || first[a] - first[b] || a - b));
   const offsets = Int32Array.from(buffers, (b) => b.offset);
@@ -292,26 +335,26 @@ function place(buffers: Buffer[], order: Int32Array): number {
     for (let moved = true; moved;) {
       moved = false;
       for (let b: Buffer | null = g; b; b = b.next) {
-        let at = offset;
+        let at = offset + b.rel;
         for (let j = 0; j < placed.length; j++) {
           const p = placed[j];
           if (p.first > b.last || b.first > p.last) continue;
           if (at + b.bytes <= p.offset) break;
           at = Math.max(at, align(p.offset + p.bytes));
         }
-        if (at !== offset) {
-          offset = at;
+        if (at !== offset + b.rel) {
+          offset = at - b.rel;
           moved = true;
         }
       }
     }
     for (let b: Buffer | null = g; b; b = b.next) {
-      b.offset = offset;
+      b.offset = offset + b.rel;
       let j = placed.length;
       placed.push(b);
-      for (; j > 0 && placed[j - 1].offset > offset; j--) placed[j] = placed[j - 1];
+      for (; j > 0 && placed[j - 1].offset > b.offset; j--) placed[j] = placed[j - 1];
       placed[j] = b;
-      arenaBytes = Math.max(arenaBytes, align(offset + b.bytes));
+      arenaBytes = Math.max(arenaBytes, align(b.offset + b.bytes));
     }
   }
   return arenaBytes;

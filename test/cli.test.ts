@@ -90,7 +90,7 @@ describe('xsml inspect', () => {
     const r = xsml('inspect', MICRO);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/DEPTHWISE_CONV_2D/);
-    expect(r.stdout).toMatch(/arena: 5968 bytes/);
+    expect(r.stdout).toMatch(/arena: 4176 bytes/);
   });
 
   it('names unsupported ops instead of failing', () => {

@@ -21,14 +21,22 @@ const op = (name: string, shares: boolean): OpDefinition => ({
   code: CUSTOM, name, custom: true, maxVersion: 1,
   prepare: (ctx) => ({ kernel: KernelId.COPY, tensors: [ctx.input(0), ctx.output(0)], params: [], ...(shares ? { shares: [1, 0] as [number, number] } : {}) }),
 });
-const APART = 'TEST_APART', OVER = 'TEST_OVER';
+const APART = 'TEST_APART', OVER = 'TEST_OVER', LAG = 'TEST_LAG';
+// TEST_LAG: over its input with the lag lags[op index].
+let lags: number[] = [];
+const lagOp: OpDefinition = {
+  code: CUSTOM, name: LAG, custom: true, maxVersion: 1,
+  prepare: (ctx) => ({ kernel: KernelId.COPY, tensors: [ctx.input(0), ctx.output(0)], params: [], shares: [1, 0, lags[ctx.op.index]] }),
+};
 beforeAll(() => {
   CUSTOM_OPERATORS.set(APART, op(APART, false));
   CUSTOM_OPERATORS.set(OVER, op(OVER, true));
+  CUSTOM_OPERATORS.set(LAG, lagOp);
 });
 afterAll(() => {
   CUSTOM_OPERATORS.delete(APART);
   CUSTOM_OPERATORS.delete(OVER);
+  CUSTOM_OPERATORS.delete(LAG);
 });
 
 /** A chain of ops t0 -> t1 -> ... over int8 tensors of these shapes; `over[i]`: op i writes over its input. */
@@ -93,6 +101,54 @@ describe('the planner places an output over the input it consumes', () => {
     const p5 = plan(constant);
     expect(p5.tensorOffsets[3]).toBe(-1);
     expect(p5.tensorOffsets[2]).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('the planner places an output a lag below the input it consumes', () => {
+  /** A chain of TEST_LAG ops over int8 tensors of these byte sizes, op i with lag l[i]. */
+  const lagged = (sizes: number[], l: number[]) => {
+    lags = l;
+    const spec = chain(sizes.map((n) => [1, n]), l.map(() => false));
+    spec.ops.forEach((o) => { o.customName = LAG; });
+    return plan(spec);
+  };
+
+  it('puts a larger output the lag (rounded up to 16) lower, ending above the input', () => {
+    const p = lagged([100, 300], [40]);
+    expect(p.tensorOffsets[0] - p.tensorOffsets[1]).toBe(48);
+    expect(p.tensorOffsets[1]).toBe(0);
+    expect(p.arenaBytes).toBe(304);
+  });
+
+  it('puts a smaller output the lag lower, inside and below the input', () => {
+    const p = lagged([300, 100], [20]);
+    expect(p.tensorOffsets[0] - p.tensorOffsets[1]).toBe(32);
+    expect(p.arenaBytes).toBe(336);
+  });
+
+  it('keeps the distances along a chain, every offset >= 0', () => {
+    // Two groups of two would need 128 bytes at op 1.
+    const p = lagged([64, 64, 64, 64], [16, 10, 16]);
+    expect(Array.from(p.tensorOffsets.subarray(0, 4))).toEqual([48, 32, 16, 0]);
+    expect(p.arenaBytes).toBe(112);
+  });
+
+  it('refuses a lag that widens a chain where the output fits elsewhere (magic_wand)', () => {
+    // The depthwise convolution 1,536 -> 12,288 bytes, a pool to 1,344, a convolution to 2,688, a pool to 896.
+    const p = lagged([1536, 12288, 1344, 2688, 896], [10772, 0, 1408, 0]);
+    expect(p.tensorOffsets[0] - p.tensorOffsets[1]).toBe(10784);
+    expect(p.tensorOffsets[2]).toBe(p.tensorOffsets[1]);
+    expect(p.tensorOffsets[2] - p.tensorOffsets[3]).not.toBe(1408);
+    expect(p.arenaBytes).toBe(10784 + 1536);
+  });
+
+  it('takes every lag when that makes the smaller arena (kws_ref_model_float32)', () => {
+    // The small input under a long chain of equal tensors: refusing the lags would place them apart.
+    const p = lagged([1960, 32000, 32000, 32000, 32000], [30464, 1536, 256, 1536]);
+    const at = p.tensorOffsets;
+    expect([at[0] - at[1], at[1] - at[2], at[2] - at[3], at[3] - at[4]]).toEqual([30464, 1536, 256, 1536]);
+    expect(p.arenaBytes).toBe(at[0] + 1968);
+    expect(p.arenaBytes).toBeLessThan(2 * 32000);
   });
 });
 

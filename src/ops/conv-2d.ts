@@ -101,6 +101,56 @@ export function convWindow(ctx: OpContext, options: Table, slots: { padding: num
   return { strideH, strideW, dilationH, dilationW, outH: h[0], outW: w[0], padH: h[1], padW: w[1] };
 }
 
+/** The first coordinate inside [0, extent) of the taps start + dilation * k, k < size; -1 if none is. */
+function firstTap(start: number, dilation: number, size: number, extent: number): number {
+  const k = start >= 0 ? 0 : Math.ceil(-start / dilation);
+  const at = start + dilation * k;
+  return k < size && at < extent ? at : -1;
+}
+
+/**
+ * The lag of PreparedOp.shares for kernels that write output pixels in ascending order (batch, row,
+ * column), each pixel's outputs after reading its window's taps (those inside the input): the fewest
+ * bytes L such that, with the output starting L bytes below the input, everything written up to and
+ * including pixel p ends at or before the first input byte that pixel p or a later one reads; so any
+ * larger L is safe too. `inPixel` and `outPixel` are the bytes of one pixel of each. `channelwise`:
+ * output channel c reads only input channel c (pixels of the same bytes), in ascending channel order:
+ * then pixel p's own outputs need only end before the channels it has yet to read, which start
+ * where its window does. Reading ahead (into a scratch) only helps. Runs in O(outW + batches * outH).
+ */
+export function windowLag(g: Window, batches: number, inH: number, inW: number, filterH: number, filterW: number,
+  inPixel: number, outPixel: number, channelwise: boolean): number {
+  // Per output column: colFirst, the bytes into an input row of its first tap (Infinity: none); best,
+  // the largest (ox + 1) * outPixel - the first byte read from column ox on (conservative) or after
+  // column ox (channelwise, with ox * outPixel - colFirst for the pixel's own later channels).
+  let best = -Infinity, later = Infinity;
+  for (let ox = g.outW - 1; ox >= 0; ox--) {
+    const x = firstTap(ox * g.strideW - g.padW, g.dilationW, filterW, inW);
+    const colFirst = x < 0 ? Infinity : x * inPixel;
+    if (channelwise) {
+      best = Math.max(best, (ox + 1) * outPixel - later, ox * outPixel - colFirst);
+      later = Math.min(later, colFirst);
+    } else {
+      later = Math.min(later, colFirst);
+      best = Math.max(best, (ox + 1) * outPixel - later);
+    }
+  }
+  const colMin = later;
+  // Per output row, last first: the first byte it reads, and the first byte any later row reads.
+  let lag = 0, after = Infinity;
+  const rowBytes = inW * inPixel;
+  for (let r = batches * g.outH - 1; r >= 0; r--) {
+    const b = Math.floor(r / g.outH), oy = r - b * g.outH;
+    const y = firstTap(oy * g.strideH - g.padH, g.dilationH, filterH, inH);
+    const rowFirst = y < 0 ? Infinity : (b * inH + y) * rowBytes;
+    const p0 = r * g.outW;
+    if (rowFirst < Infinity) lag = Math.max(lag, p0 * outPixel - rowFirst + best);
+    lag = Math.max(lag, (p0 + g.outW) * outPixel - after);
+    after = Math.min(after, rowFirst + colMin);
+  }
+  return lag;
+}
+
 /** Types of a float or int8 convolution; fails on hybrid, int16, uint8 and other mixes. */
 export function expectConvTypes(ctx: OpContext, input: Tensor, filter: Tensor, bias: Tensor | null, output: Tensor): boolean {
   if (input.type === DType.FLOAT32 && filter.type !== DType.FLOAT32) {
@@ -280,23 +330,30 @@ export const conv2d: OpDefinition = {
       win.strideH, win.strideW, win.dilationH, win.dilationW, win.padH, win.padW];
     const tensors = [input, filter, bias, output];
     if (hybrid) {
+      // Both kernels quantize the whole input into the scratch before they write any output.
       return {
         kernel: KernelId.CONV_2D_HYBRID,
         tensors,
         params: [...geometry, ...floatRange(ctx, activation), ...hybridFilterParams(ctx, filter, outC, groups)],
         scratchBytes: hybridScratchBytes(batches, input.elements),
+        shares: [3, 0],
       };
     }
-    if (float) return { kernel: KernelId.CONV_2D_F32, tensors, params: [...geometry, ...floatRange(ctx, activation)] };
+    // Every kernel below writes output pixels in ascending order, each after reading its window
+    // (the int8 C kernel reads six pixels' windows into the scratch first): windowLag.
+    const esize = float ? 4 : 1;
+    const lag = windowLag(win, batches, inH, inW, filterH, filterW, inC * esize, outC * esize, false);
+    if (float) return { kernel: KernelId.CONV_2D_F32, tensors, params: [...geometry, ...floatRange(ctx, activation)], shares: [3, 0, lag] };
     // A 1x1 filter with stride 1 over one group reads each pixel's inputs before it writes that pixel's
-    // outputs, in an order where no output overwrites an input still to be read (both kernels).
+    // outputs, in an order where no output overwrites an input still to be read (both kernels): pixels
+    // in descending order when the output is the wider, so the output starts exactly at the input.
     const pointwise = filterH === 1 && filterW === 1 && win.strideH === 1 && win.strideW === 1 && win.outH === inH && win.outW === inW && groups === 1;
     return {
       kernel: KernelId.CONV_2D_S8,
       tensors,
       params: [...geometry, ...packShifts(quantizedConvParams(ctx, input, filter, bias, output, activation, outC, 0), outC)],
       scratchBytes: s8ScratchBytes(inC, filterH, filterW, filterC),
-      ...(pointwise ? { shares: [3, 0] as [number, number] } : {}),
+      shares: pointwise ? [3, 0] : [3, 0, lag],
     };
   },
 };

@@ -7,7 +7,7 @@
 
 import { KernelId } from './kernel-ids.js';
 import { NO_TENSOR, RECORD_HEADER, type Kernel, type OpContext, type OpDefinition } from './op.js';
-import { CONV_REQUANTIZE, convWindow, expectConvTypes, floatRange, quantizedConvParams } from './conv-2d.js';
+import { CONV_REQUANTIZE, convWindow, expectConvTypes, floatRange, quantizedConvParams, windowLag } from './conv-2d.js';
 
 // Tensor refs: 0 input, 1 filter, 2 bias (or NO_TENSOR), 3 output; S8: 4 arena scratch (s8ScratchBytes).
 // Params, both kernels:
@@ -165,16 +165,26 @@ export const depthwiseConv2d: OpDefinition = {
     const geometry = [batches, inH, inW, inC, win.outH, win.outW, outC, filterH, filterW, outC / inC,
       win.strideH, win.strideW, win.dilationH, win.dilationW, win.padH, win.padW];
     const tensors = [input, filter, bias, output];
-    if (float) return { kernel: KernelId.DEPTHWISE_CONV_2D_F32, tensors, params: [...geometry, ...floatRange(ctx, activation)] };
-    const inPlace = isBand4(outC / inC, inC, filterH, filterW, win.dilationH, win.dilationW)
-      && band4InPlace(batches, inH, inW, win.outH, win.outW, win.strideH, win.padH);
+    // The kernels other than the banded ones write output pixels in ascending order, each after
+    // reading its window (the one-channel C kernel copies it to a patch first); with a depth multiplier
+    // of 1 each output channel reads only its own input channel, in ascending channel order (the C
+    // kernels four or eight channels at a time): windowLag.
+    const esize = float ? 4 : 1;
+    const lag = windowLag(win, batches, inH, inW, filterH, filterW, inC * esize, outC * esize, outC === inC);
+    if (float) return { kernel: KernelId.DEPTHWISE_CONV_2D_F32, tensors, params: [...geometry, ...floatRange(ctx, activation)], shares: [3, 0, lag] };
+    // The banded C kernels go channel group by group: band4 (and the TypeScript kernel for its shapes)
+    // exactly over the input when band4InPlace allows it, band1 never over it.
+    const band4 = isBand4(outC / inC, inC, filterH, filterW, win.dilationH, win.dilationW);
+    const shares: [number, number, number] | null = band4
+      ? (band4InPlace(batches, inH, inW, win.outH, win.outW, win.strideH, win.padH) ? [3, 0, 0] : null)
+      : isBand1(outC / inC, filterH, filterW, win.dilationH, win.dilationW) ? null : [3, 0, lag];
     return {
       kernel: KernelId.DEPTHWISE_CONV_2D_S8,
       tensors,
       params: [...geometry, ...packShifts(quantizedConvParams(ctx, input, filter, bias, output, activation, outC, 3), outC),
         ...s8Layout(inC, outC, filterH, filterW, filter.data)],
       scratchBytes: s8ScratchBytes(outC / inC, inC, filterH, filterW, win),
-      ...(inPlace ? { shares: [3, 0] as [number, number] } : {}),
+      ...(shares ? { shares } : {}),
     };
   },
 };

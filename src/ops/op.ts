@@ -43,11 +43,15 @@ export interface PreparedOp {
    */
   persistentBytes?: number;
   /**
-   * [output, input]: indices into `tensors`. The output may start at the same arena offset as
-   * that input when the input's last use is this op (it dies here). The kernels (TypeScript and C,
-   * every code path) give the same bits when the two start at the same address.
+   * [output, input, lag]: indices into `tensors` and a byte count (default 0). The output may start
+   * `lag` bytes below that input's arena offset when the input's last use is this op (it dies here).
+   * The kernels (TypeScript and C, every code path) give the same bits with the output there: at
+   * exactly the input's address for lag 0; for lag > 0 at any L >= lag bytes below it (the planner
+   * rounds lag up to ARENA_ALIGNMENT). A lag > 0 comes from the order the kernels write in (see
+   * windowLag in conv-2d.ts): every byte written so far ends at or before the first input byte still
+   * to be read.
    */
-  shares?: [output: number, input: number];
+  shares?: [output: number, input: number, lag?: number];
 }
 
 export interface OpDefinition {

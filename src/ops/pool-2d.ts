@@ -2,6 +2,7 @@
 // (tensorflow/lite/kernels/pooling.cc GenericPrepare) and the record layout their kernels read.
 
 import { DType } from '../model/model.js';
+import { windowLag } from './conv-2d.js';
 import type { OpContext, PreparedOp } from './op.js';
 import { ACTIVATION_NAMES, floatActivationRange, floatBits, quantizedActivationRange } from './quant.js';
 
@@ -89,11 +90,15 @@ export function preparePool2d(ctx: OpContext, kernelF32: number, kernelS8: numbe
   }
   const shapeParams = [batches, inH, inW, channels, outH, outW, strideH, strideW, filterH, filterW, padH, padW];
   const tensors = [input, output];
+  // Every pool kernel writes output pixels in ascending order, channel c after reading channel c of its window.
+  const pixel = channels * (input.type === DType.FLOAT32 ? 4 : 1);
+  const lag = windowLag({ outH, outW, strideH, strideW, dilationH: 1, dilationW: 1, padH, padW }, batches, inH, inW, filterH, filterW, pixel, pixel, true);
+  const shares: [number, number, number] = [1, 0, lag];
 
   if (input.type === DType.FLOAT32) {
     const range = floatActivationRange(activation);
     if (!range) ctx.unsupported(`fused activation ${ACTIVATION_NAMES[activation] ?? activation} is not supported`);
-    return { kernel: kernelF32, tensors, params: [...shapeParams, floatBits(range[0]), floatBits(range[1])] };
+    return { kernel: kernelF32, tensors, params: [...shapeParams, floatBits(range[0]), floatBits(range[1])], shares };
   }
 
   ctx.expectType(input, 'input', DType.FLOAT32, DType.INT8);
@@ -106,5 +111,5 @@ export function preparePool2d(ctx: OpContext, kernelF32: number, kernelS8: numbe
   }
   const range = quantizedActivationRange(activation, outQ.scale, outQ.zeroPoint, -128, 127);
   if (!range) ctx.unsupported(`fused activation ${ACTIVATION_NAMES[activation] ?? activation} is not supported`);
-  return { kernel: kernelS8, tensors, params: [...shapeParams, range[0], range[1]] };
+  return { kernel: kernelS8, tensors, params: [...shapeParams, range[0], range[1]], shares };
 }
