@@ -46,8 +46,10 @@ typedef struct {
  * Preconditions of all three kernels: dims positive, in_c = filter_c * (out_c / filters_per_group);
  * strides and dilations >= 1; pads >= 0; (out - 1) * stride + (filter - 1) * dilation fits in int32;
  * input batches x in_h x in_w x in_c, filter out_c x filter_h x filter_w x filter_c,
- * output batches x out_h x out_w x out_c elements; float32 and int32 arrays 4-byte aligned; the output
- * overlaps nothing else (but see xsml_conv_2d_s8).
+ * output batches x out_h x out_w x out_c elements; float32 and int32 arrays 4-byte aligned. Pixels are
+ * written in ascending order, each after the reads of its window: the output may overlap the input
+ * when it starts at least windowLag (src/ops/conv-2d.ts) bytes below it (but see xsml_conv_2d_s8 for
+ * 1x1); it overlaps nothing else.
  */
 
 /*

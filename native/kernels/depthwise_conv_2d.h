@@ -35,7 +35,9 @@ typedef struct {
  * Preconditions: dims positive, out_c = in_c * depth_multiplier; strides and dilations >= 1; pads >= 0;
  * (out - 1) * stride + (filter - 1) * dilation fits in int32; input batches x in_h x in_w x in_c,
  * filter filter_h x filter_w x out_c, output batches x out_h x out_w x out_c elements; float32 and int32
- * arrays 4-byte aligned; the output overlaps nothing else.
+ * arrays 4-byte aligned. Pixels are written in ascending order, each after the reads of its window:
+ * the output may overlap the input when it starts at least windowLag (src/ops/conv-2d.ts) bytes below
+ * it (but see the banded int8 shapes below); it overlaps nothing else.
  */
 
 /*

@@ -26,7 +26,9 @@ typedef struct {
  * Preconditions, all four kernels: every window (output position oy, ox) overlaps the input in at
  * least one row and one column: max(0, pad - o * stride) < min(filter, in + pad - o * stride);
  * filter_h * filter_w < 2^23; input holds batches * in_h * in_w * channels elements, output
- * batches * out_h * out_w * channels. input and output do not overlap.
+ * batches * out_h * out_w * channels. Pixels are written in ascending order, each channel after the
+ * reads of its window: the output may overlap the input when it starts at least windowLag's channelwise
+ * lag (src/ops/conv-2d.ts) bytes below it; it overlaps nothing else.
  */
 
 /* Mean of each window's in-bounds elements, summed in float32 row by row, then clamped. */
