@@ -2,7 +2,7 @@
 // is installed. Inputs and outputs are typed-array views into the caller's arena.
 
 import { XsmlError } from './errors.js';
-import { DType, dtypeName, releaseGraph, tensorOf, type Model, type Tensor } from './model/model.js';
+import { DType, dtypeName, releaseGraph, tensorOf, type Model } from './model/model.js';
 import { typescriptExecutor, type Executor, type ExecutorFactory } from './executor.js';
 import { ARENA_ALIGNMENT, planModel, type PlanOptions, type PlanSummary } from './planner.js';
 
@@ -24,9 +24,14 @@ export interface InterpreterOptions extends PlanOptions {
   executor?: ExecutorFactory;
 }
 
-/** The words an interpreter keeps with its plan (Executor.word): its sizes, options and tensor offsets. */
-const ARENA_BYTES = 0, PERSISTENT_BYTES = 1, OPTIONS = 2, INPUT_COUNT = 3, OFFSETS = 4; // then the inputs' offsets, then the outputs'
-const EXACT_WITH_TFLM = 1, PRESERVE_INPUTS = 2, ROUNDING_DOUBLE = 4; // OPTIONS bits
+/**
+ * The words an interpreter keeps with its plan (Executor.word): its sizes and options, then per
+ * input and then per output three words: its tensor (index * 64 + CONSTANT + type code), the byte
+ * offset of its data (in the arena, or in the model for constant data) and its element count.
+ */
+const ARENA_BYTES = 0, PERSISTENT_BYTES = 1, OPTIONS = 2, OUTPUT_COUNT = 3, TENSORS = 4;
+const EXACT_WITH_TFLM = 1, PRESERVE_INPUTS = 2, ROUNDING_DOUBLE = 4, INPUT_COUNT_SHIFT = 3; // OPTIONS: input count << 3 | bits
+const TYPE_BITS = 31, CONSTANT = 32, INDEX_SHIFT = 6; // a tensor's word: index << 6 | CONSTANT | type
 
 /**
  * An interpreter is four properties: on XS each is a 16-byte slot for as long as it lives, and every
@@ -58,13 +63,20 @@ export class Interpreter {
       throw new XsmlError(`${model.name}: model bytes must start on a 4-byte boundary (byteOffset is ${model.bytes.byteOffset})`, 'BAD_ARGUMENT');
     }
     const inputs = model.inputs, outputs = model.outputs;
-    const words = new Int32Array(OFFSETS + inputs.length + outputs.length);
+    const words = new Int32Array(TENSORS + 3 * (inputs.length + outputs.length));
     words[ARENA_BYTES] = plan.arenaBytes;
     words[PERSISTENT_BYTES] = plan.persistentBytes;
     words[OPTIONS] = (plan.exactWith === 'tflm' ? EXACT_WITH_TFLM : 0) | (options.preserveInputs ? PRESERVE_INPUTS : 0) |
-      (plan.rounding === 'double' ? ROUNDING_DOUBLE : 0);
-    words[INPUT_COUNT] = inputs.length;
-    [...inputs, ...outputs].forEach((t, k) => { words[OFFSETS + k] = plan.tensorOffsets[t]; });
+      (plan.rounding === 'double' ? ROUNDING_DOUBLE : 0) | inputs.length << INPUT_COUNT_SHIFT;
+    words[OUTPUT_COUNT] = outputs.length;
+    [...inputs, ...outputs].forEach((index, k) => {
+      const t = model.tensors[index];
+      if (!ARRAYS[t.type]) throw new XsmlError(`tensor #${index} ${JSON.stringify(t.name)}: type ${dtypeName(t.type)} cannot be an input or output`, 'UNSUPPORTED_FEATURE');
+      if (index >= 2 ** (31 - INDEX_SHIFT)) throw new XsmlError(`${model.name}: input or output tensor #${index}: xsml keeps indices below 2^25`, 'UNSUPPORTED_FEATURE');
+      words[TENSORS + 3 * k] = index << INDEX_SHIFT | (t.data ? CONSTANT : 0) | t.type;
+      words[TENSORS + 3 * k + 1] = t.data ? t.data.byteOffset - model.bytes.byteOffset : plan.tensorOffsets[index];
+      words[TENSORS + 3 * k + 2] = t.elements;
+    });
     this.model = model;
     this.arena = arena;
     this.executor = (options.executor ?? typescriptExecutor)(plan, arena, model.bytes, words);
@@ -86,12 +98,12 @@ export class Interpreter {
 
   /** The model's inputs: views into the arena (a new array of new views each time). */
   get inputs(): TensorView[] {
-    return this.views(this.model.inputs, OFFSETS);
+    return this.views(TENSORS, this.executor.word(OPTIONS) >>> INPUT_COUNT_SHIFT);
   }
 
   /** The model's outputs: views into the arena, or the model for a constant one (a new array of new views each time). */
   get outputs(): TensorView[] {
-    return this.views(this.model.outputs, OFFSETS + this.executor.word(INPUT_COUNT));
+    return this.views(TENSORS + 3 * (this.executor.word(OPTIONS) >>> INPUT_COUNT_SHIFT), this.executor.word(OUTPUT_COUNT));
   }
 
   /** Zeroes the state stateful ops keep between invokes (the arena's persistent part), as at creation. */
@@ -105,25 +117,30 @@ export class Interpreter {
     this.executor.run(from, to);
   }
 
-  private views(tensors: number[], first: number): TensorView[] {
-    return tensors.map((index, k) => new View(tensorOf(this.model, index), this.arena, this.executor.word(first + k)));
+  /** Views of the `count` tensors whose words start at `first`. */
+  private views(first: number, count: number): TensorView[] {
+    const { model, arena, executor } = this;
+    const views: TensorView[] = [];
+    for (let k = first; k < first + 3 * count; k += 3) {
+      const tensor = executor.word(k);
+      const pool = tensor & CONSTANT ? model.bytes : arena;
+      const Data = ARRAYS[tensor & TYPE_BITS]!;
+      views.push(new View(model, tensor, new Data(pool.buffer, pool.byteOffset + executor.word(k + 1), executor.word(k + 2))));
+    }
+    return views;
   }
 }
 
-/** An input or output, made when asked for: its tensor (read from the model) and its data. */
+/** An input or output, made when asked for: its data, and the model to read the rest from when asked. */
 class View implements TensorView {
-  readonly data: TensorData;
+  constructor(private readonly model: Model, private readonly tensor: number, readonly data: TensorData) {}
 
-  constructor(private readonly tensor: Tensor, arena: Uint8Array, offset: number) {
-    this.data = typedView(tensor.data ?? arena.subarray(offset, offset + tensor.bytes), tensor);
-  }
-
-  get index(): number { return this.tensor.index; }
-  get name(): string { return this.tensor.name; }
-  get dtype(): string { return dtypeName(this.tensor.type); }
-  get shape(): number[] { return this.tensor.shape.slice(); }
+  get index(): number { return this.tensor >>> INDEX_SHIFT; }
+  get dtype(): string { return dtypeName(this.tensor & TYPE_BITS); }
+  get name(): string { return tensorOf(this.model, this.index).name; }
+  get shape(): number[] { return tensorOf(this.model, this.index).shape.slice(); }
   get quant(): { scale: number; zeroPoint: number } | null {
-    const q = this.tensor.quant;
+    const q = tensorOf(this.model, this.index).quant;
     return q && q.scale.length === 1 ? { scale: q.scale[0], zeroPoint: q.zeroPoint[0] } : null;
   }
 }
@@ -136,18 +153,14 @@ function newArena(name: string, bytes: number): Uint8Array {
   }
 }
 
-const UINT32 = 15, UINT16 = 16; // TensorType codes
+type TypedArrayOf = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => TensorData;
 
-function typedView(bytes: Uint8Array, t: Tensor): TensorData {
-  const { buffer, byteOffset } = bytes;
-  switch (t.type) {
-    case DType.FLOAT32: return new Float32Array(buffer, byteOffset, t.elements);
-    case DType.INT8: return new Int8Array(buffer, byteOffset, t.elements);
-    case DType.UINT8: case DType.BOOL: return new Uint8Array(buffer, byteOffset, t.elements);
-    case DType.INT16: return new Int16Array(buffer, byteOffset, t.elements);
-    case DType.INT32: return new Int32Array(buffer, byteOffset, t.elements);
-    case UINT16: return new Uint16Array(buffer, byteOffset, t.elements);
-    case UINT32: return new Uint32Array(buffer, byteOffset, t.elements);
-    default: throw new XsmlError(`tensor #${t.index} ${JSON.stringify(t.name)}: type ${dtypeName(t.type)} cannot be an input or output`, 'UNSUPPORTED_FEATURE');
-  }
-}
+/** The typed array of each type code an input or output can have. */
+const ARRAYS: (TypedArrayOf | undefined)[] = [];
+ARRAYS[DType.FLOAT32] = Float32Array;
+ARRAYS[DType.INT8] = Int8Array;
+ARRAYS[DType.UINT8] = ARRAYS[DType.BOOL] = Uint8Array;
+ARRAYS[DType.INT16] = Int16Array;
+ARRAYS[DType.INT32] = Int32Array;
+ARRAYS[16] = Uint16Array; // UINT16
+ARRAYS[15] = Uint32Array; // UINT32

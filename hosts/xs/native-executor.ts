@@ -14,14 +14,21 @@ export interface NativeExecutor extends Executor {
   kernelNanoseconds(): number;
 }
 
+/**
+ * The host functions, fetched once (on XS a global lookup and a property get cost more than the
+ * call): set by the first plan, as there is no xsmlNative where no native executor is built in.
+ */
+let native: typeof xsmlNative;
+
 export const nativeExecutor: ExecutorFactory = (plan, arena, model, words): NativeExecutor => {
+  native ??= xsmlNative;
   let handle: XsmlNativePlan;
   try {
-    handle = xsmlNative.prepare(plan.program, plan.refBytes, arena, model, plan.rounding === 'single' ? 0 : 1, words);
+    handle = native.prepare(plan.program, plan.refBytes, arena, model, plan.rounding === 'single' ? 0 : 1, words);
   } catch (e) {
     throw new XsmlError(`${plan.model.name}: the native executor rejects the plan: ${(e as Error).message}`, 'PLAN_REJECTED');
   }
-  if (xsmlNative.pinned(handle)) return Object.setPrototypeOf(handle, NativePlan.prototype) as NativePlan;
+  if (native.pinned(handle)) return Object.setPrototypeOf(handle, NativePlan.prototype) as NativePlan;
   // Pools that may move (ArrayBuffers in the XS heap): every run passes them.
   const moving = Object.setPrototypeOf(handle, MovingNativePlan.prototype) as MovingNativePlan;
   moving.arena = arena;
@@ -35,18 +42,18 @@ class NativePlan implements NativeExecutor {
   get name(): string { return 'native'; }
 
   /** A new function each time (the interpreter takes one, as invoke). */
-  get runAll(): () => void { return xsmlNative.runner(this as unknown as XsmlNativePlan); }
+  get runAll(): () => void { return native.runner(this as unknown as XsmlNativePlan); }
 
   run(from: number, to: number): void {
-    xsmlNative.run(this as unknown as XsmlNativePlan, from, to);
+    native.run(this as unknown as XsmlNativePlan, from, to);
   }
 
   word(i: number): number {
-    return xsmlNative.word(this as unknown as XsmlNativePlan, i);
+    return native.word(this as unknown as XsmlNativePlan, i);
   }
 
   kernelNanoseconds(): number {
-    return xsmlNative.runNanoseconds();
+    return native.runNanoseconds();
   }
 }
 
@@ -57,10 +64,10 @@ class MovingNativePlan extends NativePlan {
   declare count: number;
 
   override get runAll(): () => void {
-    return () => xsmlNative.run(this as unknown as XsmlNativePlan, 0, this.count, this.arena, this.model);
+    return () => native.run(this as unknown as XsmlNativePlan, 0, this.count, this.arena, this.model);
   }
 
   override run(from: number, to: number): void {
-    xsmlNative.run(this as unknown as XsmlNativePlan, from, to, this.arena, this.model);
+    native.run(this as unknown as XsmlNativePlan, from, to, this.arena, this.model);
   }
 }

@@ -30,8 +30,8 @@ typedef struct {
 	/* The sizes checked (every run needs pools at least this large) and the rounding; the pools
 	   when neither can move (host buffers), else NULL: then every run fetches them. */
 	xsml_memory mem;
-	uint32_t ops; /* records */
-	uint32_t words; /* kept words, before the records */
+	uint16_t ops; /* records */
+	uint16_t words; /* kept words, before the records */
 	int32_t data[]; /* the kept words, then the records */
 } xsml_xs_plan;
 
@@ -197,7 +197,7 @@ static xsml_xs_plan *xsml_xs_plan_of(xsMachine *the, xsSlot *handle)
 static void xs_xsml_prepare(xsMachine *the)
 {
 	char error[512];
-	uint32_t program_bytes, ref_bytes, arena_bytes, model_bytes, word_bytes;
+	uint32_t program_bytes, ref_bytes, arena_bytes, model_bytes, word_bytes, ops;
 	int32_t *refs;
 	uint8_t *data, *arena, *model;
 	xsml_xs_plan *plan;
@@ -219,6 +219,8 @@ static void xs_xsml_prepare(xsMachine *the)
 		xsRangeError("prepare: program has %u bytes, not a whole number of int32s", (unsigned)program_bytes);
 	if ((word_bytes % 4) != 0)
 		xsRangeError("prepare: words has %u bytes, not a whole number of int32s", (unsigned)word_bytes);
+	if (word_bytes / 4 > 0xffff)
+		xsRangeError("prepare: %u words, more than the 65535 a plan keeps", (unsigned)(word_bytes / 4));
 
 	/* The handle first: creating it may collect garbage, so it comes before any buffer pointer. */
 	xsResult = xsNewHostObject(xsml_xs_plan_free);
@@ -227,7 +229,7 @@ static void xs_xsml_prepare(xsMachine *the)
 	if (!plan)
 		xsUnknownError("prepare: out of memory for a plan of %u bytes%s", (unsigned)(word_bytes + program_bytes), XSML_XS_POOL_HINT);
 	plan->ops = 0;
-	plan->words = word_bytes / 4;
+	plan->words = (uint16_t)(word_bytes / 4);
 	plan->mem.pool_bytes[XSML_POOL_ARENA] = arena_bytes;
 	plan->mem.pool_bytes[XSML_POOL_MODEL] = model_bytes;
 	plan->mem.rounding = rounding;
@@ -251,7 +253,10 @@ static void xs_xsml_prepare(xsMachine *the)
 		xsml_xs_throw(the, error);
 	}
 	xsml_xs_plan_release(refs);
-	plan->ops = xsml_plan_ops(xsml_xs_plan_program(plan), program_bytes / 4);
+	ops = xsml_plan_ops(xsml_xs_plan_program(plan), program_bytes / 4);
+	if (ops > 0xffff)
+		xsRangeError("prepare: %u ops, more than the 65535 a plan runs", (unsigned)ops);
+	plan->ops = (uint16_t)ops;
 }
 
 /* The bytes of a pool for run: a Uint8Array, ArrayBuffer or host buffer, at least `need` bytes.
