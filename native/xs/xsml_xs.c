@@ -198,7 +198,6 @@ static void xs_xsml_prepare(xsMachine *the)
 {
 	char error[512];
 	uint32_t program_bytes, ref_bytes, arena_bytes, model_bytes, word_bytes, ops;
-	int32_t *refs;
 	uint8_t *data, *arena, *model;
 	xsml_xs_plan *plan;
 	int rounding, pinned;
@@ -241,18 +240,14 @@ static void xs_xsml_prepare(xsMachine *the)
 	data = xsml_xs_bytes(the, &xsArg(0), &xsVar(0), &program_bytes, 0, "prepare: program");
 	memcpy(xsml_xs_plan_program(plan), data, program_bytes);
 
+	/* Checked in place: nothing between fetching refBytes and the end of the check touches the XS heap. */
 	data = xsml_xs_bytes(the, &xsArg(1), &xsVar(0), &ref_bytes, 0, "prepare: refBytes");
 	if ((ref_bytes % 4) != 0)
 		xsRangeError("prepare: refBytes has %u bytes, not a whole number of int32s", (unsigned)ref_bytes);
-	refs = xsml_xs_plan_alloc(ref_bytes ? ref_bytes : 1);
-	if (!refs)
-		xsUnknownError("prepare: out of memory%s", XSML_XS_POOL_HINT);
-	memcpy(refs, data, ref_bytes);
-	if (xsml_plan_check(xsml_xs_plan_program(plan), program_bytes / 4, refs, ref_bytes / 4, plan->mem.pool_bytes, error, sizeof(error)) != 0) {
-		xsml_xs_plan_release(refs);
+	if (((uintptr_t)data % 4) != 0)
+		xsRangeError("prepare: refBytes is not 4-byte aligned");
+	if (xsml_plan_check(xsml_xs_plan_program(plan), program_bytes / 4, (const int32_t *)data, ref_bytes / 4, plan->mem.pool_bytes, error, sizeof(error)) != 0)
 		xsml_xs_throw(the, error);
-	}
-	xsml_xs_plan_release(refs);
 	ops = xsml_plan_ops(xsml_xs_plan_program(plan), program_bytes / 4);
 	if (ops > 0xffff)
 		xsRangeError("prepare: %u ops, more than the 65535 a plan runs", (unsigned)ops);
