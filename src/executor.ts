@@ -22,12 +22,13 @@ export interface Executor {
 
 /**
  * Makes the executor of one plan; checks whatever it needs to once, here. `words` are numbers the
- * interpreter keeps with the plan (its sizes and options, its inputs' and outputs' offsets): the
- * executor holds them with its records (the native one in C memory) and gives them back by word().
+ * interpreter keeps with the plan (its sizes and options, its inputs' and outputs' offsets; none
+ * when the executor is made without an interpreter): the executor holds them with its records (the
+ * native one in C memory) and gives them back by word().
  */
-export type ExecutorFactory = (plan: Plan, arena: Uint8Array, model: Uint8Array, words: Int32Array) => Executor;
+export type ExecutorFactory = (plan: Plan, arena: Uint8Array, model: Uint8Array, words?: Int32Array) => Executor;
 
-export const typescriptExecutor: ExecutorFactory = (plan, arena, model, words) => {
+export const typescriptExecutor: ExecutorFactory = (plan, arena, model, words = new Int32Array(0)) => {
   const memory = memoryOf([arena, model], plan);
   const program = plan.program;
   const starts = Int32Array.from(plan.ops, (op) => op.recordStart);

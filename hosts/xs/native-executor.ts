@@ -20,7 +20,7 @@ export interface NativeExecutor extends Executor {
  */
 let native: typeof xsmlNative;
 
-export const nativeExecutor: ExecutorFactory = (plan, arena, model, words): NativeExecutor => {
+export const nativeExecutor: ExecutorFactory = (plan, arena, model, words = new Int32Array(0)): NativeExecutor => {
   native ??= xsmlNative;
   let handle: XsmlNativePlan;
   try {
