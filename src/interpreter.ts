@@ -29,9 +29,10 @@ export interface InterpreterOptions extends PlanOptions {
  * input and then per output three words: its tensor (index * 64 + CONSTANT + type code), the byte
  * offset of its data (in the arena, or in the model for constant data) and its element count.
  */
-const ARENA_BYTES = 0, PERSISTENT_BYTES = 1, OPTIONS = 2, OUTPUT_COUNT = 3, TENSORS = 4;
-const EXACT_WITH_TFLM = 1, PRESERVE_INPUTS = 2, ROUNDING_DOUBLE = 4, INPUT_COUNT_SHIFT = 3; // OPTIONS: input count << 3 | bits
-const TYPE_BITS = 31, CONSTANT = 32, INDEX_SHIFT = 6; // a tensor's word: index << 6 | CONSTANT | type
+// Const enums: tsc writes their values in place (on XS a module constant is a slot and a key).
+const enum W { ARENA_BYTES = 0, PERSISTENT_BYTES = 1, OPTIONS = 2, OUTPUT_COUNT = 3, TENSORS = 4 }
+/** OPTIONS: the input count << 3 | these bits. A tensor's word: index << 6 | CONSTANT | type code. */
+const enum B { EXACT_WITH_TFLM = 1, PRESERVE_INPUTS = 2, ROUNDING_DOUBLE = 4, INPUT_COUNT_SHIFT = 3, TYPE_BITS = 31, CONSTANT = 32, INDEX_SHIFT = 6 }
 
 /**
  * An interpreter is four properties: on XS each is a 16-byte slot for as long as it lives, and every
@@ -63,19 +64,19 @@ export class Interpreter {
       throw new XsmlError(`${model.name}: model bytes must start on a 4-byte boundary (byteOffset is ${model.bytes.byteOffset})`, 'BAD_ARGUMENT');
     }
     const inputs = model.inputs, outputs = model.outputs;
-    const words = new Int32Array(TENSORS + 3 * (inputs.length + outputs.length));
-    words[ARENA_BYTES] = plan.arenaBytes;
-    words[PERSISTENT_BYTES] = plan.persistentBytes;
-    words[OPTIONS] = (plan.exactWith === 'tflm' ? EXACT_WITH_TFLM : 0) | (options.preserveInputs ? PRESERVE_INPUTS : 0) |
-      (plan.rounding === 'double' ? ROUNDING_DOUBLE : 0) | inputs.length << INPUT_COUNT_SHIFT;
-    words[OUTPUT_COUNT] = outputs.length;
+    const words = new Int32Array(W.TENSORS + 3 * (inputs.length + outputs.length));
+    words[W.ARENA_BYTES] = plan.arenaBytes;
+    words[W.PERSISTENT_BYTES] = plan.persistentBytes;
+    words[W.OPTIONS] = (plan.exactWith === 'tflm' ? B.EXACT_WITH_TFLM : 0) | (options.preserveInputs ? B.PRESERVE_INPUTS : 0) |
+      (plan.rounding === 'double' ? B.ROUNDING_DOUBLE : 0) | inputs.length << B.INPUT_COUNT_SHIFT;
+    words[W.OUTPUT_COUNT] = outputs.length;
     [...inputs, ...outputs].forEach((index, k) => {
       const t = model.tensors[index];
-      if (!ARRAYS[t.type]) throw new XsmlError(`tensor #${index} ${JSON.stringify(t.name)}: type ${dtypeName(t.type)} cannot be an input or output`, 'UNSUPPORTED_FEATURE');
-      if (index >= 2 ** (31 - INDEX_SHIFT)) throw new XsmlError(`${model.name}: input or output tensor #${index}: xsml keeps indices below 2^25`, 'UNSUPPORTED_FEATURE');
-      words[TENSORS + 3 * k] = index << INDEX_SHIFT | (t.data ? CONSTANT : 0) | t.type;
-      words[TENSORS + 3 * k + 1] = t.data ? t.data.byteOffset - model.bytes.byteOffset : plan.tensorOffsets[index];
-      words[TENSORS + 3 * k + 2] = t.elements;
+      if (!arrayOf(t.type)) throw new XsmlError(`tensor #${index} ${JSON.stringify(t.name)}: type ${dtypeName(t.type)} cannot be an input or output`, 'UNSUPPORTED_FEATURE');
+      if (index >= 2 ** (31 - B.INDEX_SHIFT)) throw new XsmlError(`${model.name}: input or output tensor #${index}: xsml keeps indices below 2^25`, 'UNSUPPORTED_FEATURE');
+      words[W.TENSORS + 3 * k] = index << B.INDEX_SHIFT | (t.data ? B.CONSTANT : 0) | t.type;
+      words[W.TENSORS + 3 * k + 1] = t.data ? t.data.byteOffset - model.bytes.byteOffset : plan.tensorOffsets[index];
+      words[W.TENSORS + 3 * k + 2] = t.elements;
     });
     this.model = model;
     this.arena = arena;
@@ -89,54 +90,57 @@ export class Interpreter {
   /** Its plan's sizes and options (a new object each time); planModel(plan.model, plan) gives the records, ops and tensor offsets again. */
   get plan(): PlanSummary {
     const word = (i: number) => this.executor.word(i);
-    const options = word(OPTIONS);
+    const options = word(W.OPTIONS);
     return {
-      model: this.model, exactWith: options & EXACT_WITH_TFLM ? 'tflm' : 'tflite', preserveInputs: (options & PRESERVE_INPUTS) !== 0,
-      rounding: options & ROUNDING_DOUBLE ? 'double' : 'single', arenaBytes: word(ARENA_BYTES), persistentBytes: word(PERSISTENT_BYTES),
+      model: this.model, exactWith: options & B.EXACT_WITH_TFLM ? 'tflm' : 'tflite', preserveInputs: (options & B.PRESERVE_INPUTS) !== 0,
+      rounding: options & B.ROUNDING_DOUBLE ? 'double' : 'single', arenaBytes: word(W.ARENA_BYTES), persistentBytes: word(W.PERSISTENT_BYTES),
     };
   }
 
   /** The model's inputs: views into the arena (a new array of new views each time). */
   get inputs(): TensorView[] {
-    return this.views(TENSORS, this.executor.word(OPTIONS) >>> INPUT_COUNT_SHIFT);
+    return views(this, W.TENSORS, this.executor.word(W.OPTIONS) >>> B.INPUT_COUNT_SHIFT);
   }
 
   /** The model's outputs: views into the arena, or the model for a constant one (a new array of new views each time). */
   get outputs(): TensorView[] {
-    return this.views(TENSORS + 3 * (this.executor.word(OPTIONS) >>> INPUT_COUNT_SHIFT), this.executor.word(OUTPUT_COUNT));
+    return views(this, W.TENSORS + 3 * (this.executor.word(W.OPTIONS) >>> B.INPUT_COUNT_SHIFT), this.executor.word(W.OUTPUT_COUNT));
   }
 
   /** Zeroes the state stateful ops keep between invokes (the arena's persistent part), as at creation. */
   reset(): void {
-    const end = this.executor.word(ARENA_BYTES);
-    this.arena.fill(0, end - this.executor.word(PERSISTENT_BYTES), end);
+    const end = this.executor.word(W.ARENA_BYTES);
+    this.arena.fill(0, end - this.executor.word(W.PERSISTENT_BYTES), end);
   }
 
   /** Runs ops [from, to) (indices into plan.ops); for per-op timing. */
   invokeOps(from: number, to: number): void {
     this.executor.run(from, to);
   }
+}
 
-  /** Views of the `count` tensors whose words start at `first`. */
-  private views(first: number, count: number): TensorView[] {
-    const { model, arena, executor } = this;
-    const views: TensorView[] = [];
-    for (let k = first; k < first + 3 * count; k += 3) {
-      const tensor = executor.word(k);
-      const pool = tensor & CONSTANT ? model.bytes : arena;
-      const Data = ARRAYS[tensor & TYPE_BITS]!;
-      views.push(new View(model, tensor, new Data(pool.buffer, pool.byteOffset + executor.word(k + 1), executor.word(k + 2))));
-    }
-    return views;
+/** Views of the `count` tensors whose words start at `first`. */
+function views({ model, arena, executor }: Interpreter, first: number, count: number): TensorView[] {
+  const views: TensorView[] = [];
+  for (let k = first; k < first + 3 * count; k += 3) {
+    const tensor = executor.word(k);
+    const pool = tensor & B.CONSTANT ? model.bytes : arena;
+    const Data = arrayOf(tensor & B.TYPE_BITS)!;
+    views.push(new View(model, tensor, new Data(pool.buffer, pool.byteOffset + executor.word(k + 1), executor.word(k + 2))));
   }
+  return views;
 }
 
 /** An input or output, made when asked for: its data, and the model to read the rest from when asked. */
 class View implements TensorView {
-  constructor(private readonly model: Model, private readonly tensor: number, readonly data: TensorData) {}
+  readonly index: number;
+  readonly dtype: string;
 
-  get index(): number { return this.tensor >>> INDEX_SHIFT; }
-  get dtype(): string { return dtypeName(this.tensor & TYPE_BITS); }
+  constructor(private readonly model: Model, tensor: number, readonly data: TensorData) {
+    this.index = tensor >>> B.INDEX_SHIFT;
+    this.dtype = dtypeName(tensor & B.TYPE_BITS);
+  }
+
   get name(): string { return tensorOf(this.model, this.index).name; }
   get shape(): number[] { return tensorOf(this.model, this.index).shape.slice(); }
   get quant(): { scale: number; zeroPoint: number } | null {
@@ -155,12 +159,18 @@ function newArena(name: string, bytes: number): Uint8Array {
 
 type TypedArrayOf = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => TensorData;
 
-/** The typed array of each type code an input or output can have. */
-const ARRAYS: (TypedArrayOf | undefined)[] = [];
-ARRAYS[DType.FLOAT32] = Float32Array;
-ARRAYS[DType.INT8] = Int8Array;
-ARRAYS[DType.UINT8] = ARRAYS[DType.BOOL] = Uint8Array;
-ARRAYS[DType.INT16] = Int16Array;
-ARRAYS[DType.INT32] = Int32Array;
-ARRAYS[16] = Uint16Array; // UINT16
-ARRAYS[15] = Uint32Array; // UINT32
+const UINT32 = 15, UINT16 = 16; // TensorType codes
+
+/** The typed array of a type code an input or output can have. */
+function arrayOf(type: number): TypedArrayOf | null {
+  switch (type) {
+    case DType.FLOAT32: return Float32Array;
+    case DType.INT8: return Int8Array;
+    case DType.UINT8: case DType.BOOL: return Uint8Array;
+    case DType.INT16: return Int16Array;
+    case DType.INT32: return Int32Array;
+    case UINT16: return Uint16Array;
+    case UINT32: return Uint32Array;
+    default: return null;
+  }
+}

@@ -28,24 +28,35 @@ export const nativeExecutor: ExecutorFactory = (plan, arena, model, words = new 
   } catch (e) {
     throw new XsmlError(`${plan.model.name}: the native executor rejects the plan: ${(e as Error).message}`, 'PLAN_REJECTED');
   }
-  if (native.pinned(handle)) return Object.setPrototypeOf(handle, NativePlan.prototype) as NativePlan;
-  // Pools that may move (ArrayBuffers in the XS heap): every run passes them.
-  const moving = Object.setPrototypeOf(handle, MovingNativePlan.prototype) as MovingNativePlan;
-  moving.arena = arena;
-  moving.model = model;
-  moving.count = plan.ops.length;
-  return moving;
+  const executor = Object.setPrototypeOf(handle, NativePlan.prototype) as NativePlan;
+  if (!native.pinned(handle)) {
+    // Pools that may move (ArrayBuffers in the XS heap): every run passes them.
+    executor.arena = arena;
+    executor.model = model;
+    executor.count = plan.ops.length;
+  }
+  return executor;
 };
 
-/** The prototype of a plan whose pools never move (host buffers): runs take no pools. */
+/**
+ * The prototype of a plan's handle. Pinned pools (host buffers) were taken once, by prepare: a run
+ * passes none, and runAll is the host function runner makes. Pools that may move are kept on the
+ * handle and passed to every run.
+ */
 class NativePlan implements NativeExecutor {
-  get name(): string { return 'native'; }
+  declare readonly name: string;
+  declare arena?: Uint8Array;
+  declare model?: Uint8Array;
+  declare count?: number;
 
   /** A new function each time (the interpreter takes one, as invoke). */
-  get runAll(): () => void { return native.runner(this as unknown as XsmlNativePlan); }
+  get runAll(): () => void {
+    const plan = this as unknown as XsmlNativePlan;
+    return this.arena ? () => native.run(plan, 0, this.count!, this.arena, this.model) : native.runner(plan);
+  }
 
   run(from: number, to: number): void {
-    native.run(this as unknown as XsmlNativePlan, from, to);
+    native.run(this as unknown as XsmlNativePlan, from, to, this.arena, this.model);
   }
 
   word(i: number): number {
@@ -56,18 +67,4 @@ class NativePlan implements NativeExecutor {
     return native.runNanoseconds();
   }
 }
-
-/** The prototype of a plan over pools that may move: it keeps them, and passes them to every run. */
-class MovingNativePlan extends NativePlan {
-  declare arena: Uint8Array;
-  declare model: Uint8Array;
-  declare count: number;
-
-  override get runAll(): () => void {
-    return () => native.run(this as unknown as XsmlNativePlan, 0, this.count, this.arena, this.model);
-  }
-
-  override run(from: number, to: number): void {
-    native.run(this as unknown as XsmlNativePlan, from, to, this.arena, this.model);
-  }
-}
+Object.defineProperty(NativePlan.prototype, 'name', { value: 'native' }); // a value, not a getter: no function object

@@ -152,7 +152,7 @@ class LoadedModel implements Model {
   readonly name: string;
   readonly bytes: Uint8Array;
   /** Present until releaseGraph() deletes it (a property set to null would keep its slot). */
-  private graph?: Graph;
+  graph?: Graph;
 
   constructor(name: string, bytes: Uint8Array, graph: Graph) {
     this.name = name;
@@ -161,37 +161,19 @@ class LoadedModel implements Model {
   }
 
   get format(): 'tflite' | 'circle' { return new FlatBuffer(this.bytes, this.name).identifier() === TFLITE_IDENTIFIER ? 'tflite' : 'circle'; }
-  get version(): number { return this.root().u32(0, 'version'); }
-  get description(): string { return this.root().string(3, 'description'); }
-  get subgraphCount(): number { return this.root().vectorAt(2, 'subgraphs', 4)!.length; }
-  get inputs(): number[] { return this.graph ? this.graph.inputs : this.main().numbers(1, 'inputs', 'i32') ?? []; }
-  get outputs(): number[] { return this.graph ? this.graph.outputs : this.main().numbers(2, 'outputs', 'i32') ?? []; }
-  get tensors(): Tensor[] { return (this.graph ??= this.read()).tensors; }
-  get operators(): Operator[] { return (this.graph ??= this.read()).operators; }
+  get version(): number { return new FlatBuffer(this.bytes, this.name).root().u32(0, 'version'); }
+  get description(): string { return new FlatBuffer(this.bytes, this.name).root().string(3, 'description'); }
+  get subgraphCount(): number { return new FlatBuffer(this.bytes, this.name).root().vectorAt(2, 'subgraphs', 4)!.length; }
+  get inputs(): number[] { return this.graph ? this.graph.inputs : new FlatBuffer(this.bytes, this.name).root().tableAt(2, 'subgraphs', 0)!.numbers(1, 'inputs', 'i32') ?? []; }
+  get outputs(): number[] { return this.graph ? this.graph.outputs : new FlatBuffer(this.bytes, this.name).root().tableAt(2, 'subgraphs', 0)!.numbers(2, 'outputs', 'i32') ?? []; }
+  get tensors(): Tensor[] { return (this.graph ??= readMain(this)).tensors; }
+  get operators(): Operator[] { return (this.graph ??= readMain(this)).operators; }
+}
 
-  releaseGraph(): void { delete this.graph; }
-
-  /** Tensor `index` of the main subgraph: the kept graph's, or read alone from the bytes. */
-  tensor(index: number): Tensor {
-    if (this.graph) return this.graph.tensors[index];
-    const root = this.root();
-    const t = root.tableAt(2, 'subgraphs', 0)!.tableAt(0, 'tensors', index);
-    if (!t) throw new XsmlError(`${this.name}: no tensor #${index}`, 'BAD_ARGUMENT');
-    // Its buffer only, at its index (the others are not read).
-    const buffers: BufferSpan[] = [];
-    const buffer = t.u32(2, 'buffer');
-    const b = root.tableAt(4, 'buffers', buffer);
-    if (b) buffers[buffer] = readBuffer(root.fb, b);
-    return readTensor(root.fb, t, index, buffers);
-  }
-
-  private root(): Table { return new FlatBuffer(this.bytes, this.name).root(); }
-  private main(): Table { return this.root().tableAt(2, 'subgraphs', 0)!; }
-
-  private read(): Graph {
-    const { fb, opcodes, buffers, subgraphs } = openModel(this.bytes, this.name);
-    return readSubgraph(fb, subgraphs[0], 0, opcodes, buffers);
-  }
+/** The main subgraph of a loaded model, read again from its bytes. */
+function readMain(model: Model): Graph {
+  const { fb, opcodes, buffers, subgraphs } = openModel(model.bytes, model.name);
+  return readSubgraph(fb, subgraphs[0], 0, opcodes, buffers);
 }
 
 /**
@@ -199,7 +181,17 @@ class LoadedModel implements Model {
  * that tensor alone is read again from the bytes.
  */
 export function tensorOf(model: Model, index: number): Tensor {
-  return model instanceof LoadedModel ? model.tensor(index) : model.tensors[index];
+  const graph = model instanceof LoadedModel ? model.graph : model;
+  if (graph) return graph.tensors[index];
+  const root = new FlatBuffer(model.bytes, model.name).root();
+  const t = root.tableAt(2, 'subgraphs', 0)!.tableAt(0, 'tensors', index);
+  if (!t) throw new XsmlError(`${model.name}: no tensor #${index}`, 'BAD_ARGUMENT');
+  // Its buffer only, at its index (the others are not read).
+  const buffers: BufferSpan[] = [];
+  const buffer = t.u32(2, 'buffer');
+  const b = root.tableAt(4, 'buffers', buffer);
+  if (b) buffers[buffer] = readBuffer(root.fb, b);
+  return readTensor(root.fb, t, index, buffers);
 }
 
 /**
@@ -207,7 +199,7 @@ export function tensorOf(model: Model, index: number): Tensor {
  * asked for); a no-op for any other Model.
  */
 export function releaseGraph(model: Model): void {
-  if (model instanceof LoadedModel) model.releaseGraph();
+  if (model instanceof LoadedModel) delete model.graph;
 }
 
 function readOperatorCode(t: Table, format: 'tflite' | 'circle'): OperatorCode {
