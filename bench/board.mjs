@@ -194,9 +194,9 @@ for (const m of models) {
 }
 md.push('', '## RAM per model against TFLM', '');
 md.push(`xsml on ${m4}, every byte the model adds, measured from right before loadModel to right after new Interpreter:`);
-md.push('the arena; the plan, C memory the native executor holds (its plan pool\'s growth: the checked records, their starts');
-md.push('and a header); the XS heap\'s growth, after a full collection at both ends (the Model, Interpreter, plan summary,');
-md.push('input and output views, executor). The runtime and the engine\'s own floor are not counted. TFLM: arena_used_bytes');
+md.push('the arena; the plan, C memory the native executor holds (its plan pool\'s growth: the checked records, the words the');
+md.push('interpreter keeps with them and a header); the XS heap\'s growth, after a full collection at both ends (the model\'s');
+md.push('Uint8Array, the Model, the Interpreter, its executor and invoke). The runtime and the engine\'s own floor are not counted. TFLM: arena_used_bytes');
 md.push('with CMSIS-NN. Bytes.', '');
 md.push('| model | arena | plan | XS heap, model | xsml total | TFLM | ratio |', '|---|---:|---:|---:|---:|---:|---:|');
 for (const m of models) {
@@ -208,7 +208,7 @@ for (const m of models) {
 }
 md.push('', '## Memory and preparation', '');
 md.push('Prepare: instructions of loadModel + new Interpreter. Plan: the op records (the RAM table\'s plan adds their');
-md.push('starts and a header, in C memory). XS heap, model: as in the RAM table; peak: XS\'s');
+md.push('kept words and a header, in C memory). XS heap, model: as in the RAM table; peak: XS\'s');
 md.push('own peak of chunks + slots in use since boot (collections are lazy, so garbage counts); malloc: the heap');
 md.push('region\'s high-water mark (XS takes chunks and slots from it in large blocks). Bytes.', '');
 md.push(`| model | model (flash) | arena | plan | ${BOARD_NAMES.map((b) => `${b}: prepare instructions | XS heap, model | XS heap peak | malloc`).join(' | ')} |`);

@@ -182,19 +182,21 @@ int xsml_plan_check(const int32_t *program, uint32_t words, const int32_t *ref_b
   return 0;
 }
 
-uint32_t xsml_plan_op_starts(const int32_t *program, uint32_t words, uint32_t *starts, uint32_t max) {
+uint32_t xsml_plan_ops(const int32_t *program, uint32_t words) {
   uint32_t at = 0, op = 0;
   while (at < words && words - at >= XSML_RECORD_HEADER && program[at + 2] >= XSML_RECORD_HEADER) {
-    if (op < max) starts[op] = at;
     op++;
     at += (uint32_t)program[at + 2];
   }
   return op;
 }
 
-void xsml_plan_run(const int32_t *program, const uint32_t *starts, uint32_t from, uint32_t to, const xsml_memory *mem) {
-  for (uint32_t i = from; i < to; i++) {
-    const int32_t *rec = program + starts[i];
+void xsml_plan_run(const int32_t *program, uint32_t from, uint32_t to, const xsml_memory *mem) {
+  const int32_t *rec = program;
+  uint32_t i = 0;
+  for (; i < from; i++) rec += rec[2];
+  for (; i < to; i++) {
     xsml_kernels[rec[0]]->eval(rec, mem);
+    rec += rec[2];
   }
 }

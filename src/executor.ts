@@ -16,12 +16,19 @@ export interface Executor {
    * read and call level costs hundreds of instructions, more than a small model's kernels).
    */
   readonly runAll: () => void;
+  /** Word i of the factory's `words`: what the interpreter keeps with the plan. */
+  word(i: number): number;
 }
 
-/** Makes the executor of one plan; checks whatever it needs to once, here. */
-export type ExecutorFactory = (plan: Plan, arena: Uint8Array, model: Uint8Array) => Executor;
+/**
+ * Makes the executor of one plan; checks whatever it needs to once, here. `words` are numbers the
+ * interpreter keeps with the plan (its sizes and options, its inputs' and outputs' offsets; none
+ * when the executor is made without an interpreter): the executor holds them with its records (the
+ * native one in C memory) and gives them back by word().
+ */
+export type ExecutorFactory = (plan: Plan, arena: Uint8Array, model: Uint8Array, words?: Int32Array) => Executor;
 
-export const typescriptExecutor: ExecutorFactory = (plan, arena, model) => {
+export const typescriptExecutor: ExecutorFactory = (plan, arena, model, words = new Int32Array(0)) => {
   const memory = memoryOf([arena, model], plan);
   const program = plan.program;
   const starts = Int32Array.from(plan.ops, (op) => op.recordStart);
@@ -32,7 +39,7 @@ export const typescriptExecutor: ExecutorFactory = (plan, arena, model) => {
     }
   };
   const count = starts.length;
-  return { name: 'typescript', run, runAll: () => run(0, count) };
+  return { name: 'typescript', run, runAll: () => run(0, count), word: (i) => words[i] };
 };
 
 function memoryOf(pools: Uint8Array[], plan: Plan): Memory {

@@ -1,48 +1,70 @@
 // The native executor on XS (desktop and boards): the plan is checked and copied into C once, then
 // every run is ONE call into native/executor.c (xsml_plan_run), which loops over the ops in C.
-// The host functions are fetched once per plan: on XS a global lookup (`xsmlNative`) and a property
-// get (`.run`) cost ~1,250 instructions on the Cortex-M4F, paid on every invoke otherwise.
+// The executor is the plan's handle itself (a host object: no property of its own), its methods on
+// a prototype; invoke is a host function that reaches the plan through its closure slot, so that
+// no global lookup (`xsmlNative`) or property get (`.run`), ~1,250 instructions on the Cortex-M4F,
+// comes between the call and C.
 import { XsmlError, type Executor, type ExecutorFactory } from '../../src/index.js';
 
 export interface NativeExecutor extends Executor {
-  /** Nanoseconds spent inside the C kernels since the first call, which returns 0 and starts the timing (for reports: the C share of invoke). */
+  /**
+   * Nanoseconds spent inside the C kernels, by every native plan, since the first call, which
+   * returns 0 and starts the timing (for reports: the C share of invoke).
+   */
   kernelNanoseconds(): number;
 }
 
-export const nativeExecutor: ExecutorFactory = (plan, arena, model): NativeExecutor => {
-  const { prepare, run } = xsmlNative;
+/**
+ * The host functions, fetched once (on XS a global lookup and a property get cost more than the
+ * call): set by the first plan, as there is no xsmlNative where no native executor is built in.
+ */
+let native: typeof xsmlNative;
+
+export const nativeExecutor: ExecutorFactory = (plan, arena, model, words = new Int32Array(0)): NativeExecutor => {
+  native ??= xsmlNative;
   let handle: XsmlNativePlan;
   try {
-    handle = prepare(plan.program, plan.refBytes, arena, model, plan.rounding === 'single' ? 0 : 1);
+    handle = native.prepare(plan.program, plan.refBytes, arena, model, plan.rounding === 'single' ? 0 : 1, words);
   } catch (e) {
     throw new XsmlError(`${plan.model.name}: the native executor rejects the plan: ${(e as Error).message}`, 'PLAN_REJECTED');
   }
-  const count = plan.ops.length;
-  // Pools that never move (host buffers) were taken once, by prepare: a call of three arguments.
-  const runAll = handle.pinned ? xsmlNative.runner(handle) : () => run(handle, 0, count, arena, model);
-  return new NativePlanExecutor(handle, arena, model, runAll);
+  const executor = Object.setPrototypeOf(handle, NativePlan.prototype) as NativePlan;
+  if (!native.pinned(handle)) {
+    // Pools that may move (ArrayBuffers in the XS heap): every run passes them.
+    executor.arena = arena;
+    executor.model = model;
+    executor.count = plan.ops.length;
+  }
+  return executor;
 };
 
 /**
- * One object per plan, its methods on the prototype: on XS each closure is a function object and
- * its scope, each property a slot, all kept as long as the interpreter. runAll is the one closure
- * (Interpreter.invoke: no property reads between the call and C).
+ * The prototype of a plan's handle. Pinned pools (host buffers) were taken once, by prepare: a run
+ * passes none, and runAll is the host function runner makes. Pools that may move are kept on the
+ * handle and passed to every run.
  */
-class NativePlanExecutor implements NativeExecutor {
-  constructor(
-    private readonly handle: XsmlNativePlan,
-    private readonly arena: Uint8Array,
-    private readonly model: Uint8Array,
-    readonly runAll: () => void,
-  ) {}
+class NativePlan implements NativeExecutor {
+  declare readonly name: string;
+  declare arena?: Uint8Array;
+  declare model?: Uint8Array;
+  declare count?: number;
 
-  get name(): string { return 'native'; }
+  /** A new function each time (the interpreter takes one, as invoke). */
+  get runAll(): () => void {
+    const plan = this as unknown as XsmlNativePlan;
+    return this.arena ? () => native.run(plan, 0, this.count!, this.arena, this.model) : native.runner(plan);
+  }
 
   run(from: number, to: number): void {
-    xsmlNative.run(this.handle, from, to, this.arena, this.model);
+    native.run(this as unknown as XsmlNativePlan, from, to, this.arena, this.model);
+  }
+
+  word(i: number): number {
+    return native.word(this as unknown as XsmlNativePlan, i);
   }
 
   kernelNanoseconds(): number {
-    return xsmlNative.runNanoseconds(this.handle);
+    return native.runNanoseconds();
   }
 }
+Object.defineProperty(NativePlan.prototype, 'name', { value: 'native' }); // a value, not a getter: no function object

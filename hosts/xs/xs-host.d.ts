@@ -25,8 +25,6 @@ interface StringConstructor {
 /** A plan checked and copied by the C side; its memory is freed when the handle is collected. */
 interface XsmlNativePlan {
   readonly __xsmlNativePlan: never;
-  /** Whether the arena and the model given to prepare are host buffers (never moved): run may omit them. */
-  readonly pinned: boolean;
 }
 
 /** Memory outside the XS heap (never moved by the GC); `new Uint8Array(buffer)` views it. */
@@ -39,19 +37,23 @@ type XsmlNativePool = Uint8Array;
 
 declare const xsmlNative: {
   /**
-   * Copies the records, checks every one against refBytes and the pools' byte lengths
+   * Copies the records and `words`, checks every record against refBytes and the pools' byte lengths
    * (xsml_plan_check); throws an Error naming the op and what is wrong. rounding: 0 single, 1 double.
    */
-  prepare(program: Int32Array, refBytes: Int32Array, arena: XsmlNativePool, model: XsmlNativePool, rounding: 0 | 1): XsmlNativePlan;
+  prepare(program: Int32Array, refBytes: Int32Array, arena: XsmlNativePool, model: XsmlNativePool, rounding: 0 | 1, words: Int32Array): XsmlNativePlan;
   /**
-   * Runs ops [from, to) in one call into C over the current arena and model bytes; without them, over
-   * the ones prepare took, if they are pinned (plan.pinned).
+   * Runs ops [from, to) in one call into C: over the pools prepare took if they are pinned, else over
+   * the arena and model given.
    */
   run(plan: XsmlNativePlan, from: number, to: number, arena?: XsmlNativePool, model?: XsmlNativePool): void;
-  /** A function that runs every op of a pinned plan (plan.pinned): interp.invoke itself, no arguments. */
+  /** A function that runs every op of a pinned plan: interp.invoke itself, no arguments. */
   runner(plan: XsmlNativePlan): () => void;
-  /** Nanoseconds spent inside the C kernels (xsml_plan_run) for this plan since the first call, which returns 0 and starts the timing. */
-  runNanoseconds(plan: XsmlNativePlan): number;
+  /** Whether prepare's pools never move (host buffers): then runs take none, and runner works. */
+  pinned(plan: XsmlNativePlan): boolean;
+  /** Word i of prepare's words. */
+  word(plan: XsmlNativePlan, i: number): number;
+  /** Nanoseconds spent inside the C kernels (xsml_plan_run) by every plan since the first call, which returns 0 and starts the timing. */
+  runNanoseconds(): number;
   /** A monotonic clock, in microseconds. */
   now(): number;
   /** byteLength zeroed bytes outside the XS heap. */

@@ -21,15 +21,16 @@
 int xsml_plan_check(const int32_t *program, uint32_t words, const int32_t *ref_bytes, uint32_t refs,
                     const uint32_t pool_bytes[XSML_POOL_COUNT], char *error, size_t error_size);
 
-/* The starts of the records, for running a range of ops: writes up to `max` starts, returns the op count. */
-uint32_t xsml_plan_op_starts(const int32_t *program, uint32_t words, uint32_t *starts, uint32_t max);
+/* The number of records in a checked program. */
+uint32_t xsml_plan_ops(const int32_t *program, uint32_t words);
 
 /*
- * Runs records [from, to) given their starts. Precondition: xsml_plan_check passed for this program
- * and these pool sizes, and both pools start on 4-byte boundaries (float32 and int32 tensors are
+ * Runs records [from, to) of a program, walking it from its first record (each record's length is
+ * its word 2). Precondition: xsml_plan_check passed for this program and these pool sizes, to is at
+ * most its record count, and both pools start on 4-byte boundaries (float32 and int32 tensors are
  * accessed in place; the checks verify that their offsets are multiples of 4). Allocates nothing,
  * checks nothing.
  */
-void xsml_plan_run(const int32_t *program, const uint32_t *starts, uint32_t from, uint32_t to, const xsml_memory *mem);
+void xsml_plan_run(const int32_t *program, uint32_t from, uint32_t to, const xsml_memory *mem);
 
 #endif

@@ -193,7 +193,6 @@ int main(int argc, char **argv) {
   int32_t *program = NULL, *ref_bytes = NULL;
   input_spec *inputs = NULL;
   output_spec *outputs = NULL;
-  uint32_t *starts = NULL;
   FILE *out = NULL;
 
   size_t size = 0;
@@ -261,17 +260,14 @@ int main(int argc, char **argv) {
     status = 2;
     goto done;
   }
-  const uint32_t ops = xsml_plan_op_starts(program, words, NULL, 0);
-  starts = malloc((ops ? ops : 1) * sizeof *starts);
-  if (!starts) { fail("out of memory", NULL); goto done; }
-  xsml_plan_op_starts(program, words, starts, ops);
+  const uint32_t ops = xsml_plan_ops(program, words);
   const xsml_memory mem = {{arena, model}, {arena_bytes, model_bytes}, (int)rounding};
 
   double total = 0, best = 0;
   for (long run = 0; run < runs; run++) {
     for (uint32_t i = 0; i < n_inputs; i++) memcpy(arena + inputs[i].offset, inputs[i].data, inputs[i].bytes);
     const double start = now_ns();
-    xsml_plan_run(program, starts, 0, ops, &mem);
+    xsml_plan_run(program, 0, ops, &mem);
     const double spent = now_ns() - start;
     if (poke_guard) arena[arena_bytes + 3] ^= 0x11; /* a write just past the arena, as a kernel bug would */
     if (guard_check(arena, arena_bytes, run) != 0) { status = 3; goto done; }
@@ -300,7 +296,6 @@ int main(int argc, char **argv) {
 
 done:
   if (out) fclose(out);
-  free(starts);
   if (arena_block) UNPOISON(arena_block, arena_block_bytes);
   free(arena_block);
   free(model);

@@ -21,112 +21,75 @@
 #include "xsml_xs.h"
 
 /*
- * A checked plan, owned by C: the records, their starts and the pool sizes they were checked
- * against. On the desktop it is one malloc'd block, freed by the handle's destructor; the
- * firmware takes it from a static pool sized at build time instead (no malloc on the board).
+ * A checked plan, owned by C: what a run needs (the pools and rounding, the record count) and, in
+ * one block, the words the interpreter keeps with it (prepare's `words`), then the records. On the
+ * desktop the block is malloc'd, freed by the handle's destructor; the firmware takes it from a
+ * static pool sized at build time instead (no malloc on the board).
  */
-#define XSML_XS_PLAN_TAG 0x78736d6cu /* "xsml" */
-
 typedef struct {
-	uint32_t tag; /* XSML_XS_PLAN_TAG */
-	uint32_t words; /* int32s in program */
-	uint32_t ops; /* records, and entries in starts */
 	/* The sizes checked (every run needs pools at least this large) and the rounding; the pools
 	   when neither can move (host buffers), else NULL: then every run fetches them. */
 	xsml_memory mem;
-	uint64_t run_ns; /* time spent inside xsml_plan_run, once timed */
-	int timed; /* set by the first runNanoseconds: until then runs read no clock */
-	uint32_t *starts; /* inside this block, after program */
-	int32_t program[]; /* the records */
+	uint16_t ops; /* records */
+	uint16_t words; /* kept words, before the records */
+	int32_t data[]; /* the kept words, then the records */
 } xsml_xs_plan;
+
+#define xsml_xs_plan_program(plan) ((plan)->data + (plan)->words)
 
 #ifdef XSML_XS_PLAN_POOL_BYTES
 /*
  * The board's plans live in a static pool of XSML_XS_PLAN_POOL_BYTES (a build setting), not in
  * malloc's heap (which is the XS heap's budget): blocks are handed out from the bottom up, each
- * behind a header with its size and the offset of the block below it; a freed block is marked,
- * and every free block at the top is given back. Plans are made once per model and freed when
- * their handle is collected, so this is enough: no fragmentation while models are loaded in order.
+ * behind a header word with its size; a freed block is marked, and every free block at the top is
+ * given back. Plans are made once per model and freed when their handle is collected, so this is
+ * enough: no fragmentation while models are loaded in order.
  */
-typedef struct {
-	uint32_t bytes; /* the block, header included; XSML_XS_POOL_FREE when freed */
-	uint32_t below; /* offset of the block below, or XSML_XS_POOL_NONE */
-} xsml_xs_pool_head;
+#define XSML_XS_POOL_ALIGN (sizeof(void *) > 4 ? sizeof(void *) : 4) /* the header's size too */
 #define XSML_XS_POOL_FREE 0x80000000u
-#define XSML_XS_POOL_NONE 0xffffffffu
 static uint64_t xsml_xs_pool_memory[(XSML_XS_PLAN_POOL_BYTES + 7) / 8];
 static uint32_t xsml_xs_pool_top; /* bytes in use, from the bottom */
-static uint32_t xsml_xs_pool_last = XSML_XS_POOL_NONE; /* offset of the top block */
 static uint32_t xsml_xs_pool_peak;
 #define XSML_XS_POOL_HINT " (the firmware's plan pool, PLAN_POOL_BYTES, is full)"
 
-static xsml_xs_pool_head *xsml_xs_pool_block(uint32_t offset)
+static uint32_t *xsml_xs_pool_head(uint32_t offset)
 {
-	return (xsml_xs_pool_head *)((uint8_t *)xsml_xs_pool_memory + offset);
+	return (uint32_t *)((uint8_t *)xsml_xs_pool_memory + offset);
 }
 
 static void *xsml_xs_plan_alloc(size_t bytes)
 {
 	uint32_t need;
-	xsml_xs_pool_head *head;
 	if (bytes > sizeof(xsml_xs_pool_memory))
 		return NULL;
-	need = (uint32_t)((sizeof(xsml_xs_pool_head) + bytes + 7) & ~(size_t)7);
+	need = (uint32_t)((XSML_XS_POOL_ALIGN + bytes + XSML_XS_POOL_ALIGN - 1) & ~(size_t)(XSML_XS_POOL_ALIGN - 1));
 	if (need > sizeof(xsml_xs_pool_memory) - xsml_xs_pool_top)
 		return NULL;
-	head = xsml_xs_pool_block(xsml_xs_pool_top);
-	head->bytes = need;
-	head->below = xsml_xs_pool_last;
-	xsml_xs_pool_last = xsml_xs_pool_top;
+	*xsml_xs_pool_head(xsml_xs_pool_top) = need;
 	xsml_xs_pool_top += need;
 	if (xsml_xs_pool_top > xsml_xs_pool_peak)
 		xsml_xs_pool_peak = xsml_xs_pool_top;
-	return head + 1;
+	return (uint8_t *)xsml_xs_pool_head(xsml_xs_pool_top - need) + XSML_XS_POOL_ALIGN;
 }
 
+/* Marks the block free, then gives back every free block at the top (a walk over the few blocks). */
 static void xsml_xs_plan_release(void *data)
 {
-	xsml_xs_pool_head *head;
+	uint32_t at = 0, end = 0;
 	if (!data)
 		return;
-	head = (xsml_xs_pool_head *)data - 1;
-	head->bytes |= XSML_XS_POOL_FREE;
-	while (xsml_xs_pool_last != XSML_XS_POOL_NONE) {
-		head = xsml_xs_pool_block(xsml_xs_pool_last);
-		if (!(head->bytes & XSML_XS_POOL_FREE))
-			break;
-		xsml_xs_pool_top = xsml_xs_pool_last;
-		xsml_xs_pool_last = head->below;
+	*(uint32_t *)((uint8_t *)data - XSML_XS_POOL_ALIGN) |= XSML_XS_POOL_FREE;
+	while (at < xsml_xs_pool_top) {
+		uint32_t head = *xsml_xs_pool_head(at);
+		at += head & ~XSML_XS_POOL_FREE;
+		if (!(head & XSML_XS_POOL_FREE))
+			end = at;
 	}
-}
-
-/* Grows or shrinks a block: in place when it is the top one, else by a copy. */
-static void *xsml_xs_plan_resize(void *data, size_t bytes)
-{
-	xsml_xs_pool_head *head = (xsml_xs_pool_head *)data - 1;
-	uint32_t offset = (uint32_t)((uint8_t *)head - (uint8_t *)xsml_xs_pool_memory);
-	void *copy;
-	if (offset == xsml_xs_pool_last) {
-		uint32_t need = (uint32_t)((sizeof(xsml_xs_pool_head) + bytes + 7) & ~(size_t)7);
-		if ((bytes > sizeof(xsml_xs_pool_memory)) || (need > sizeof(xsml_xs_pool_memory) - offset))
-			return NULL;
-		head->bytes = need;
-		xsml_xs_pool_top = offset + need;
-		if (xsml_xs_pool_top > xsml_xs_pool_peak)
-			xsml_xs_pool_peak = xsml_xs_pool_top;
-		return data;
-	}
-	copy = xsml_xs_plan_alloc(bytes);
-	if (!copy)
-		return NULL;
-	memcpy(copy, data, head->bytes - sizeof(xsml_xs_pool_head) < bytes ? head->bytes - sizeof(xsml_xs_pool_head) : bytes);
-	xsml_xs_plan_release(data);
-	return copy;
+	xsml_xs_pool_top = end;
 }
 #else
 #define XSML_XS_POOL_HINT ""
 #define xsml_xs_plan_alloc malloc
-#define xsml_xs_plan_resize realloc
 #define xsml_xs_plan_release free
 #endif
 
@@ -149,17 +112,21 @@ static uint64_t xsml_xs_clock_ns(void)
 }
 #endif
 
+/* Time spent inside xsml_plan_run, by any plan, once runNanoseconds has been asked for. */
+static uint64_t xsml_xs_run_ns;
+static int xsml_xs_timed;
+
 /* Runs ops [from, to), timed once runNanoseconds has been asked for. */
 static void xsml_xs_plan_run(xsml_xs_plan *plan, uint32_t from, uint32_t to, const xsml_memory *mem)
 {
 	uint64_t start;
-	if (!plan->timed) {
-		xsml_plan_run(plan->program, plan->starts, from, to, mem);
+	if (!xsml_xs_timed) {
+		xsml_plan_run(xsml_xs_plan_program(plan), from, to, mem);
 		return;
 	}
 	start = xsml_xs_clock_ns();
-	xsml_plan_run(plan->program, plan->starts, from, to, mem);
-	plan->run_ns += xsml_xs_clock_ns() - start;
+	xsml_plan_run(xsml_xs_plan_program(plan), from, to, mem);
+	xsml_xs_run_ns += xsml_xs_clock_ns() - start;
 }
 
 /* Throws an Error with the whole message (xsUnknownError truncates to 128 bytes). */
@@ -221,23 +188,22 @@ static int xsml_xs_pinned(xsMachine *the, xsSlot *value)
 static xsml_xs_plan *xsml_xs_plan_of(xsMachine *the, xsSlot *handle)
 {
 	xsml_xs_plan *plan = fxGetHostDataIf(the, handle);
-	if (!plan || (fxGetHostDestructor(the, handle) != xsml_xs_plan_free) || (plan->tag != XSML_XS_PLAN_TAG))
+	if (!plan || (fxGetHostDestructor(the, handle) != xsml_xs_plan_free))
 		xsTypeError("not a plan handle (made by xsmlNative.prepare)");
 	return plan;
 }
 
-/* prepare(program: Int32Array, refBytes: Int32Array, arena, model, rounding) -> plan handle */
+/* prepare(program: Int32Array, refBytes: Int32Array, arena, model, rounding, words: Int32Array) -> plan handle */
 static void xs_xsml_prepare(xsMachine *the)
 {
 	char error[512];
-	uint32_t program_bytes, ref_bytes, arena_bytes, model_bytes, ops;
-	int32_t *refs;
+	uint32_t program_bytes, ref_bytes, arena_bytes, model_bytes, word_bytes, ops;
 	uint8_t *data, *arena, *model;
 	xsml_xs_plan *plan;
 	int rounding, pinned;
 
-	if (xsmcArgc < 5)
-		xsTypeError("prepare(program, refBytes, arena, model, rounding): 5 arguments expected");
+	if (xsmcArgc < 6)
+		xsTypeError("prepare(program, refBytes, arena, model, rounding, words): 6 arguments expected");
 	rounding = xsmcToInteger(xsArg(4));
 	if ((rounding != XSML_ROUNDING_SINGLE) && (rounding != XSML_ROUNDING_DOUBLE))
 		xsRangeError("prepare: rounding must be %d (single) or %d (double), got %d", XSML_ROUNDING_SINGLE, XSML_ROUNDING_DOUBLE, rounding);
@@ -246,52 +212,46 @@ static void xs_xsml_prepare(xsMachine *the)
 	arena = xsml_xs_bytes(the, &xsArg(2), &xsVar(0), &arena_bytes, 1, "prepare: arena");
 	model = xsml_xs_bytes(the, &xsArg(3), &xsVar(0), &model_bytes, 0, "prepare: model");
 	pinned = xsml_xs_pinned(the, &xsArg(2)) && xsml_xs_pinned(the, &xsArg(3));
+	xsml_xs_bytes(the, &xsArg(0), &xsVar(0), &program_bytes, 0, "prepare: program");
+	xsml_xs_bytes(the, &xsArg(5), &xsVar(0), &word_bytes, 0, "prepare: words");
+	if ((program_bytes % 4) != 0)
+		xsRangeError("prepare: program has %u bytes, not a whole number of int32s", (unsigned)program_bytes);
+	if ((word_bytes % 4) != 0)
+		xsRangeError("prepare: words has %u bytes, not a whole number of int32s", (unsigned)word_bytes);
+	if (word_bytes / 4 > 0xffff)
+		xsRangeError("prepare: %u words, more than the 65535 a plan keeps", (unsigned)(word_bytes / 4));
 
 	/* The handle first: creating it may collect garbage, so it comes before any buffer pointer. */
 	xsResult = xsNewHostObject(xsml_xs_plan_free);
 
-	data = xsml_xs_bytes(the, &xsArg(0), &xsVar(0), &program_bytes, 0, "prepare: program");
-	if ((program_bytes % 4) != 0)
-		xsRangeError("prepare: program has %u bytes, not a whole number of int32s", (unsigned)program_bytes);
-	plan = xsml_xs_plan_alloc(sizeof(xsml_xs_plan) + program_bytes);
+	plan = xsml_xs_plan_alloc(sizeof(xsml_xs_plan) + word_bytes + program_bytes);
 	if (!plan)
-		xsUnknownError("prepare: out of memory for a plan of %u bytes%s", (unsigned)program_bytes, XSML_XS_POOL_HINT);
-	memcpy(plan->program, data, program_bytes);
-	plan->tag = XSML_XS_PLAN_TAG;
-	plan->words = program_bytes / 4;
+		xsUnknownError("prepare: out of memory for a plan of %u bytes%s", (unsigned)(word_bytes + program_bytes), XSML_XS_POOL_HINT);
 	plan->ops = 0;
+	plan->words = (uint16_t)(word_bytes / 4);
 	plan->mem.pool_bytes[XSML_POOL_ARENA] = arena_bytes;
 	plan->mem.pool_bytes[XSML_POOL_MODEL] = model_bytes;
 	plan->mem.rounding = rounding;
-	plan->run_ns = 0;
-	plan->timed = 0;
 	plan->mem.pools[XSML_POOL_ARENA] = pinned ? arena : NULL;
 	plan->mem.pools[XSML_POOL_MODEL] = pinned ? model : NULL;
-	plan->starts = NULL;
 	xsmcSetHostData(xsResult, plan); /* from here on the destructor frees it, even if we throw */
+	data = xsml_xs_bytes(the, &xsArg(5), &xsVar(0), &word_bytes, 0, "prepare: words");
+	memcpy(plan->data, data, word_bytes);
+	data = xsml_xs_bytes(the, &xsArg(0), &xsVar(0), &program_bytes, 0, "prepare: program");
+	memcpy(xsml_xs_plan_program(plan), data, program_bytes);
 
+	/* Checked in place: nothing between fetching refBytes and the end of the check touches the XS heap. */
 	data = xsml_xs_bytes(the, &xsArg(1), &xsVar(0), &ref_bytes, 0, "prepare: refBytes");
 	if ((ref_bytes % 4) != 0)
 		xsRangeError("prepare: refBytes has %u bytes, not a whole number of int32s", (unsigned)ref_bytes);
-	refs = xsml_xs_plan_alloc(ref_bytes ? ref_bytes : 1);
-	if (!refs)
-		xsUnknownError("prepare: out of memory");
-	memcpy(refs, data, ref_bytes);
-	if (xsml_plan_check(plan->program, plan->words, refs, ref_bytes / 4, plan->mem.pool_bytes, error, sizeof(error)) != 0) {
-		xsml_xs_plan_release(refs);
+	if (((uintptr_t)data % 4) != 0)
+		xsRangeError("prepare: refBytes is not 4-byte aligned");
+	if (xsml_plan_check(xsml_xs_plan_program(plan), program_bytes / 4, (const int32_t *)data, ref_bytes / 4, plan->mem.pool_bytes, error, sizeof(error)) != 0)
 		xsml_xs_throw(the, error);
-	}
-	xsml_xs_plan_release(refs);
-
-	ops = xsml_plan_op_starts(plan->program, plan->words, NULL, 0);
-	plan = xsml_xs_plan_resize(plan, sizeof(xsml_xs_plan) + program_bytes + (size_t)ops * sizeof(uint32_t));
-	if (!plan)
-		xsUnknownError("prepare: out of memory"); /* the handle still holds the old block */
-	xsmcSetHostData(xsResult, plan);
-	plan->starts = (uint32_t *)(plan->program + plan->words);
-	plan->ops = xsml_plan_op_starts(plan->program, plan->words, plan->starts, ops);
-	xsmcSetBoolean(xsVar(0), pinned);
-	xsmcSet(xsResult, xsID("pinned"), xsVar(0));
+	ops = xsml_plan_ops(xsml_xs_plan_program(plan), program_bytes / 4);
+	if (ops > 0xffff)
+		xsRangeError("prepare: %u ops, more than the 65535 a plan runs", (unsigned)ops);
+	plan->ops = (uint16_t)ops;
 }
 
 /* The bytes of a pool for run: a Uint8Array, ArrayBuffer or host buffer, at least `need` bytes.
@@ -309,8 +269,8 @@ static uint8_t *xsml_xs_pool(xsMachine *the, xsSlot *value, uint32_t need, int w
 }
 
 /*
- * run(plan, from, to, arena: Uint8Array, model: Uint8Array): ops [from, to), one xsml_plan_run.
- * A plan whose pools are pinned (plan.pinned) runs on the ones it was prepared with: run(plan, from, to).
+ * run(plan, from, to[, arena: Uint8Array, model: Uint8Array]): ops [from, to), one xsml_plan_run,
+ * on the pools prepare pinned, or else on the ones given.
  */
 static void xs_xsml_run(xsMachine *the)
 {
@@ -325,14 +285,14 @@ static void xs_xsml_run(xsMachine *the)
 	to = xsmcToInteger(xsArg(2));
 	if ((from < 0) || (to < from) || ((uint32_t)to > plan->ops))
 		xsRangeError("run: ops [%d, %d) are not within the plan's %u ops", (int)from, (int)to, (unsigned)plan->ops);
-	if (xsmcArgc >= 5) {
+	if (plan->mem.pools[XSML_POOL_ARENA]) {
+		xsml_xs_plan_run(plan, (uint32_t)from, (uint32_t)to, &plan->mem);
+	} else if (xsmcArgc >= 5) {
 		/* Buffers last: nothing between here and xsml_plan_run can move them. */
 		mem = plan->mem;
 		mem.pools[XSML_POOL_ARENA] = xsml_xs_pool(the, &xsArg(3), plan->mem.pool_bytes[XSML_POOL_ARENA], 1, "arena");
 		mem.pools[XSML_POOL_MODEL] = xsml_xs_pool(the, &xsArg(4), plan->mem.pool_bytes[XSML_POOL_MODEL], 0, "model");
 		xsml_xs_plan_run(plan, (uint32_t)from, (uint32_t)to, &mem);
-	} else if (plan->mem.pools[XSML_POOL_ARENA]) {
-		xsml_xs_plan_run(plan, (uint32_t)from, (uint32_t)to, &plan->mem);
 	} else {
 		xsTypeError("run: the plan's arena or model may move (not host buffers): pass them");
 	}
@@ -350,28 +310,52 @@ static void xs_xsml_run_all(xsMachine *the)
 	xsml_xs_plan_run(plan, 0, plan->ops, &plan->mem);
 }
 
-/* runner(plan) -> a function of no arguments that runs every op (the plan's pools must be pinned) */
+/*
+ * runner(plan) -> a function of no arguments that runs every op (the plan's pools must be pinned).
+ * It is the callback, its home and its closure: its `length` and `name` (two slots) are left off.
+ */
 static void xs_xsml_runner(xsMachine *the)
 {
 	xsml_xs_plan *plan;
+	txSlot *function;
 	if (xsmcArgc < 1)
 		xsTypeError("runner(plan): 1 argument expected");
 	plan = xsml_xs_plan_of(the, &xsArg(0));
 	if (!plan->mem.pools[XSML_POOL_ARENA])
 		xsTypeError("runner: the plan's arena or model may move (not host buffers)");
 	xsResult = xsNewHostFunction(xs_xsml_run_all, 0);
-	mxFunctionInstanceCode(xsResult.value.reference)->value.callback.closures = xsArg(0).value.reference;
+	function = xsResult.value.reference;
+	mxFunctionInstanceHome(function)->next = C_NULL;
+	mxFunctionInstanceCode(function)->value.callback.closures = xsArg(0).value.reference;
 }
 
-/* runNanoseconds(plan) -> number: 0 on the first call, which starts timing the plan's runs */
-static void xs_xsml_run_nanoseconds(xsMachine *the)
+/* pinned(plan) -> whether prepare took pools that never move (then run needs no pools, and runner works) */
+static void xs_xsml_pinned(xsMachine *the)
+{
+	if (xsmcArgc < 1)
+		xsTypeError("pinned(plan): 1 argument expected");
+	xsmcSetBoolean(xsResult, xsml_xs_plan_of(the, &xsArg(0))->mem.pools[XSML_POOL_ARENA] != NULL);
+}
+
+/* word(plan, i) -> word i of the words prepare kept with the plan */
+static void xs_xsml_word(xsMachine *the)
 {
 	xsml_xs_plan *plan;
-	if (xsmcArgc < 1)
-		xsTypeError("runNanoseconds(plan): 1 argument expected");
+	xsIntegerValue i;
+	if (xsmcArgc < 2)
+		xsTypeError("word(plan, i): 2 arguments expected");
 	plan = xsml_xs_plan_of(the, &xsArg(0));
-	plan->timed = 1;
-	xsmcSetNumber(xsResult, (double)plan->run_ns);
+	i = xsmcToInteger(xsArg(1));
+	if ((i < 0) || ((uint32_t)i >= plan->words))
+		xsRangeError("word: %d is not within the plan's %u words", (int)i, (unsigned)plan->words);
+	xsmcSetInteger(xsResult, plan->data[i]);
+}
+
+/* runNanoseconds() -> number: 0 on the first call, which starts timing every plan's runs */
+static void xs_xsml_run_nanoseconds(xsMachine *the)
+{
+	xsml_xs_timed = 1;
+	xsmcSetNumber(xsResult, (double)xsml_xs_run_ns);
 }
 
 /* now() -> microseconds, monotonic */
@@ -450,10 +434,12 @@ void xsml_xs_install(xsMachine *the)
 		xsCallback callback;
 		int length;
 	} functions[] = {
-		{ "prepare", xs_xsml_prepare, 5 },
+		{ "prepare", xs_xsml_prepare, 6 },
 		{ "run", xs_xsml_run, 5 },
 		{ "runner", xs_xsml_runner, 1 },
-		{ "runNanoseconds", xs_xsml_run_nanoseconds, 1 },
+		{ "pinned", xs_xsml_pinned, 1 },
+		{ "word", xs_xsml_word, 2 },
+		{ "runNanoseconds", xs_xsml_run_nanoseconds, 0 },
 		{ "now", xs_xsml_now, 0 },
 		{ "hostBuffer", xs_xsml_host_buffer, 1 },
 		{ "heapStats", xs_xsml_heap_stats, 1 },

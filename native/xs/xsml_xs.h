@@ -3,14 +3,19 @@
  * It installs one global, `xsmlNative`, whose host functions hosts/xs/native-executor.ts calls
  * (declared for TypeScript in hosts/xs/xs-host.d.ts):
  *
- *   prepare(program, refBytes, arena, model, rounding) -> plan handle
+ *   prepare(program, refBytes, arena, model, rounding, words) -> plan handle
  *       copies the plan's records (Int32Array) into memory the C side owns, checks every record
  *       with xsml_plan_check against refBytes (Int32Array) and the byte lengths of arena and model,
  *       and returns a host object whose destructor frees the copy; a failed check throws an Error
  *       with the checker's message. rounding: XSML_ROUNDING_SINGLE (0) or XSML_ROUNDING_DOUBLE (1).
- *   run(plan, from, to, arena, model)
- *       runs ops [from, to) in ONE call of xsml_plan_run over the current arena and model bytes.
- *   runNanoseconds(plan) -> number        time spent inside xsml_plan_run for this plan, in ns,
+ *       words (Int32Array): numbers kept with the records for the caller (word reads them back).
+ *   run(plan, from, to[, arena, model])
+ *       runs ops [from, to) in ONE call of xsml_plan_run, over the pools prepare took if neither can
+ *       move (host buffers), else over the arena and model given.
+ *   runner(plan) -> function             runs every op of a pinned plan, no arguments
+ *   pinned(plan) -> boolean              whether the plan's pools never move
+ *   word(plan, i) -> number              word i of prepare's words
+ *   runNanoseconds() -> number           time spent inside xsml_plan_run by every plan, in ns,
  *       since the first call (which returns 0): runs read no clock until something asks
  *   now() -> number                       a monotonic clock, in microseconds
  *   hostBuffer(byteLength) -> host buffer zeroed memory outside the XS heap (the GC never moves

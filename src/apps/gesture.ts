@@ -52,6 +52,9 @@ export class GesturePredictor {
   private readonly consecutive: number;
   private readonly suppressionSamples: number;
   private readonly now: (() => number) | undefined;
+  // The model's input and output, kept: an interpreter makes its views anew each time they are read.
+  private readonly window: Float32Array;
+  private readonly probabilities: Float32Array;
 
   private sinceInference = 0;
   private suppressed = 0; // samples left in the suppression period
@@ -64,6 +67,8 @@ export class GesturePredictor {
     const input = this.model.inputs[0], output = this.model.outputs[0];
     if (this.model.inputs.length !== 1 || input.dtype !== 'float32') fail(`the model ${model.name} must take one float32 input`);
     if (output.dtype !== 'float32') fail(`the model ${model.name} must give float32 probabilities, it gives ${output.dtype}`);
+    this.window = input.data as Float32Array;
+    this.probabilities = output.data as Float32Array;
     this.windowSamples = input.shape[1] ?? 0;
     this.channels = this.windowSamples ? input.data.length / this.windowSamples : 0;
     if (input.shape.length < 3 || this.channels !== 3) fail(`the model's input [${input.shape}] is not [1, samples, 3, ...] (x, y, z)`);
@@ -82,7 +87,7 @@ export class GesturePredictor {
   /** Feeds samples, x, y, z interleaved; returns the gestures recognized while processing them. */
   push(xyz: ArrayLike<number>): Gesture[] {
     const found: Gesture[] = [];
-    const window = this.model.inputs[0].data as Float32Array;
+    const window = this.window;
     const c = this.channels;
     if (xyz.length % c !== 0) throw new XsmlError(`gesture: ${xyz.length} values are not whole (x, y, z) samples`, 'BAD_INPUT');
     for (let i = 0; i < xyz.length; i += c) {
@@ -99,7 +104,7 @@ export class GesturePredictor {
   }
 
   reset(): void {
-    (this.model.inputs[0].data as Float32Array).fill(0);
+    this.window.fill(0);
     this.sinceInference = this.suppressed = this.count = 0;
     this.last = -1;
     this.stats.samples = this.stats.inferences = this.stats.modelTime = this.stats.lastModelTime = 0;
@@ -113,7 +118,7 @@ export class GesturePredictor {
       this.stats.modelTime += this.stats.lastModelTime;
     }
     this.stats.inferences++;
-    const p = this.model.outputs[0].data as Float32Array;
+    const p = this.probabilities;
     const none = this.labels.length - 1;
     // TFLM's PredictGesture.
     let current = -1;

@@ -79,6 +79,11 @@ export class HotwordRecognizer {
   private readonly reported: boolean[];
   private readonly now: (() => number) | undefined;
 
+  // The models' inputs and outputs, kept: an interpreter makes its views anew each time they are read.
+  private readonly audio: Int16Array;
+  private readonly features: Int8Array;
+  private readonly window: Int8Array;
+  private readonly scores: Int8Array;
   private readonly pending: Int16Array; // the samples of the next frame
   private pendingCount = 0;
   private framesSeen = 0;
@@ -111,6 +116,10 @@ export class HotwordRecognizer {
     if (features.dtype !== 'int8') fail(`the front end ${frontEnd.name} must give int8 features, it gives ${features.dtype}`);
     if (this.model.inputs.length !== 1 || window.dtype !== 'int8') fail(`the keyword model ${model.name} must take one int8 input`);
     if (scores.dtype !== 'int8') fail(`the keyword model ${model.name} must give int8 scores, it gives ${scores.dtype}`);
+    this.audio = audio.data as Int16Array;
+    this.features = features.data as Int8Array;
+    this.window = window.data as Int8Array;
+    this.scores = scores.data as Int8Array;
     this.windowSamples = audio.data.length;
     this.featureSize = features.data.length;
     if (window.data.length % this.featureSize !== 0) fail(`the keyword model's input (${window.data.length} values) is not a whole number of ${this.featureSize}-feature frames`);
@@ -180,7 +189,7 @@ export class HotwordRecognizer {
 
   private frame(): Detection | null {
     const now = this.now, stats = this.stats;
-    (this.frontEnd.inputs[0].data as Int16Array).set(this.pending);
+    this.audio.set(this.pending);
     let t0 = now ? now() : 0;
     this.frontEnd.invoke();
     if (now) {
@@ -191,10 +200,10 @@ export class HotwordRecognizer {
     }
     stats.frames++;
     stats.lastModelTime = 0;
-    const history = this.model.inputs[0].data as Int8Array;
+    const history = this.window;
     const size = this.featureSize;
     history.copyWithin(0, size);
-    history.set(this.frontEnd.outputs[0].data as Int8Array, history.length - size);
+    history.set(this.features, history.length - size);
     const index = this.framesSeen++;
     if (this.framesSeen < this.frames) return null; // the window still holds frames from before the stream
     this.model.invoke();
@@ -203,7 +212,7 @@ export class HotwordRecognizer {
       stats.modelTime += stats.lastModelTime;
     }
     stats.inferences++;
-    return this.recognize(this.model.outputs[0].data as Int8Array, this.frameEndMs(index));
+    return this.recognize(this.scores, this.frameEndMs(index));
   }
 
   /** TFLM's RecognizeCommands::ProcessLatestResults. */

@@ -110,7 +110,9 @@ export const CIRCLE_IDENTIFIER = 'CIR0';
 export function loadModel(bytes: Uint8Array, name = 'model'): Model {
   if (!(bytes instanceof Uint8Array)) throw new XsmlError(`${name}: model bytes must be a Uint8Array`, 'BAD_ARGUMENT');
   const { fb, root, format, opcodes, buffers, subgraphs } = openModel(bytes, name);
-  const version = root.u32(0, 'version');
+  // Read here once to verify them; the model reads them again when asked.
+  root.u32(0, 'version');
+  root.string(3, 'description');
   if (subgraphs.length === 0) fb.fail('subgraphs', 'the model has no subgraph', 'INVALID_MODEL');
   // Every subgraph is verified; only the main one is run.
   let main: Graph | null = null;
@@ -119,7 +121,7 @@ export function loadModel(bytes: Uint8Array, name = 'model'): Model {
     verifyGraph(name, s, g);
     if (s === 0) main = g;
   }
-  return new LoadedModel(name, format, bytes, version, root.string(3, 'description'), subgraphs.length, main!);
+  return new LoadedModel(name, bytes, main!);
 }
 
 /** The flatbuffer's root and the tables every subgraph refers to. */
@@ -139,56 +141,39 @@ function openModel(bytes: Uint8Array, name: string) {
 }
 
 /**
- * A loaded model. Its tensors and operators are read from the bytes when first asked for and kept
- * until releaseGraph(): the Interpreter lets them go once it has planned the model, so that what
- * stays in the heap per model is the plan, not the metadata only planning needs (on XS every
- * tensor's object, name, shape and quantization cost hundreds of bytes). Asked for again, they
- * are read again from the bytes, already verified, with the same values.
+ * A loaded model: its name, its bytes and, until releaseGraph(), its main graph. Everything else is
+ * read from the bytes (already verified) when asked for: on XS every property is a 16-byte slot for
+ * as long as the model lives, every array and string more. The tensors and operators are read
+ * once and kept until releaseGraph(): the Interpreter lets them go once it has planned the model,
+ * so that what stays in the heap per model is the plan, not the metadata only planning needs.
+ * Asked for again, they are read again from the bytes, with the same values.
  */
 class LoadedModel implements Model {
-  private graph: Graph | null;
+  readonly name: string;
+  readonly bytes: Uint8Array;
+  /** Present until releaseGraph() deletes it (a property set to null would keep its slot). */
+  graph?: Graph;
 
-  constructor(
-    readonly name: string,
-    readonly format: 'tflite' | 'circle',
-    readonly bytes: Uint8Array,
-    readonly version: number,
-    readonly description: string,
-    readonly subgraphCount: number,
-    graph: Graph,
-  ) {
+  constructor(name: string, bytes: Uint8Array, graph: Graph) {
+    this.name = name;
+    this.bytes = bytes;
     this.graph = graph;
-    this.inputs = graph.inputs;
-    this.outputs = graph.outputs;
   }
 
-  readonly inputs: number[];
-  readonly outputs: number[];
+  get format(): 'tflite' | 'circle' { return new FlatBuffer(this.bytes, this.name).identifier() === TFLITE_IDENTIFIER ? 'tflite' : 'circle'; }
+  get version(): number { return new FlatBuffer(this.bytes, this.name).root().u32(0, 'version'); }
+  get description(): string { return new FlatBuffer(this.bytes, this.name).root().string(3, 'description'); }
+  get subgraphCount(): number { return new FlatBuffer(this.bytes, this.name).root().vectorAt(2, 'subgraphs', 4)!.length; }
+  get inputs(): number[] { return this.graph ? this.graph.inputs : new FlatBuffer(this.bytes, this.name).root().tableAt(2, 'subgraphs', 0)!.numbers(1, 'inputs', 'i32') ?? []; }
+  get outputs(): number[] { return this.graph ? this.graph.outputs : new FlatBuffer(this.bytes, this.name).root().tableAt(2, 'subgraphs', 0)!.numbers(2, 'outputs', 'i32') ?? []; }
+  get tensors(): Tensor[] { return (this.graph ??= readMain(this)).tensors; }
+  get operators(): Operator[] { return (this.graph ??= readMain(this)).operators; }
+}
 
-  get tensors(): Tensor[] { return (this.graph ??= this.read()).tensors; }
-  get operators(): Operator[] { return (this.graph ??= this.read()).operators; }
-
-  releaseGraph(): void { this.graph = null; }
-
-  /** Tensor `index` of the main subgraph: the kept graph's, or read alone from the bytes. */
-  tensor(index: number): Tensor {
-    if (this.graph) return this.graph.tensors[index];
-    const fb = new FlatBuffer(this.bytes, this.name);
-    const root = fb.root();
-    const t = root.tableAt(2, 'subgraphs', 0)!.tableAt(0, 'tensors', index);
-    if (!t) throw new XsmlError(`${this.name}: no tensor #${index}`, 'BAD_ARGUMENT');
-    // Its buffer only, at its index (the others are not read).
-    const buffers: BufferSpan[] = [];
-    const buffer = t.u32(2, 'buffer');
-    const b = root.tableAt(4, 'buffers', buffer);
-    if (b) buffers[buffer] = readBuffer(fb, b);
-    return readTensor(fb, t, index, buffers);
-  }
-
-  private read(): Graph {
-    const { fb, opcodes, buffers, subgraphs } = openModel(this.bytes, this.name);
-    return readSubgraph(fb, subgraphs[0], 0, opcodes, buffers);
-  }
+/** The main subgraph of a loaded model, read again from its bytes. */
+function readMain(model: Model): Graph {
+  const { fb, opcodes, buffers, subgraphs } = openModel(model.bytes, model.name);
+  return readSubgraph(fb, subgraphs[0], 0, opcodes, buffers);
 }
 
 /**
@@ -196,7 +181,17 @@ class LoadedModel implements Model {
  * that tensor alone is read again from the bytes.
  */
 export function tensorOf(model: Model, index: number): Tensor {
-  return model instanceof LoadedModel ? model.tensor(index) : model.tensors[index];
+  const graph = model instanceof LoadedModel ? model.graph : model;
+  if (graph) return graph.tensors[index];
+  const root = new FlatBuffer(model.bytes, model.name).root();
+  const t = root.tableAt(2, 'subgraphs', 0)!.tableAt(0, 'tensors', index);
+  if (!t) throw new XsmlError(`${model.name}: no tensor #${index}`, 'BAD_ARGUMENT');
+  // Its buffer only, at its index (the others are not read).
+  const buffers: BufferSpan[] = [];
+  const buffer = t.u32(2, 'buffer');
+  const b = root.tableAt(4, 'buffers', buffer);
+  if (b) buffers[buffer] = readBuffer(root.fb, b);
+  return readTensor(root.fb, t, index, buffers);
 }
 
 /**
@@ -204,7 +199,7 @@ export function tensorOf(model: Model, index: number): Tensor {
  * asked for); a no-op for any other Model.
  */
 export function releaseGraph(model: Model): void {
-  if (model instanceof LoadedModel) model.releaseGraph();
+  if (model instanceof LoadedModel) delete model.graph;
 }
 
 function readOperatorCode(t: Table, format: 'tflite' | 'circle'): OperatorCode {

@@ -44,6 +44,10 @@ import { liveBytes, stream } from './stream.js';
     instructions: number; // loadModel + Interpreter (check, plan, native prepare)
     // The XS heap in use (after a full collection) right before loadModel and right after the
     // interpreter is made, before anything of the run itself (its inputs' copies, counts) exists.
+    // 17 slots of 16 bytes on these boards, whatever the model: the model's Uint8Array (4), the
+    // Model (3: itself, name, bytes), the Interpreter (5: itself, invoke, model, arena, executor),
+    // the executor, which is the plan's handle (2: itself, its host data) and invoke, the runner
+    // host function (3: itself, its callback, its home).
     baselineLiveBytes: number;
     liveBytes: number;
     planBytes: number; // C memory the native executor took for the plan (its pool's growth over the same span)
