@@ -43,13 +43,16 @@ import { liveBytes, stream } from './stream.js';
     interp: Interpreter;
     instructions: number; // loadModel + Interpreter (check, plan, native prepare)
     // The XS heap in use (after a full collection) right before loadModel and right after the
-    // interpreter is made, before anything of the run itself (its inputs' copies, counts) exists.
-    // 17 slots of 16 bytes on these boards, whatever the model: the model's Uint8Array (4), the
-    // Model (3: itself, name, bytes), the Interpreter (5: itself, invoke, model, arena, executor),
-    // the executor, which is the plan's handle (2: itself, its host data) and invoke, the runner
-    // host function (3: itself, its callback, its home).
+    // interpreter is made and its inputs' and outputs' data read once, as an application keeps them
+    // (an interpreter makes its views anew each time they are read), before anything of the run
+    // itself (its inputs' copies, counts) exists. 17 slots of 16 bytes on these boards, whatever the
+    // model: the model's Uint8Array (4), the Model (3: itself, name, bytes), the Interpreter (5:
+    // itself, invoke, model, arena, executor), the executor, which is the plan's handle (2: itself,
+    // its host data) and invoke, the runner host function (3: itself, its callback, its home); then
+    // per input and output its typed array and the slot that keeps it.
     baselineLiveBytes: number;
     liveBytes: number;
+    data: TensorData[]; // the inputs' and outputs' data, kept
     planBytes: number; // C memory the native executor took for the plan (its pool's growth over the same span)
   }
   let prepared: Prepared | null = null;
@@ -73,6 +76,7 @@ import { liveBytes, stream } from './stream.js';
       arena = wholeArena.subarray(0, run.arenaBytes);
     }
     const pool = planPoolBytes();
+    const data: TensorData[] = [];
     const baselineLiveBytes = liveBytes();
     const start = xsmlBoard.instructions();
     const model = xsml.loadModel(new Uint8Array(run.model), run.name);
@@ -86,8 +90,10 @@ import { liveBytes, stream } from './stream.js';
       throw e;
     }
     const instructions = xsmlBoard.instructions() - start;
+    for (const v of interp.inputs) data.push(v.data);
+    for (const v of interp.outputs) data.push(v.data);
     const live = liveBytes();
-    prepared = { key, interp, instructions, baselineLiveBytes, liveBytes: live, planBytes: planPoolBytes() - pool };
+    prepared = { key, interp, instructions, baselineLiveBytes, liveBytes: live, data, planBytes: planPoolBytes() - pool };
     return prepared;
   };
 
