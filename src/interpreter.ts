@@ -3,7 +3,7 @@
 
 import { XsmlError } from './errors.js';
 import { DType, dtypeName, releaseGraph, tensorOf, type Model } from './model/model.js';
-import { typescriptExecutor, type Executor, type ExecutorFactory } from './executor.js';
+import type { Executor, ExecutorFactory } from './executor.js';
 import { ARENA_ALIGNMENT, planModel, type PlanOptions, type PlanSummary } from './planner.js';
 
 export type TensorData = Float32Array | Int8Array | Uint8Array | Int16Array | Int32Array | Uint16Array | Uint32Array;
@@ -35,6 +35,17 @@ const enum W { ARENA_BYTES = 0, PERSISTENT_BYTES = 1, OPTIONS = 2, OUTPUT_COUNT 
 const enum B { EXACT_WITH_TFLM = 1, PRESERVE_INPUTS = 2, ROUNDING_DOUBLE = 4, INPUT_COUNT_SHIFT = 3, TYPE_BITS = 31, CONSTANT = 32, INDEX_SHIFT = 6 }
 
 /**
+ * What runs a plan when InterpreterOptions.executor is not given: src/index.ts installs the TypeScript
+ * kernels. A runtime bundled without them (hosts/stm32/runtime.ts: every function is XS heap on the
+ * board) has none, and its applications pass the native executor.
+ */
+let defaultExecutor: ExecutorFactory | undefined;
+
+export function setDefaultExecutor(factory: ExecutorFactory): void {
+  defaultExecutor = factory;
+}
+
+/**
  * An interpreter is four properties: on XS each is a 16-byte slot for as long as it lives, and every
  * object, array and string more, so the rest is asked for: its plan's sizes and options and its
  * inputs' and outputs' offsets are words the executor keeps with the records (in C memory for the
@@ -51,6 +62,8 @@ export class Interpreter {
   readonly executor: Executor;
 
   constructor(model: Model, options: InterpreterOptions = {}) {
+    const executor = options.executor ?? defaultExecutor;
+    if (!executor) throw new XsmlError(`${model.name}: this runtime has no TypeScript kernels: pass options.executor (nativeExecutor)`, 'BAD_ARGUMENT');
     const plan = planModel(model, options);
     const need = plan.arenaBytes;
     const arena = options.arena ?? newArena(model.name, need);
@@ -80,7 +93,7 @@ export class Interpreter {
     });
     this.model = model;
     this.arena = arena;
-    this.executor = (options.executor ?? typescriptExecutor)(plan, arena, model.bytes, words);
+    this.executor = executor(plan, arena, model.bytes, words);
     this.invoke = this.executor.runAll;
     this.reset();
     // Planned: the tensor and operator objects are not needed to run (model.tensors reads them again if asked).
