@@ -10,7 +10,12 @@ import { Interpreter, loadModel } from '../../dist/src/index.js';
 
 const [path, exactWith = 'tflite', control] = process.argv.slice(2);
 const interp = new Interpreter(loadModel(new Uint8Array(readFileSync(path)), path), { exactWith });
-for (const input of interp.inputs) for (let i = 0; i < input.data.length; i++) input.data[i] = (i * 7) % 19 - 9;
+// The inputs' data, and a copy to restore before every invoke: the arena may reuse an input's bytes
+// once it is consumed (an output over its input), and kernels fed their own outputs run other paths.
+const inputs = interp.inputs.map((v) => v.data);
+for (const data of inputs) for (let i = 0; i < data.length; i++) data[i] = (i * 7) % 19 - 9;
+const saved = inputs.map((data) => data.slice());
+const restore = () => { for (let k = 0; k < inputs.length; k++) inputs[k].set(saved[k]); };
 
 const collections = [];
 new PerformanceObserver((list) => { for (const e of list.getEntries()) collections.push(e.startTime); }).observe({ entryTypes: ['gc'] });
@@ -20,7 +25,7 @@ const settle = () => new Promise((resolve) => setImmediate(resolve));
 const warmups = Number(process.env.WARMUP ?? 2000);
 const warmUntil = performance.now() + 1000;
 const kept = [];
-const invoke = control ? (i) => { interp.invoke(); kept[i & 7] = [i]; } : () => interp.invoke();
+const invoke = control ? (i) => { restore(); interp.invoke(); kept[i & 7] = [i]; } : () => { restore(); interp.invoke(); };
 for (let i = 0; i < warmups || performance.now() < warmUntil; i++) invoke(i);
 // Objects, arrays, closures and boxed numbers are born in the young generation ("new_space");
 // code the JIT compiles meanwhile goes elsewhere and is not counted.
