@@ -30,14 +30,11 @@ enum {
   P_OUTPUT_OFFSET = 19,
   P_PER_CHANNEL = 20,
   P_COUNT_F32 = 18,
-  P_COUNT_S8 = 20 /* + out_c multipliers, the shifts (shift_words), then the layout word and its section */
+  P_COUNT_S8 = 20 /* + out_c multipliers, then the shifts (shift_words) */
 };
 
 /* Words of the int8 record's shifts: one byte a channel, 4 to a word (channel 4w + j in byte j, little-endian). */
 static inline int64_t shift_words(int64_t out_c) { return (out_c + 3) / 4; }
-
-/* The layout word after the shifts (src/ops/depthwise-conv-2d.ts): DW_PLAIN, or DW_ONE_CHANNEL and the widened filter. */
-enum { DW_PLAIN = 0, DW_ONE_CHANNEL = 1, DW_ONE_CHANNEL_MAX_TAPS = 256 };
 
 enum { R_INPUT = 0, R_FILTER = 1, R_BIAS = 2, R_OUTPUT = 3, R_SCRATCH = 4, R_COUNT = 4, R_COUNT_S8 = 5 };
 
@@ -182,12 +179,7 @@ static inline void store4_rs(const acc4 *acc, const int32_t *mul, const int8_t *
   out[3] = xsml_conv_output_rs(acc->a3, mul[3], -shift[3] - 2, lo, hi, out_off);
 }
 
-/*
- * One input channel, output channels a multiple of 4 (micro_speech: 10x8 filter, multiplier 8):
- * each output pixel is a matrix product. The window is copied once per pixel into `patch` as int16
- * pairs with the input offset added (0 in the padding), in the order of the filter widened at prepare
- * (`wide`, see the layout in depthwise_conv_2d.h): two taps of one channel per __smlad.
- */
+/* Two int16 lanes: lo in the low half. */
 static inline int32_t pack_s16x2(int32_t lo, int32_t hi) { return (int32_t)(((uint32_t)lo & 0xffffu) | ((uint32_t)hi << 16)); }
 
 #if defined(__ARM_FEATURE_DSP)
@@ -198,112 +190,6 @@ static inline uint32_t dw_smlad(int32_t a, int32_t b, uint32_t acc) {
 }
 #define DW_SMLAD(a, b, acc) dw_smlad((a), (b), (acc))
 #endif
-
-/* acc.a_j += patch . wide channel j, over `groups` groups of 4 taps (8 words of `wide` per group). */
-static void __attribute__((noinline)) dot_wide4(const int16_t *patch, const int32_t *wide, int32_t groups, acc4 *acc) {
-  uint32_t a0 = acc->a0, a1 = acc->a1, a2 = acc->a2, a3 = acc->a3;
-#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
-  const int16_t *pp = patch;
-  const int32_t *fp = wide;
-  int32_t p0, p1, f0, f1;
-  __asm__ volatile(
-      "1:\n\t"
-      "ldrd %[p0], %[p1], [%[pp]], #8\n\t"
-      "ldrd %[f0], %[f1], [%[fp]], #8\n\t"
-      "smlad %[a0], %[p0], %[f0], %[a0]\n\t"
-      "smlad %[a0], %[p1], %[f1], %[a0]\n\t"
-      "ldrd %[f0], %[f1], [%[fp]], #8\n\t"
-      "smlad %[a1], %[p0], %[f0], %[a1]\n\t"
-      "smlad %[a1], %[p1], %[f1], %[a1]\n\t"
-      "ldrd %[f0], %[f1], [%[fp]], #8\n\t"
-      "smlad %[a2], %[p0], %[f0], %[a2]\n\t"
-      "smlad %[a2], %[p1], %[f1], %[a2]\n\t"
-      "ldrd %[f0], %[f1], [%[fp]], #8\n\t"
-      "smlad %[a3], %[p0], %[f0], %[a3]\n\t"
-      "smlad %[a3], %[p1], %[f1], %[a3]\n\t"
-      "subs %[n], %[n], #1\n\t"
-      "bne 1b\n\t"
-      : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [pp] "+r"(pp), [fp] "+r"(fp), [n] "+r"(groups),
-        [p0] "=&r"(p0), [p1] "=&r"(p1), [f0] "=&r"(f0), [f1] "=&r"(f1)
-      :
-      : "cc", "memory");
-#else
-  for (int32_t n = groups; n > 0; n--, patch += 4, wide += 8) {
-    const int32_t p0 = pack_s16x2(patch[0], patch[1]), p1 = pack_s16x2(patch[2], patch[3]);
-    a0 = DW_SMLAD(p0, wide[0], a0), a0 = DW_SMLAD(p1, wide[1], a0);
-    a1 = DW_SMLAD(p0, wide[2], a1), a1 = DW_SMLAD(p1, wide[3], a1);
-    a2 = DW_SMLAD(p0, wide[4], a2), a2 = DW_SMLAD(p1, wide[5], a2);
-    a3 = DW_SMLAD(p0, wide[6], a3), a3 = DW_SMLAD(p1, wide[7], a3);
-  }
-#endif
-  acc->a0 = a0, acc->a1 = a1, acc->a2 = a2, acc->a3 = a3;
-}
-
-/* The int16 slot of tap kx in its row of the patch: taps t0..t3 of a group as t0 t2 t1 t3. */
-static inline int32_t patch_slot(int32_t kx) { return (kx & ~3) | ((kx & 1) << 1) | ((kx >> 1) & 1); }
-
-static void depthwise_one_channel_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *quant, const int8_t *input,
-                                     const int32_t *wide, const int32_t *bias, int8_t *output) {
-  const int32_t in_h = d->in_h, in_w = d->in_w, out_c = d->out_c, f_w = d->filter_w, f_h = d->filter_h, dil_w = d->dilation_w;
-  const int32_t w4 = (f_w + 3) & ~3, groups = (f_h * w4) >> 2;
-  const int32_t in_off = quant->input_offset, out_off = quant->output_offset;
-  const int32_t lo = quant->act.min - out_off, hi = quant->act.max - out_off;
-  const int32_t *mul = quant->multiplier;
-  const int8_t *shift = quant->shift;
-  const int rows_fit_words = f_w == w4 && dil_w == 1;
-#if defined(__ARM_FEATURE_DSP)
-  const int32_t off2 = xsml_lanes_s16x2(in_off);
-#endif
-  /* 8-byte aligned for the word-pair loads. */
-  union {
-    int16_t h[DW_ONE_CHANNEL_MAX_TAPS];
-    int64_t align;
-  } patch;
-  int8_t *out = output;
-  for (int32_t b = 0; b < d->batches; b++) {
-    const int8_t *in_b = input + (size_t)b * (size_t)in_h * (size_t)in_w;
-    for (int32_t oy = 0; oy < d->out_h; oy++) {
-      const int32_t y0 = oy * d->stride_h - d->pad_h;
-      for (int32_t ox = 0; ox < d->out_w; ox++, out += out_c) {
-        const int32_t x0 = ox * d->stride_w - d->pad_w;
-        int32_t kx_lo, kx_hi;
-        xsml_window_taps(x0, dil_w, f_w, in_w, &kx_lo, &kx_hi);
-        const int row_inside = rows_fit_words && kx_lo == 0 && kx_hi == f_w;
-        int16_t *pp = patch.h;
-        for (int32_t ky = 0; ky < f_h; ky++, pp += w4) {
-          const int32_t y = y0 + d->dilation_h * ky;
-          if (y < 0 || y >= in_h) {
-            memset(pp, 0, (size_t)w4 * sizeof(int16_t));
-            continue;
-          }
-          const int8_t *row = in_b + (size_t)y * (size_t)in_w;
-          if (row_inside) {
-            row += x0;
-            for (int32_t i = 0; i < w4; i += 4) {
-#if defined(__ARM_FEATURE_DSP)
-              const int32_t w = xsml_load_s8x4(row + i), e = __sxtab16(off2, w), o = xsml_sxtab16_odd(off2, w);
-              memcpy(pp + i, &e, 4);
-              memcpy(pp + i + 2, &o, 4);
-#else
-              pp[i] = (int16_t)(row[i] + in_off), pp[i + 1] = (int16_t)(row[i + 2] + in_off);
-              pp[i + 2] = (int16_t)(row[i + 1] + in_off), pp[i + 3] = (int16_t)(row[i + 3] + in_off);
-#endif
-            }
-          } else {
-            memset(pp, 0, (size_t)w4 * sizeof(int16_t));
-            for (int32_t kx = kx_lo; kx < kx_hi; kx++) pp[patch_slot(kx)] = (int16_t)(row[x0 + dil_w * kx] + in_off);
-          }
-        }
-        const int32_t *fp = wide;
-        for (int32_t o = 0; o < out_c; o += 4, fp += 8 * groups) {
-          acc4 acc = acc4_from(bias ? bias + o : NULL);
-          dot_wide4(patch.h, fp, groups, &acc);
-          store4(&acc, mul + o, shift + o, lo, hi, out_off, out + o);
-        }
-      }
-    }
-  }
-}
 
 /*
  * The banded paths: a 3x3 filter with dilation 1, and depth multiplier 1 with channels a multiple of 4
@@ -364,17 +250,18 @@ typedef struct {
   int fast, clamp; /* clamp: the activation range is narrower than [-128, 127] */
 } dw_req;
 
-static int dw_fast(const xsml_conv_quant_s8 *q, const int32_t *bias, int32_t n) {
+/* bias_max: the largest |bias| for which |acc| < 2^30 (DW_FAST_BIAS for 9 taps). */
+static int dw_fast(const xsml_conv_quant_s8 *q, const int32_t *bias, int32_t n, int32_t bias_max) {
   for (int32_t o = 0; o < n; o++) {
     if (q->multiplier[o] < 0 || q->shift[o] > -1 || q->shift[o] < -22) return 0;
-    if (bias && (bias[o] > DW_FAST_BIAS || bias[o] < -DW_FAST_BIAS)) return 0;
+    if (bias && (bias[o] > bias_max || bias[o] < -bias_max)) return 0;
   }
   return 1;
 }
 
-static dw_req dw_req_of(const xsml_conv_quant_s8 *q, const int32_t *bias, int32_t n) {
+static dw_req dw_req_of(const xsml_conv_quant_s8 *q, const int32_t *bias, int32_t n, int32_t bias_max) {
   const dw_req k = {q->output_offset, q->act.min - q->output_offset, q->act.max - q->output_offset, q->act.min, q->act.max,
-                    dw_fast(q, bias, n), q->act.min > -128 || q->act.max < 127};
+                    dw_fast(q, bias, n, bias_max), q->act.min > -128 || q->act.max < 127};
   return k;
 }
 
@@ -805,7 +692,7 @@ static void __attribute__((noinline)) dw4_group(const dw_rows *r, dw4_frame *fr,
 static void dw_band4_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *q, const int8_t *input, const int8_t *filter,
                         const int32_t *bias, int8_t *output, uint8_t *band) {
   const int32_t c = d->in_c, cols = (int32_t)band_cols(d);
-  const dw_req k = dw_req_of(q, bias, c);
+  const dw_req k = dw_req_of(q, bias, c, DW_FAST_BIAS);
   const int scale = k.fast ? 2 : 1;
   dw_rows r = dw_rows_of(d, cols, cols * 8, q->input_offset);
   r.whole = band4_whole(d) != 0;
@@ -965,7 +852,7 @@ static void dw_band1_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *q, 
   const int32_t in_c = d->in_c, out_c = d->out_c, mult = d->depth_multiplier, in_h = d->in_h, in_w = d->in_w, out_w = d->out_w;
   const int32_t cols = (int32_t)band_cols(d), row_bytes = (cols + 4) & ~3;
   const int8_t pad = (int8_t)-q->input_offset;
-  const dw_req k = dw_req_of(q, bias, out_c);
+  const dw_req k = dw_req_of(q, bias, out_c, DW_FAST_BIAS);
   const int32_t scale = k.fast ? 2 : 1;
   dw1_frame fr;
   fr.out_c = out_c;
@@ -1013,6 +900,163 @@ static void dw_band1_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *q, 
   }
 }
 
+/*
+ * One input channel and a depth multiplier that is a multiple of 4, any window (micro_speech: 10x8,
+ * multiplier 8, stride 2): pixels two at a time, output channels four at a time, from two buffers on
+ * the C stack. The band: the rows of one output row's windows, scale x (input + input_offset) as int16,
+ * 0 in the padding, each row split into stride_w phases (phase q holds band columns q, q + stride_w, ...:
+ * band column c is input column c - pad_w), so that the values one tap reads for pixels p and p + 1 are
+ * adjacent: one word. The taps of a group of 4 channels: the byte offset of that word from pixel 0's
+ * (the last tap's with bit 0 set) and the filter as int16 pairs (channels 0, 2 and 1, 3). An odd last
+ * pixel is computed as a pair whose second pixel is dropped. scale is 2 when dw_fast allows (see the
+ * banded paths), else 1.
+ */
+enum { DW1C_STACK = 2048 };
+
+typedef struct {
+  int32_t off, fe, fo;
+} dw1c_tap;
+
+typedef struct {
+  int32_t phase_len; /* int16 values of a phase: 2 * ceil(out_w / 2) + dilation_w * (filter_w - 1) / stride_w */
+  int32_t row_bytes; /* stride_w phases, rounded up to a word */
+} dw1c_rows;
+
+static dw1c_rows dw1c_rows_of(const xsml_dwconv_dims *d) {
+  const int64_t len = 2 * (((int64_t)d->out_w + 1) / 2) + (int64_t)d->dilation_w * (d->filter_w - 1) / d->stride_w;
+  const int64_t bytes = (2 * len * d->stride_w + 3) & ~(int64_t)3;
+  const dw1c_rows r = {len > DW1C_STACK ? 0 : (int32_t)len, bytes > DW1C_STACK ? DW1C_STACK + 4 : (int32_t)bytes};
+  return r;
+}
+
+/* Whether the shape takes this path: its band and taps fit in DW1C_STACK bytes. */
+static int dw_one_channel(const xsml_dwconv_dims *d) {
+  if (d->in_c != 1 || d->depth_multiplier % 4 != 0) return 0;
+  const uint64_t taps = xsml_mul_sat((uint64_t)d->filter_h, (uint64_t)d->filter_w);
+  const uint64_t bytes = xsml_mul_sat((uint64_t)d->filter_h, (uint64_t)dw1c_rows_of(d).row_bytes) + xsml_mul_sat(taps, sizeof(dw1c_tap));
+  return bytes <= DW1C_STACK;
+}
+
+/* Input row `in` (NULL: padding) into band row `row`: scale x (value + in_off) by phase. */
+static void dw1c_fill(int16_t *row, const int8_t *in, const xsml_dwconv_dims *d, int32_t len, int32_t in_off, int32_t scale) {
+  const int32_t s = d->stride_w;
+  for (int32_t q = 0; q < s; q++, row += len) {
+    /* Phase q's value i is input column q + s * i - pad_w: inside for i in [i_lo, i_hi). */
+    const int32_t t = d->pad_w - q, u = d->in_w + d->pad_w - q;
+    int32_t i_lo = t <= 0 ? 0 : (t + s - 1) / s, i_hi = u <= 0 ? 0 : (int32_t)(((int64_t)u + s - 1) / s);
+    if (!in || i_lo > len) i_lo = len;
+    if (!in || i_hi < i_lo) i_hi = i_lo;
+    if (i_hi > len) i_hi = len;
+    int32_t i = 0;
+    for (; i < i_lo; i++) row[i] = 0;
+    const int8_t *x = in ? in + (q + (int64_t)s * i_lo - d->pad_w) : NULL;
+    for (; i < i_hi; i++, x += s) row[i] = (int16_t)((*x + in_off) * scale);
+    for (; i < len; i++) row[i] = 0;
+  }
+}
+
+/* acc += the taps from t on (to the one whose offset has bit 0 set) of pixels p (a*) and p + 1 (b*), pixel p's values at ip. */
+static void __attribute__((noinline)) dw1c_pair(const dw1c_tap *t, const uint8_t *ip, acc8 *acc) {
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+  uint32_t a0 = acc->a0, a1 = acc->a1, a2 = acc->a2, a3 = acc->a3, b0 = acc->b0, b1 = acc->b1, b2 = acc->b2, b3 = acc->b3;
+  int32_t e, fe, fo;
+  __asm__ volatile(
+      "1:\n\t"
+      "ldr %[e], [%[t]], #12\n\t"
+      "ldrd %[fe], %[fo], [%[t], #-8]\n\t"
+      "lsrs %[e], %[e], #1\n\t"
+      "ldr %[e], [%[ip], %[e], lsl #1]\n\t"
+      "smlabb %[a0], %[fe], %[e], %[a0]\n\t"
+      "smlabt %[b0], %[fe], %[e], %[b0]\n\t"
+      "smlatb %[a2], %[fe], %[e], %[a2]\n\t"
+      "smlatt %[b2], %[fe], %[e], %[b2]\n\t"
+      "smlabb %[a1], %[fo], %[e], %[a1]\n\t"
+      "smlabt %[b1], %[fo], %[e], %[b1]\n\t"
+      "smlatb %[a3], %[fo], %[e], %[a3]\n\t"
+      "smlatt %[b3], %[fo], %[e], %[b3]\n\t"
+      "bcc 1b\n\t"
+      : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [b0] "+r"(b0), [b1] "+r"(b1), [b2] "+r"(b2), [b3] "+r"(b3),
+        [t] "+r"(t), [e] "=&r"(e), [fe] "=&r"(fe), [fo] "=&r"(fo)
+      : [ip] "r"(ip)
+      : "cc", "memory");
+  acc->a0 = a0, acc->a1 = a1, acc->a2 = a2, acc->a3 = a3, acc->b0 = b0, acc->b1 = b1, acc->b2 = b2, acc->b3 = b3;
+#else
+  for (;; t++) {
+    int16_t x[2];
+    memcpy(x, ip + (t->off & ~1), 4);
+    const int32_t f0 = (int16_t)t->fe, f2 = t->fe >> 16, f1 = (int16_t)t->fo, f3 = t->fo >> 16;
+    acc->a0 += (uint32_t)(f0 * x[0]), acc->a1 += (uint32_t)(f1 * x[0]), acc->a2 += (uint32_t)(f2 * x[0]), acc->a3 += (uint32_t)(f3 * x[0]);
+    acc->b0 += (uint32_t)(f0 * x[1]), acc->b1 += (uint32_t)(f1 * x[1]), acc->b2 += (uint32_t)(f2 * x[1]), acc->b3 += (uint32_t)(f3 * x[1]);
+    if (t->off & 1) break;
+  }
+#endif
+}
+
+static inline int8_t dw1c_out(uint32_t acc, const dw_q *c, const dw_req *k) {
+  const int32_t v = dw_requant(acc, c, k, k->fast);
+  return (int8_t)(k->fast && k->clamp ? (v < k->act_min ? k->act_min : v > k->act_max ? k->act_max : v) : v);
+}
+
+static void dw_one_channel_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *q, const int8_t *input, const int8_t *filter,
+                              const int32_t *bias, int8_t *output) {
+  const int32_t f_h = d->filter_h, f_w = d->filter_w, out_c = d->out_c, out_w = d->out_w, n = f_h * f_w;
+  const dw1c_rows r = dw1c_rows_of(d);
+  /* |acc| < 2^30 with n taps of |filter| <= 128 times |input + offset| <= 383 (< 2^16) */
+  const dw_req k = dw_req_of(q, bias, out_c, (1 << 30) - n * (1 << 16));
+  const int32_t scale = k.fast ? 2 : 1;
+  union {
+    int32_t w[DW1C_STACK / 4];
+    int64_t align;
+  } buf;
+  dw1c_tap *taps = (dw1c_tap *)(void *)buf.w;
+  int16_t *band = (int16_t *)(void *)(taps + n);
+  for (int32_t ky = 0, t = 0; ky < f_h; ky++) {
+    for (int32_t kx = 0; kx < f_w; kx++, t++) {
+      const int32_t c = d->dilation_w * kx;
+      taps[t].off = ky * r.row_bytes + 2 * ((c % d->stride_w) * r.phase_len + c / d->stride_w);
+    }
+  }
+  taps[n - 1].off |= 1;
+  for (int32_t b = 0; b < d->batches; b++) {
+    const int8_t *in_b = input + (size_t)b * (size_t)d->in_h * (size_t)d->in_w;
+    for (int32_t oy = 0; oy < d->out_h; oy++) {
+      for (int32_t ky = 0; ky < f_h; ky++) {
+        const int32_t y = oy * d->stride_h - d->pad_h + ky * d->dilation_h;
+        dw1c_fill((int16_t *)(void *)((uint8_t *)band + (size_t)ky * (size_t)r.row_bytes),
+                  y >= 0 && y < d->in_h ? in_b + (size_t)y * (size_t)d->in_w : NULL, d, r.phase_len, q->input_offset, scale);
+      }
+      int8_t *out_row = output + (((size_t)b * (size_t)d->out_h + (size_t)oy) * (size_t)out_w) * (size_t)out_c;
+      for (int32_t g = 0; g < out_c; g += 4) {
+        if (oy == 0 || out_c > 4) {
+          const int8_t *f = filter + g;
+          for (int32_t t = 0; t < n; t++, f += out_c) {
+#if defined(__ARM_FEATURE_DSP)
+            const int32_t w = xsml_load_s8x4(f);
+            taps[t].fe = __sxtb16(w), taps[t].fo = xsml_sxtb16_odd(w);
+#else
+            taps[t].fe = pack_s16x2(f[0], f[2]), taps[t].fo = pack_s16x2(f[1], f[3]);
+#endif
+          }
+        }
+        dw_q qs[4];
+        uint32_t b4[4];
+        for (int32_t j = 0; j < 4; j++) qs[j] = dw_q_of(q, &k, g + j), b4[j] = bias ? (uint32_t)bias[g + j] * (uint32_t)scale : 0u;
+        int8_t *out = out_row + g;
+        for (int32_t p = 0; p < out_w; p += 2, out += 2 * out_c) {
+          acc8 acc = {b4[0], b4[1], b4[2], b4[3], b4[0], b4[1], b4[2], b4[3]};
+          dw1c_pair(taps, (const uint8_t *)band + 2 * p, &acc);
+          out[0] = dw1c_out(acc.a0, &qs[0], &k), out[1] = dw1c_out(acc.a1, &qs[1], &k);
+          out[2] = dw1c_out(acc.a2, &qs[2], &k), out[3] = dw1c_out(acc.a3, &qs[3], &k);
+          if (p + 1 < out_w) {
+            out[out_c] = dw1c_out(acc.b0, &qs[0], &k), out[out_c + 1] = dw1c_out(acc.b1, &qs[1], &k);
+            out[out_c + 2] = dw1c_out(acc.b2, &qs[2], &k), out[out_c + 3] = dw1c_out(acc.b3, &qs[3], &k);
+          }
+        }
+      }
+    }
+  }
+}
+
 void xsml_depthwise_conv_2d_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *quant, const int8_t *input,
                                const int8_t *filter, const int32_t *bias, int8_t *output, void *scratch) {
   if (dw_band4(d)) {
@@ -1021,6 +1065,10 @@ void xsml_depthwise_conv_2d_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_
   }
   if (dw_band1(d) && dw_band1_padding(quant)) {
     dw_band1_s8(d, quant, input, filter, bias, output, (uint8_t *)scratch);
+    return;
+  }
+  if (dw_one_channel(d)) {
+    dw_one_channel_s8(d, quant, input, filter, bias, output);
     return;
   }
   const int32_t in_h = d->in_h, in_w = d->in_w, in_c = d->in_c, out_c = d->out_c, f_w = d->filter_w, mult = d->depth_multiplier;
@@ -1102,12 +1150,6 @@ static void eval_s8(const int32_t *rec, const xsml_memory *mem) {
   const xsml_conv_quant_s8 quant = {
       p[P_INPUT_OFFSET], p[P_OUTPUT_OFFSET], {p[P_ACT_MIN], p[P_ACT_MAX]}, p + P_PER_CHANNEL, (const int8_t *)(p + P_PER_CHANNEL + d.out_c),
   };
-  const int32_t *layout = p + P_PER_CHANNEL + d.out_c + shift_words(d.out_c);
-  if (layout[0] == DW_ONE_CHANNEL) {
-    depthwise_one_channel_s8(&d, &quant, (const int8_t *)xsml_tensor(rec, R_INPUT, mem), layout + 1,
-                             (const int32_t *)xsml_tensor(rec, R_BIAS, mem), (int8_t *)xsml_tensor(rec, R_OUTPUT, mem));
-    return;
-  }
   xsml_depthwise_conv_2d_s8(&d, &quant, (const int8_t *)xsml_tensor(rec, R_INPUT, mem), (const int8_t *)xsml_tensor(rec, R_FILTER, mem),
                             (const int32_t *)xsml_tensor(rec, R_BIAS, mem), (int8_t *)xsml_tensor(rec, R_OUTPUT, mem),
                             xsml_tensor(rec, R_SCRATCH, mem));
@@ -1156,17 +1198,7 @@ static const char *check_s8(const int32_t *rec, const int32_t *ref_bytes) {
   const int32_t *p = xsml_params(rec);
   const int32_t out_c = p[P_OUT_C];
   const int64_t per_channel = (int64_t)out_c + shift_words(out_c); /* multipliers and shifts */
-  if (xsml_param_words(rec) < P_COUNT_S8 + per_channel + 1) return "record too short for the per-channel multipliers and shifts and the layout word";
-  const int32_t layout = p[P_PER_CHANNEL + per_channel];
-  if (layout == DW_ONE_CHANNEL) {
-    const int64_t taps = (int64_t)p[P_FILTER_H] * (((int64_t)p[P_FILTER_W] + 3) & ~(int64_t)3);
-    if (p[P_IN_C] != 1 || out_c % 4 != 0 || taps > DW_ONE_CHANNEL_MAX_TAPS) {
-      return "one-channel layout needs one input channel, output channels a multiple of 4 and at most 256 taps";
-    }
-    if (xsml_param_words(rec) < P_COUNT_S8 + per_channel + 1 + (int64_t)out_c * taps / 2) return "record too short for the widened filter";
-  } else if (layout != DW_PLAIN) {
-    return "unknown layout word";
-  }
+  if (xsml_param_words(rec) < P_COUNT_S8 + per_channel) return "record too short for the per-channel multipliers and shifts";
   if (p[P_ACT_MIN] < -128 || p[P_ACT_MIN] > p[P_ACT_MAX] || p[P_ACT_MAX] > 127) return "activation range not within [-128, 127]";
   if (p[P_INPUT_OFFSET] < -255 || p[P_INPUT_OFFSET] > 255) return "input offset outside [-255, 255]";
   if (p[P_OUTPUT_OFFSET] < -128 || p[P_OUTPUT_OFFSET] > 127) return "output offset outside [-128, 127]";
