@@ -902,14 +902,15 @@ static void dw_band1_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *q, 
 
 /*
  * One input channel and a depth multiplier that is a multiple of 4, any window (micro_speech: 10x8,
- * multiplier 8, stride 2): pixels two at a time, output channels four at a time, from two buffers on
- * the C stack. The band: the rows of one output row's windows, scale x (input + input_offset) as int16,
- * 0 in the padding, each row split into stride_w phases (phase q holds band columns q, q + stride_w, ...:
- * band column c is input column c - pad_w), so that the values one tap reads for pixels p and p + 1 are
- * adjacent: one word. The taps of a group of 4 channels: the byte offset of that word from pixel 0's
- * (the last tap's with bit 0 set) and the filter as int16 pairs (channels 0, 2 and 1, 3). An odd last
- * pixel is computed as a pair whose second pixel is dropped. scale is 2 when dw_fast allows (see the
- * banded paths), else 1.
+ * multiplier 8, stride 2): pixels two at a time, output channels four at a time, from buffers on the
+ * C stack (dw1c_layout). The band: a ring of the input rows the windows span, input row y in slot
+ * y + pad_h mod `span`, each as scale x (input + input_offset) in int16, 0 in the padding, split into
+ * stride_w phases (phase q holds band columns q, q + stride_w, ...: band column c is input column
+ * c - pad_w), so that the values one tap reads for pixels p and p + 1 are adjacent: one word. The taps,
+ * an even number (a last one of zeros if needed), for one output row and a group of 4 channels: the
+ * byte offset of that word from pixel 0's (the last tap's with bit 0 set) and the filter as int16 pairs
+ * (channels 0, 2 and 1, 3). An odd last pixel is computed as a pair whose second pixel is dropped.
+ * scale is 2 when dw_fast allows (see the banded paths), else 1.
  */
 enum { DW1C_STACK = 2048 };
 
@@ -920,25 +921,32 @@ typedef struct {
 typedef struct {
   int32_t phase_len; /* int16 values of a phase: 2 * ceil(out_w / 2) + dilation_w * (filter_w - 1) / stride_w */
   int32_t row_bytes; /* stride_w phases, rounded up to a word */
-} dw1c_rows;
+  int32_t span;      /* rows of the ring: (filter_h - 1) * dilation_h + 1 */
+  int32_t taps;      /* filter_h x filter_w rounded up to even */
+} dw1c_layout;
 
-static dw1c_rows dw1c_rows_of(const xsml_dwconv_dims *d) {
+/* The layout, and in `bytes` the stack it takes (taps, the band, a tag per slot, a column offset per kx). */
+static dw1c_layout dw1c_layout_of(const xsml_dwconv_dims *d, uint64_t *bytes) {
   const int64_t len = 2 * (((int64_t)d->out_w + 1) / 2) + (int64_t)d->dilation_w * (d->filter_w - 1) / d->stride_w;
-  const int64_t bytes = (2 * len * d->stride_w + 3) & ~(int64_t)3;
-  const dw1c_rows r = {len > DW1C_STACK ? 0 : (int32_t)len, bytes > DW1C_STACK ? DW1C_STACK + 4 : (int32_t)bytes};
-  return r;
+  const uint64_t row = ((uint64_t)len * 2u * (uint64_t)d->stride_w + 3u) & ~(uint64_t)3;
+  const uint64_t span = (uint64_t)(d->filter_h - 1) * (uint64_t)d->dilation_h + 1u;
+  const uint64_t taps = (xsml_mul_sat((uint64_t)d->filter_h, (uint64_t)d->filter_w) + 1u) & ~(uint64_t)1;
+  *bytes = xsml_mul_sat(taps, sizeof(dw1c_tap)) + xsml_mul_sat(span, row + 4u) + xsml_mul_sat((uint64_t)d->filter_w, 4u);
+  const dw1c_layout l = {(int32_t)(len > DW1C_STACK ? 0 : len), (int32_t)(row > DW1C_STACK ? 0 : row),
+                         (int32_t)(span > DW1C_STACK ? 0 : span), (int32_t)(taps > DW1C_STACK ? 0 : taps)};
+  return l;
 }
 
-/* Whether the shape takes this path: its band and taps fit in DW1C_STACK bytes. */
+/* Whether the shape takes this path: one input channel, a multiplier of 4k, and buffers within DW1C_STACK bytes. */
 static int dw_one_channel(const xsml_dwconv_dims *d) {
   if (d->in_c != 1 || d->depth_multiplier % 4 != 0) return 0;
-  const uint64_t taps = xsml_mul_sat((uint64_t)d->filter_h, (uint64_t)d->filter_w);
-  const uint64_t bytes = xsml_mul_sat((uint64_t)d->filter_h, (uint64_t)dw1c_rows_of(d).row_bytes) + xsml_mul_sat(taps, sizeof(dw1c_tap));
+  uint64_t bytes;
+  dw1c_layout_of(d, &bytes);
   return bytes <= DW1C_STACK;
 }
 
-/* Input row `in` (NULL: padding) into band row `row`: scale x (value + in_off) by phase. */
-static void dw1c_fill(int16_t *row, const int8_t *in, const xsml_dwconv_dims *d, int32_t len, int32_t in_off, int32_t scale) {
+/* Input row `in` (NULL: padding) into band row `row`: scale x value + off_s (= scale x input_offset), by phase. */
+static void dw1c_fill(int16_t *row, const int8_t *in, const xsml_dwconv_dims *d, int32_t len, int32_t off_s, int32_t scale) {
   const int32_t s = d->stride_w;
   for (int32_t q = 0; q < s; q++, row += len) {
     /* Phase q's value i is input column q + s * i - pad_w: inside for i in [i_lo, i_hi). */
@@ -947,38 +955,45 @@ static void dw1c_fill(int16_t *row, const int8_t *in, const xsml_dwconv_dims *d,
     if (!in || i_lo > len) i_lo = len;
     if (!in || i_hi < i_lo) i_hi = i_lo;
     if (i_hi > len) i_hi = len;
-    int32_t i = 0;
-    for (; i < i_lo; i++) row[i] = 0;
-    const int8_t *x = in ? in + (q + (int64_t)s * i_lo - d->pad_w) : NULL;
-    for (; i < i_hi; i++, x += s) row[i] = (int16_t)((*x + in_off) * scale);
-    for (; i < len; i++) row[i] = 0;
+    int16_t *r = row, *end = row + i_lo;
+    while (r < end) *r++ = 0;
+    const int8_t *x = in + (q + s * i_lo - d->pad_w);
+    for (end = row + i_hi; r < end; x += s) *r++ = (int16_t)(*x * scale + off_s);
+    for (end = row + len; r < end;) *r++ = 0;
   }
 }
 
-/* acc += the taps from t on (to the one whose offset has bit 0 set) of pixels p (a*) and p + 1 (b*), pixel p's values at ip. */
+/* acc += the taps from t on (pairs of them, to the one whose offset has bit 0 set) of pixels p (a*) and p + 1 (b*), p's values at ip. */
 static void __attribute__((noinline)) dw1c_pair(const dw1c_tap *t, const uint8_t *ip, acc8 *acc) {
 #if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
   uint32_t a0 = acc->a0, a1 = acc->a1, a2 = acc->a2, a3 = acc->a3, b0 = acc->b0, b1 = acc->b1, b2 = acc->b2, b3 = acc->b3;
   int32_t e, fe, fo;
+#define DW1C_MAC                                  \
+  "smlabb %[a0], %[fe], %[e], %[a0]\n\t"          \
+  "smlabt %[b0], %[fe], %[e], %[b0]\n\t"          \
+  "smlatb %[a2], %[fe], %[e], %[a2]\n\t"          \
+  "smlatt %[b2], %[fe], %[e], %[b2]\n\t"          \
+  "smlabb %[a1], %[fo], %[e], %[a1]\n\t"          \
+  "smlabt %[b1], %[fo], %[e], %[b1]\n\t"          \
+  "smlatb %[a3], %[fo], %[e], %[a3]\n\t"          \
+  "smlatt %[b3], %[fo], %[e], %[b3]\n\t"
   __asm__ volatile(
       "1:\n\t"
-      "ldr %[e], [%[t]], #12\n\t"
+      "ldr %[e], [%[t]], #24\n\t"
+      "ldrd %[fe], %[fo], [%[t], #-20]\n\t"
+      "ldr %[e], [%[ip], %[e]]\n\t"
+      DW1C_MAC
+      "ldr %[e], [%[t], #-12]\n\t"
       "ldrd %[fe], %[fo], [%[t], #-8]\n\t"
       "lsrs %[e], %[e], #1\n\t"
       "ldr %[e], [%[ip], %[e], lsl #1]\n\t"
-      "smlabb %[a0], %[fe], %[e], %[a0]\n\t"
-      "smlabt %[b0], %[fe], %[e], %[b0]\n\t"
-      "smlatb %[a2], %[fe], %[e], %[a2]\n\t"
-      "smlatt %[b2], %[fe], %[e], %[b2]\n\t"
-      "smlabb %[a1], %[fo], %[e], %[a1]\n\t"
-      "smlabt %[b1], %[fo], %[e], %[b1]\n\t"
-      "smlatb %[a3], %[fo], %[e], %[a3]\n\t"
-      "smlatt %[b3], %[fo], %[e], %[b3]\n\t"
+      DW1C_MAC
       "bcc 1b\n\t"
       : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [b0] "+r"(b0), [b1] "+r"(b1), [b2] "+r"(b2), [b3] "+r"(b3),
         [t] "+r"(t), [e] "=&r"(e), [fe] "=&r"(fe), [fo] "=&r"(fo)
       : [ip] "r"(ip)
       : "cc", "memory");
+#undef DW1C_MAC
   acc->a0 = a0, acc->a1 = a1, acc->a2 = a2, acc->a3 = a3, acc->b0 = b0, acc->b1 = b1, acc->b2 = b2, acc->b3 = b3;
 #else
   for (;; t++) {
@@ -1000,7 +1015,8 @@ static inline int8_t dw1c_out(uint32_t acc, const dw_q *c, const dw_req *k) {
 static void dw_one_channel_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *q, const int8_t *input, const int8_t *filter,
                               const int32_t *bias, int8_t *output) {
   const int32_t f_h = d->filter_h, f_w = d->filter_w, out_c = d->out_c, out_w = d->out_w, n = f_h * f_w;
-  const dw1c_rows r = dw1c_rows_of(d);
+  uint64_t bytes;
+  const dw1c_layout l = dw1c_layout_of(d, &bytes);
   /* |acc| < 2^30 with n taps of |filter| <= 128 times |input + offset| <= 383 (< 2^16) */
   const dw_req k = dw_req_of(q, bias, out_c, (1 << 30) - n * (1 << 16));
   const int32_t scale = k.fast ? 2 : 1;
@@ -1009,25 +1025,32 @@ static void dw_one_channel_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s
     int64_t align;
   } buf;
   dw1c_tap *taps = (dw1c_tap *)(void *)buf.w;
-  int16_t *band = (int16_t *)(void *)(taps + n);
-  for (int32_t ky = 0, t = 0; ky < f_h; ky++) {
-    for (int32_t kx = 0; kx < f_w; kx++, t++) {
-      const int32_t c = d->dilation_w * kx;
-      taps[t].off = ky * r.row_bytes + 2 * ((c % d->stride_w) * r.phase_len + c / d->stride_w);
-    }
+  uint8_t *band = (uint8_t *)(taps + l.taps);
+  int32_t *tag = (int32_t *)(void *)(band + (size_t)l.span * (size_t)l.row_bytes), *col = tag + l.span;
+  for (int32_t kx = 0; kx < f_w; kx++) {
+    const int32_t c = d->dilation_w * kx;
+    col[kx] = 2 * ((c % d->stride_w) * l.phase_len + c / d->stride_w);
   }
-  taps[n - 1].off |= 1;
+  if (n < l.taps) taps[n].off = taps[n].fe = taps[n].fo = 0;
   for (int32_t b = 0; b < d->batches; b++) {
     const int8_t *in_b = input + (size_t)b * (size_t)d->in_h * (size_t)d->in_w;
+    for (int32_t i = 0; i < l.span; i++) tag[i] = -1 - d->pad_h; /* no row */
     for (int32_t oy = 0; oy < d->out_h; oy++) {
-      for (int32_t ky = 0; ky < f_h; ky++) {
-        const int32_t y = oy * d->stride_h - d->pad_h + ky * d->dilation_h;
-        dw1c_fill((int16_t *)(void *)((uint8_t *)band + (size_t)ky * (size_t)r.row_bytes),
-                  y >= 0 && y < d->in_h ? in_b + (size_t)y * (size_t)d->in_w : NULL, d, r.phase_len, q->input_offset, scale);
+      const int32_t y0 = oy * d->stride_h - d->pad_h;
+      for (int32_t ky = 0, t = 0; ky < f_h; ky++) {
+        const int32_t y = y0 + ky * d->dilation_h, slot = (y + d->pad_h) % l.span;
+        uint8_t *row = band + (size_t)slot * (size_t)l.row_bytes;
+        if (tag[slot] != y) {
+          dw1c_fill((int16_t *)(void *)row, y >= 0 && y < d->in_h ? in_b + (size_t)y * (size_t)d->in_w : NULL, d, l.phase_len,
+                    q->input_offset * scale, scale);
+          tag[slot] = y;
+        }
+        for (int32_t kx = 0, base = (int32_t)(row - band); kx < f_w; kx++, t++) taps[t].off = base + col[kx];
       }
+      taps[l.taps - 1].off |= 1;
       int8_t *out_row = output + (((size_t)b * (size_t)d->out_h + (size_t)oy) * (size_t)out_w) * (size_t)out_c;
       for (int32_t g = 0; g < out_c; g += 4) {
-        if (oy == 0 || out_c > 4) {
+        if ((oy == 0 && b == 0) || out_c > 4) {
           const int8_t *f = filter + g;
           for (int32_t t = 0; t < n; t++, f += out_c) {
 #if defined(__ARM_FEATURE_DSP)
@@ -1044,7 +1067,7 @@ static void dw_one_channel_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s
         int8_t *out = out_row + g;
         for (int32_t p = 0; p < out_w; p += 2, out += 2 * out_c) {
           acc8 acc = {b4[0], b4[1], b4[2], b4[3], b4[0], b4[1], b4[2], b4[3]};
-          dw1c_pair(taps, (const uint8_t *)band + 2 * p, &acc);
+          dw1c_pair(taps, band + 2 * p, &acc);
           out[0] = dw1c_out(acc.a0, &qs[0], &k), out[1] = dw1c_out(acc.a1, &qs[1], &k);
           out[2] = dw1c_out(acc.a2, &qs[2], &k), out[3] = dw1c_out(acc.a3, &qs[3], &k);
           if (p + 1 < out_w) {
