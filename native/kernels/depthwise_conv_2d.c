@@ -967,7 +967,8 @@ static void dw1c_fill(int16_t *row, const int8_t *in, const xsml_dwconv_dims *d,
 static void __attribute__((noinline)) dw1c_pair(const dw1c_tap *t, const uint8_t *ip, acc8 *acc) {
 #if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
   uint32_t a0 = acc->a0, a1 = acc->a1, a2 = acc->a2, a3 = acc->a3, b0 = acc->b0, b1 = acc->b1, b2 = acc->b2, b3 = acc->b3;
-  int32_t e, fe, fo;
+  /* ldm loads registers in ascending order: off, fe, fo. */
+  register int32_t e __asm__("r0"), fe __asm__("r1"), fo __asm__("r2");
 #define DW1C_MAC                                  \
   "smlabb %[a0], %[fe], %[e], %[a0]\n\t"          \
   "smlabt %[b0], %[fe], %[e], %[b0]\n\t"          \
@@ -979,12 +980,10 @@ static void __attribute__((noinline)) dw1c_pair(const dw1c_tap *t, const uint8_t
   "smlatt %[b3], %[fo], %[e], %[b3]\n\t"
   __asm__ volatile(
       "1:\n\t"
-      "ldr %[e], [%[t]], #24\n\t"
-      "ldrd %[fe], %[fo], [%[t], #-20]\n\t"
+      "ldmia %[t]!, {%[e], %[fe], %[fo]}\n\t"
       "ldr %[e], [%[ip], %[e]]\n\t"
       DW1C_MAC
-      "ldr %[e], [%[t], #-12]\n\t"
-      "ldrd %[fe], %[fo], [%[t], #-8]\n\t"
+      "ldmia %[t]!, {%[e], %[fe], %[fo]}\n\t"
       "lsrs %[e], %[e], #1\n\t"
       "ldr %[e], [%[ip], %[e], lsl #1]\n\t"
       DW1C_MAC
@@ -1007,9 +1006,30 @@ static void __attribute__((noinline)) dw1c_pair(const dw1c_tap *t, const uint8_t
 #endif
 }
 
-static inline int8_t dw1c_out(uint32_t acc, const dw_q *c, const dw_req *k) {
-  const int32_t v = dw_requant(acc, c, k, k->fast);
-  return (int8_t)(k->fast && k->clamp ? (v < k->act_min ? k->act_min : v > k->act_max ? k->act_max : v) : v);
+/* One output row of a group: out_w pixels from band pixel 0, requantized (fast: then [-128, 127]). */
+static inline __attribute__((always_inline)) void dw1c_row_body(const dw1c_tap *taps, const uint8_t *band, const dw_q *qs,
+                                                                const uint32_t *b4, const dw_req *k, int32_t out_w, int32_t out_c,
+                                                                int8_t *out, const int fast) {
+  for (int32_t p = 0; p < out_w; p += 2, band += 4, out += 2 * out_c) {
+    acc8 acc = {b4[0], b4[1], b4[2], b4[3], b4[0], b4[1], b4[2], b4[3]};
+    dw1c_pair(taps, band, &acc);
+    out[0] = dw_requant(acc.a0, &qs[0], k, fast), out[1] = dw_requant(acc.a1, &qs[1], k, fast);
+    out[2] = dw_requant(acc.a2, &qs[2], k, fast), out[3] = dw_requant(acc.a3, &qs[3], k, fast);
+    if (p + 1 < out_w) {
+      out[out_c] = dw_requant(acc.b0, &qs[0], k, fast), out[out_c + 1] = dw_requant(acc.b1, &qs[1], k, fast);
+      out[out_c + 2] = dw_requant(acc.b2, &qs[2], k, fast), out[out_c + 3] = dw_requant(acc.b3, &qs[3], k, fast);
+    }
+  }
+}
+
+static void __attribute__((noinline)) dw1c_row_fast(const dw1c_tap *taps, const uint8_t *band, const dw_q *qs, const uint32_t *b4,
+                                                    const dw_req *k, int32_t out_w, int32_t out_c, int8_t *out) {
+  dw1c_row_body(taps, band, qs, b4, k, out_w, out_c, out, 1);
+}
+
+static void __attribute__((noinline)) dw1c_row_general(const dw1c_tap *taps, const uint8_t *band, const dw_q *qs, const uint32_t *b4,
+                                                       const dw_req *k, int32_t out_w, int32_t out_c, int8_t *out) {
+  dw1c_row_body(taps, band, qs, b4, k, out_w, out_c, out, 0);
 }
 
 static void dw_one_channel_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *q, const int8_t *input, const int8_t *filter,
@@ -1065,15 +1085,11 @@ static void dw_one_channel_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s
         uint32_t b4[4];
         for (int32_t j = 0; j < 4; j++) qs[j] = dw_q_of(q, &k, g + j), b4[j] = bias ? (uint32_t)bias[g + j] * (uint32_t)scale : 0u;
         int8_t *out = out_row + g;
-        for (int32_t p = 0; p < out_w; p += 2, out += 2 * out_c) {
-          acc8 acc = {b4[0], b4[1], b4[2], b4[3], b4[0], b4[1], b4[2], b4[3]};
-          dw1c_pair(taps, band + 2 * p, &acc);
-          out[0] = dw1c_out(acc.a0, &qs[0], &k), out[1] = dw1c_out(acc.a1, &qs[1], &k);
-          out[2] = dw1c_out(acc.a2, &qs[2], &k), out[3] = dw1c_out(acc.a3, &qs[3], &k);
-          if (p + 1 < out_w) {
-            out[out_c] = dw1c_out(acc.b0, &qs[0], &k), out[out_c + 1] = dw1c_out(acc.b1, &qs[1], &k);
-            out[out_c + 2] = dw1c_out(acc.b2, &qs[2], &k), out[out_c + 3] = dw1c_out(acc.b3, &qs[3], &k);
-          }
+        if (k.fast) {
+          dw1c_row_fast(taps, band, qs, b4, &k, out_w, out_c, out);
+          if (k.clamp) dw_clamp4(out, out_w, out_c, k.act_min, k.act_max);
+        } else {
+          dw1c_row_general(taps, band, qs, b4, &k, out_w, out_c, out);
         }
       }
     }
