@@ -945,21 +945,17 @@ static int dw_one_channel(const xsml_dwconv_dims *d) {
   return bytes <= DW1C_STACK;
 }
 
-/* Input row `in` (NULL: padding) into band row `row`: scale x value + off_s (= scale x input_offset), by phase. */
-static void dw1c_fill(int16_t *row, const int8_t *in, const xsml_dwconv_dims *d, int32_t len, int32_t off_s, int32_t scale) {
-  const int32_t s = d->stride_w;
-  for (int32_t q = 0; q < s; q++, row += len) {
-    /* Phase q's value i is input column q + s * i - pad_w: inside for i in [i_lo, i_hi). */
-    const int32_t t = d->pad_w - q, u = d->in_w + d->pad_w - q;
-    int32_t i_lo = t <= 0 ? 0 : (t + s - 1) / s, i_hi = u <= 0 ? 0 : (int32_t)(((int64_t)u + s - 1) / s);
-    if (!in || i_lo > len) i_lo = len;
-    if (!in || i_hi < i_lo) i_hi = i_lo;
-    if (i_hi > len) i_hi = len;
-    int16_t *r = row, *end = row + i_lo;
-    while (r < end) *r++ = 0;
-    const int8_t *x = in + (q + s * i_lo - d->pad_w);
-    for (end = row + i_hi; r < end; x += s) *r++ = (int16_t)(*x * scale + off_s);
-    for (end = row + len; r < end;) *r++ = 0;
+/* Input row `in` (NULL: padding) into band row `row` (row_bytes): scale x value + off_s (= scale x input_offset), by phase. */
+static void dw1c_fill(int16_t *row, const int8_t *in, const xsml_dwconv_dims *d, const dw1c_layout *l, int32_t off_s, int32_t scale) {
+  memset(row, 0, (size_t)l->row_bytes);
+  if (!in) return;
+  const int32_t s = d->stride_w, len = l->phase_len, pad_w = d->pad_w;
+  /* Phase q's value i is input column q + s * i - pad_w < s * len <= DW1C_STACK (columns past it are never read). */
+  const int32_t in_w = d->in_w < s * len ? d->in_w : s * len;
+  for (int32_t q = 0; q < s && pad_w - q < s * len; q++, row += len) {
+    const int32_t i_lo = pad_w <= q ? 0 : (pad_w - q + s - 1) / s, i_hi = in_w + pad_w - q <= 0 ? 0 : (in_w + pad_w - q + s - 1) / s;
+    const int8_t *x = in + (q + s * i_lo - pad_w);
+    for (int16_t *r = row + i_lo, *end = row + (i_hi < len ? i_hi : len); r < end; x += s) *r++ = (int16_t)(*x * scale + off_s);
   }
 }
 
@@ -1061,7 +1057,7 @@ static void dw_one_channel_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s
         const int32_t y = y0 + ky * d->dilation_h, slot = (y + d->pad_h) % l.span;
         uint8_t *row = band + (size_t)slot * (size_t)l.row_bytes;
         if (tag[slot] != y) {
-          dw1c_fill((int16_t *)(void *)row, y >= 0 && y < d->in_h ? in_b + (size_t)y * (size_t)d->in_w : NULL, d, l.phase_len,
+          dw1c_fill((int16_t *)(void *)row, y >= 0 && y < d->in_h ? in_b + (size_t)y * (size_t)d->in_w : NULL, d, &l,
                     q->input_offset * scale, scale);
           tag[slot] = y;
         }
