@@ -907,7 +907,7 @@ static void dw_band1_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *q, 
  * y + pad_h mod `span`, each as scale x (input + input_offset) in int16, 0 in the padding, split into
  * stride_w phases (phase q holds band columns q, q + stride_w, ...: band column c is input column
  * c - pad_w), so that the values one tap reads for pixels p and p + 1 are adjacent: one word. The taps,
- * an even number (a last one of zeros if needed), for one output row and a group of 4 channels: the
+ * a multiple of 4 (the last ones zeros if needed), for one output row and a group of 4 channels: the
  * byte offset of that word from pixel 0's (the last tap's with bit 0 set) and the filter as int16 pairs
  * (channels 0, 2 and 1, 3). An odd last pixel is computed as a pair whose second pixel is dropped.
  * scale is 2 when dw_fast allows (see the banded paths), else 1.
@@ -922,7 +922,7 @@ typedef struct {
   int32_t phase_len; /* int16 values of a phase: 2 * ceil(out_w / 2) + dilation_w * (filter_w - 1) / stride_w */
   int32_t row_bytes; /* stride_w phases, rounded up to a word */
   int32_t span;      /* rows of the ring: (filter_h - 1) * dilation_h + 1 */
-  int32_t taps;      /* filter_h x filter_w rounded up to even */
+  int32_t taps;      /* filter_h x filter_w rounded up to a multiple of 4 */
 } dw1c_layout;
 
 /* The layout, and in `bytes` the stack it takes (taps, the band, a tag per slot, a column offset per kx). */
@@ -930,7 +930,7 @@ static dw1c_layout dw1c_layout_of(const xsml_dwconv_dims *d, uint64_t *bytes) {
   const int64_t len = 2 * (((int64_t)d->out_w + 1) / 2) + (int64_t)d->dilation_w * (d->filter_w - 1) / d->stride_w;
   const uint64_t row = ((uint64_t)len * 2u * (uint64_t)d->stride_w + 3u) & ~(uint64_t)3;
   const uint64_t span = (uint64_t)(d->filter_h - 1) * (uint64_t)d->dilation_h + 1u;
-  const uint64_t taps = (xsml_mul_sat((uint64_t)d->filter_h, (uint64_t)d->filter_w) + 1u) & ~(uint64_t)1;
+  const uint64_t taps = (xsml_mul_sat((uint64_t)d->filter_h, (uint64_t)d->filter_w) + 3u) & ~(uint64_t)3;
   *bytes = xsml_mul_sat(taps, sizeof(dw1c_tap)) + xsml_mul_sat(span, row + 4u) + xsml_mul_sat((uint64_t)d->filter_w, 4u);
   const dw1c_layout l = {(int32_t)(len > DW1C_STACK ? 0 : len), (int32_t)(row > DW1C_STACK ? 0 : row),
                          (int32_t)(span > DW1C_STACK ? 0 : span), (int32_t)(taps > DW1C_STACK ? 0 : taps)};
@@ -959,7 +959,7 @@ static void dw1c_fill(int16_t *row, const int8_t *in, const xsml_dwconv_dims *d,
   }
 }
 
-/* acc += the taps from t on (pairs of them, to the one whose offset has bit 0 set) of pixels p (a*) and p + 1 (b*), p's values at ip. */
+/* acc += the taps from t on (4 at a time, to the one whose offset has bit 0 set) of pixels p (a*) and p + 1 (b*), p's values at ip. */
 static void __attribute__((noinline)) dw1c_pair(const dw1c_tap *t, const uint8_t *ip, acc8 *acc) {
 #if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
   uint32_t a0 = acc->a0, a1 = acc->a1, a2 = acc->a2, a3 = acc->a3, b0 = acc->b0, b1 = acc->b1, b2 = acc->b2, b3 = acc->b3;
@@ -974,11 +974,10 @@ static void __attribute__((noinline)) dw1c_pair(const dw1c_tap *t, const uint8_t
   "smlabt %[b1], %[fo], %[e], %[b1]\n\t"          \
   "smlatb %[a3], %[fo], %[e], %[a3]\n\t"          \
   "smlatt %[b3], %[fo], %[e], %[b3]\n\t"
+#define DW1C_TAP "ldmia %[t]!, {%[e], %[fe], %[fo]}\n\t" "ldr %[e], [%[ip], %[e]]\n\t" DW1C_MAC
   __asm__ volatile(
       "1:\n\t"
-      "ldmia %[t]!, {%[e], %[fe], %[fo]}\n\t"
-      "ldr %[e], [%[ip], %[e]]\n\t"
-      DW1C_MAC
+      DW1C_TAP DW1C_TAP DW1C_TAP
       "ldmia %[t]!, {%[e], %[fe], %[fo]}\n\t"
       "lsrs %[e], %[e], #1\n\t"
       "ldr %[e], [%[ip], %[e], lsl #1]\n\t"
@@ -989,6 +988,7 @@ static void __attribute__((noinline)) dw1c_pair(const dw1c_tap *t, const uint8_t
       : [ip] "r"(ip)
       : "cc", "memory");
 #undef DW1C_MAC
+#undef DW1C_TAP
   acc->a0 = a0, acc->a1 = a1, acc->a2 = a2, acc->a3 = a3, acc->b0 = b0, acc->b1 = b1, acc->b2 = b2, acc->b3 = b3;
 #else
   for (;; t++) {
@@ -1047,7 +1047,7 @@ static void dw_one_channel_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s
     const int32_t c = d->dilation_w * kx;
     col[kx] = 2 * ((c % d->stride_w) * l.phase_len + c / d->stride_w);
   }
-  if (n < l.taps) taps[n].off = taps[n].fe = taps[n].fo = 0;
+  for (int32_t t = n; t < l.taps; t++) taps[t].off = taps[t].fe = taps[t].fo = 0;
   for (int32_t b = 0; b < d->batches; b++) {
     const int8_t *in_b = input + (size_t)b * (size_t)d->in_h * (size_t)d->in_w;
     for (int32_t i = 0; i < l.span; i++) tag[i] = -1 - d->pad_h; /* no row */
