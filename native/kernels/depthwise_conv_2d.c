@@ -901,112 +901,112 @@ static void dw_band1_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *q, 
 }
 
 /*
- * One input channel and a depth multiplier that is a multiple of 4, any window (micro_speech: 10x8,
- * multiplier 8, stride 2): pixels two at a time, output channels four at a time, from buffers on the
- * C stack (dw1c_layout). The band: a ring of the input rows the windows span, input row y in slot
- * y + pad_h mod `span`, each as scale x (input + input_offset) in int16, 0 in the padding, split into
- * stride_w phases (phase q holds band columns q, q + stride_w, ...: band column c is input column
- * c - pad_w), so that the values one tap reads for pixels p and p + 1 are adjacent: one word. The taps,
- * a multiple of 4 (the last ones zeros if needed), for one output row and a group of 4 channels: the
- * byte offset of that word from pixel 0's (the last tap's with bit 0 set) and the filter as int16 pairs
- * (channels 0, 2 and 1, 3). An odd last pixel is computed as a pair whose second pixel is dropped.
- * scale is 2 when dw_fast allows (see the banded paths), else 1.
+ * One input channel, a depth multiplier that is a multiple of 4 and dilation_w 1, any other window
+ * (micro_speech: 10x8, multiplier 8, stride 2): pixels two at a time, output channels four at a time,
+ * taps two at a time (__smlad), from buffers on the C stack (dw1c_layout). The band: a ring of the input
+ * rows the windows span, input row y in slot y + pad_h mod `span`, each as scale x (input +
+ * input_offset) in int16 from input column -pad_w, 0 in the padding: taps kx and kx + 1 of a pixel are
+ * one word. The taps, per row a pair for kx = 0, 2, ... (a last one of zero filter when filter_w is odd),
+ * an even number of pairs (the last ones zeros if needed), for one output row and a group of 4 channels:
+ * the byte offsets of the words of pixels p and p + 1 from pixel 0's (the last pair's first offset with
+ * bit 0 set), and per channel of the group the pair's filter values as int16 pairs. An odd last pixel is
+ * computed as a pair whose second pixel is dropped. scale is 2 when dw_fast allows (see the banded
+ * paths), else 1.
  */
 enum { DW1C_STACK = 2048 };
 
 typedef struct {
-  int32_t off, fe, fo;
+  int32_t off_p, off_q; /* pixel p's word, pixel p + 1's */
+  int32_t f[4];         /* channel j: kx | kx + 1 << 16 */
 } dw1c_tap;
 
 typedef struct {
-  int32_t phase_len; /* int16 values of a phase: 2 * ceil(out_w / 2) + dilation_w * (filter_w - 1) / stride_w */
-  int32_t row_bytes; /* stride_w phases, rounded up to a word */
-  int32_t span;      /* rows of the ring: (filter_h - 1) * dilation_h + 1 */
-  int32_t taps;      /* filter_h x filter_w rounded up to a multiple of 4 */
+  int32_t cols;      /* int16 values of a band row: stride_w x (2 ceil(out_w / 2) - 1) + filter_w rounded up to even */
+  int32_t row_bytes; /* rounded up to a word */
+  int32_t span;      /* rows of the ring: (filter_h - 1) x dilation_h + 1 */
+  int32_t pairs;     /* filter_h x ceil(filter_w / 2) rounded up to even */
 } dw1c_layout;
 
-/* The layout, and in `bytes` the stack it takes (taps, the band, a tag per slot, a column offset per kx). */
+/* The layout, and in `bytes` the stack it takes (the taps, the band and a tag per slot). */
 static dw1c_layout dw1c_layout_of(const xsml_dwconv_dims *d, uint64_t *bytes) {
-  const int64_t len = 2 * (((int64_t)d->out_w + 1) / 2) + (int64_t)d->dilation_w * (d->filter_w - 1) / d->stride_w;
-  const uint64_t row = ((uint64_t)len * 2u * (uint64_t)d->stride_w + 3u) & ~(uint64_t)3;
+  const uint64_t cols = xsml_mul_sat((uint64_t)d->stride_w, 2u * (((uint64_t)d->out_w + 1u) / 2u) - 1u) + (((uint64_t)d->filter_w + 1u) & ~(uint64_t)1);
+  const uint64_t row = (cols * 2u + 3u) & ~(uint64_t)3;
   const uint64_t span = (uint64_t)(d->filter_h - 1) * (uint64_t)d->dilation_h + 1u;
-  const uint64_t taps = (xsml_mul_sat((uint64_t)d->filter_h, (uint64_t)d->filter_w) + 3u) & ~(uint64_t)3;
-  *bytes = xsml_mul_sat(taps, sizeof(dw1c_tap)) + xsml_mul_sat(span, row + 4u) + xsml_mul_sat((uint64_t)d->filter_w, 4u);
-  const dw1c_layout l = {(int32_t)(len > DW1C_STACK ? 0 : len), (int32_t)(row > DW1C_STACK ? 0 : row),
-                         (int32_t)(span > DW1C_STACK ? 0 : span), (int32_t)(taps > DW1C_STACK ? 0 : taps)};
+  const uint64_t pairs = (xsml_mul_sat((uint64_t)d->filter_h, ((uint64_t)d->filter_w + 1u) / 2u) + 1u) & ~(uint64_t)1;
+  *bytes = xsml_mul_sat(pairs, sizeof(dw1c_tap)) + xsml_mul_sat(span, row + 4u);
+  const dw1c_layout l = {(int32_t)(cols > DW1C_STACK ? 0 : cols), (int32_t)(row > DW1C_STACK ? 0 : row),
+                         (int32_t)(span > DW1C_STACK ? 0 : span), (int32_t)(pairs > DW1C_STACK ? 0 : pairs)};
   return l;
 }
 
-/* Whether the shape takes this path: one input channel, a multiplier of 4k, and buffers within DW1C_STACK bytes. */
+/* Whether the shape takes this path: one input channel, a multiplier of 4k, dilation_w 1 and buffers within DW1C_STACK bytes. */
 static int dw_one_channel(const xsml_dwconv_dims *d) {
-  if (d->in_c != 1 || d->depth_multiplier % 4 != 0) return 0;
+  if (d->in_c != 1 || d->depth_multiplier % 4 != 0 || d->dilation_w != 1) return 0;
   uint64_t bytes;
   dw1c_layout_of(d, &bytes);
   return bytes <= DW1C_STACK;
 }
 
-/* Input row `in` (NULL: padding) into band row `row` (row_bytes): scale x value + off_s (= scale x input_offset), by phase. */
+/* Input row `in` (NULL: padding) into band row `row`: scale x value + off_s (= scale x input_offset). */
 static void dw1c_fill(int16_t *row, const int8_t *in, const xsml_dwconv_dims *d, const dw1c_layout *l, int32_t off_s, int32_t scale) {
   memset(row, 0, (size_t)l->row_bytes);
-  if (!in) return;
-  const int32_t s = d->stride_w, len = l->phase_len, pad_w = d->pad_w;
-  /* Phase q's value i is input column q + s * i - pad_w < s * len <= DW1C_STACK (columns past it are never read). */
-  const int32_t in_w = d->in_w < s * len ? d->in_w : s * len;
-  for (int32_t q = 0; q < s && pad_w - q < s * len; q++, row += len) {
-    const int32_t i_lo = pad_w <= q ? 0 : (pad_w - q + s - 1) / s, i_hi = in_w + pad_w - q <= 0 ? 0 : (in_w + pad_w - q + s - 1) / s;
-    const int8_t *x = in + (q + s * i_lo - pad_w);
-    for (int16_t *r = row + i_lo, *end = row + (i_hi < len ? i_hi : len); r < end; x += s) *r++ = (int16_t)(*x * scale + off_s);
-  }
+  if (!in || d->pad_w >= l->cols) return;
+  /* Band column c is input column c - pad_w: inside for c in [pad_w, pad_w + in_w), columns from cols on never read. */
+  const int32_t end = d->in_w < l->cols - d->pad_w ? d->pad_w + d->in_w : l->cols;
+  for (int16_t *r = row + d->pad_w, *e = row + end; r < e;) *r++ = (int16_t)(*in++ * scale + off_s);
 }
 
-/* acc += the taps from t on (4 at a time, to the one whose offset has bit 0 set) of pixels p (a*) and p + 1 (b*), p's values at ip. */
+/* acc += the tap pairs from t on (2 at a time, to the one whose off_p has bit 0 set) of pixels p (a*) and p + 1 (b*), p's values at ip. */
 static void __attribute__((noinline)) dw1c_pair(const dw1c_tap *t, const uint8_t *ip, acc8 *acc) {
 #if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
   uint32_t a0 = acc->a0, a1 = acc->a1, a2 = acc->a2, a3 = acc->a3, b0 = acc->b0, b1 = acc->b1, b2 = acc->b2, b3 = acc->b3;
-  /* ldm loads registers in ascending order: off, fe, fo. */
-  register int32_t e __asm__("r0"), fe __asm__("r1"), fo __asm__("r2");
-#define DW1C_MAC                                  \
-  "smlabb %[a0], %[fe], %[e], %[a0]\n\t"          \
-  "smlabt %[b0], %[fe], %[e], %[b0]\n\t"          \
-  "smlatb %[a2], %[fe], %[e], %[a2]\n\t"          \
-  "smlatt %[b2], %[fe], %[e], %[b2]\n\t"          \
-  "smlabb %[a1], %[fo], %[e], %[a1]\n\t"          \
-  "smlabt %[b1], %[fo], %[e], %[b1]\n\t"          \
-  "smlatb %[a3], %[fo], %[e], %[a3]\n\t"          \
-  "smlatt %[b3], %[fo], %[e], %[b3]\n\t"
-#define DW1C_TAP "ldmia %[t]!, {%[e], %[fe], %[fo]}\n\t" "ldr %[e], [%[ip], %[e]]\n\t" DW1C_MAC
+  /* ldm loads registers in ascending order. */
+  register int32_t xp __asm__("r0"), xq __asm__("r1"), f0 __asm__("r2"), f1 __asm__("r3");
+#define DW1C_MAC(A, B, F)                          \
+  "smlad %[" A "], %[xp], %[" F "], %[" A "]\n\t"   \
+  "smlad %[" B "], %[xq], %[" F "], %[" B "]\n\t"
+#define DW1C_PAIR                                                                                      \
+  "ldr %[xq], [%[ip], %[xq]]\n\t" DW1C_MAC("a0", "b0", "f0") DW1C_MAC("a1", "b1", "f1")                \
+  "ldmia %[t]!, {%[f0], %[f1]}\n\t" DW1C_MAC("a2", "b2", "f0") DW1C_MAC("a3", "b3", "f1")
   __asm__ volatile(
       "1:\n\t"
-      DW1C_TAP DW1C_TAP DW1C_TAP
-      "ldmia %[t]!, {%[e], %[fe], %[fo]}\n\t"
-      "lsrs %[e], %[e], #1\n\t"
-      "ldr %[e], [%[ip], %[e], lsl #1]\n\t"
-      DW1C_MAC
+      "ldmia %[t]!, {%[xp], %[xq], %[f0], %[f1]}\n\t"
+      "ldr %[xp], [%[ip], %[xp]]\n\t"
+      DW1C_PAIR
+      "ldmia %[t]!, {%[xp], %[xq], %[f0], %[f1]}\n\t"
+      "lsrs %[xp], %[xp], #1\n\t"
+      "ldr %[xp], [%[ip], %[xp], lsl #1]\n\t"
+      DW1C_PAIR
       "bcc 1b\n\t"
       : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [b0] "+r"(b0), [b1] "+r"(b1), [b2] "+r"(b2), [b3] "+r"(b3),
-        [t] "+r"(t), [e] "=&r"(e), [fe] "=&r"(fe), [fo] "=&r"(fo)
+        [t] "+r"(t), [xp] "=&r"(xp), [xq] "=&r"(xq), [f0] "=&r"(f0), [f1] "=&r"(f1)
       : [ip] "r"(ip)
       : "cc", "memory");
 #undef DW1C_MAC
-#undef DW1C_TAP
+#undef DW1C_PAIR
   acc->a0 = a0, acc->a1 = a1, acc->a2 = a2, acc->a3 = a3, acc->b0 = b0, acc->b1 = b1, acc->b2 = b2, acc->b3 = b3;
 #else
   for (;; t++) {
-    int16_t x[2];
-    memcpy(x, ip + (t->off & ~1), 4);
-    const int32_t f0 = (int16_t)t->fe, f2 = t->fe >> 16, f1 = (int16_t)t->fo, f3 = t->fo >> 16;
-    acc->a0 += (uint32_t)(f0 * x[0]), acc->a1 += (uint32_t)(f1 * x[0]), acc->a2 += (uint32_t)(f2 * x[0]), acc->a3 += (uint32_t)(f3 * x[0]);
-    acc->b0 += (uint32_t)(f0 * x[1]), acc->b1 += (uint32_t)(f1 * x[1]), acc->b2 += (uint32_t)(f2 * x[1]), acc->b3 += (uint32_t)(f3 * x[1]);
-    if (t->off & 1) break;
+    int16_t x[2], y[2];
+    memcpy(x, ip + (t->off_p & ~1), 4);
+    memcpy(y, ip + t->off_q, 4);
+    uint32_t a[4] = {acc->a0, acc->a1, acc->a2, acc->a3}, b[4] = {acc->b0, acc->b1, acc->b2, acc->b3};
+    for (int32_t j = 0; j < 4; j++) {
+      const int32_t lo = (int16_t)t->f[j], hi = t->f[j] >> 16;
+      a[j] += (uint32_t)(lo * x[0]) + (uint32_t)(hi * x[1]);
+      b[j] += (uint32_t)(lo * y[0]) + (uint32_t)(hi * y[1]);
+    }
+    acc->a0 = a[0], acc->a1 = a[1], acc->a2 = a[2], acc->a3 = a[3], acc->b0 = b[0], acc->b1 = b[1], acc->b2 = b[2], acc->b3 = b[3];
+    if (t->off_p & 1) break;
   }
 #endif
 }
 
-/* One output row of a group: out_w pixels from band pixel 0, requantized (fast: then [-128, 127]). */
-static inline __attribute__((always_inline)) void dw1c_row_body(const dw1c_tap *taps, const uint8_t *band, const dw_q *qs,
+/* One output row of a group: out_w pixels from band pixel 0, pixel p + 1's `step` bytes after p's, requantized (fast: then [-128, 127]). */
+static inline __attribute__((always_inline)) void dw1c_row_body(const dw1c_tap *taps, const uint8_t *band, int32_t step, const dw_q *qs,
                                                                 const uint32_t *b4, const dw_req *k, int32_t out_w, int32_t out_c,
                                                                 int8_t *out, const int fast) {
-  for (int32_t p = 0; p < out_w; p += 2, band += 4, out += 2 * out_c) {
+  for (int32_t p = 0; p < out_w; p += 2, band += 2 * step, out += 2 * out_c) {
     acc8 acc = {b4[0], b4[1], b4[2], b4[3], b4[0], b4[1], b4[2], b4[3]};
     dw1c_pair(taps, band, &acc);
     out[0] = dw_requant(acc.a0, &qs[0], k, fast), out[1] = dw_requant(acc.a1, &qs[1], k, fast);
@@ -1018,42 +1018,40 @@ static inline __attribute__((always_inline)) void dw1c_row_body(const dw1c_tap *
   }
 }
 
-static void __attribute__((noinline)) dw1c_row_fast(const dw1c_tap *taps, const uint8_t *band, const dw_q *qs, const uint32_t *b4,
-                                                    const dw_req *k, int32_t out_w, int32_t out_c, int8_t *out) {
-  dw1c_row_body(taps, band, qs, b4, k, out_w, out_c, out, 1);
+static void __attribute__((noinline)) dw1c_row_fast(const dw1c_tap *taps, const uint8_t *band, int32_t step, const dw_q *qs,
+                                                    const uint32_t *b4, const dw_req *k, int32_t out_w, int32_t out_c, int8_t *out) {
+  dw1c_row_body(taps, band, step, qs, b4, k, out_w, out_c, out, 1);
 }
 
-static void __attribute__((noinline)) dw1c_row_general(const dw1c_tap *taps, const uint8_t *band, const dw_q *qs, const uint32_t *b4,
-                                                       const dw_req *k, int32_t out_w, int32_t out_c, int8_t *out) {
-  dw1c_row_body(taps, band, qs, b4, k, out_w, out_c, out, 0);
+static void __attribute__((noinline)) dw1c_row_general(const dw1c_tap *taps, const uint8_t *band, int32_t step, const dw_q *qs,
+                                                       const uint32_t *b4, const dw_req *k, int32_t out_w, int32_t out_c, int8_t *out) {
+  dw1c_row_body(taps, band, step, qs, b4, k, out_w, out_c, out, 0);
 }
 
 static void dw_one_channel_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *q, const int8_t *input, const int8_t *filter,
                               const int32_t *bias, int8_t *output) {
-  const int32_t f_h = d->filter_h, f_w = d->filter_w, out_c = d->out_c, out_w = d->out_w, n = f_h * f_w;
+  const int32_t f_h = d->filter_h, f_w = d->filter_w, out_c = d->out_c, out_w = d->out_w, w2 = (f_w + 1) / 2, n = f_h * w2;
+  const int32_t step = 2 * d->stride_w;
   uint64_t bytes;
   const dw1c_layout l = dw1c_layout_of(d, &bytes);
-  /* |acc| < 2^30 with n taps of |filter| <= 128 times |input + offset| <= 383 (< 2^16) */
-  const dw_req k = dw_req_of(q, bias, out_c, (1 << 30) - n * (1 << 16));
+  /* |acc| < 2^30 with f_h x f_w taps of |filter| <= 128 times |input + offset| <= 383 (< 2^16) */
+  const dw_req k = dw_req_of(q, bias, out_c, (1 << 30) - f_h * f_w * (1 << 16));
   const int32_t scale = k.fast ? 2 : 1;
   union {
     int32_t w[DW1C_STACK / 4];
     int64_t align;
   } buf;
   dw1c_tap *taps = (dw1c_tap *)(void *)buf.w;
-  uint8_t *band = (uint8_t *)(taps + l.taps);
-  int32_t *tag = (int32_t *)(void *)(band + (size_t)l.span * (size_t)l.row_bytes), *col = tag + l.span;
-  for (int32_t kx = 0; kx < f_w; kx++) {
-    const int32_t c = d->dilation_w * kx;
-    col[kx] = 2 * ((c % d->stride_w) * l.phase_len + c / d->stride_w);
-  }
-  for (int32_t t = n; t < l.taps; t++) taps[t].off = taps[t].fe = taps[t].fo = 0;
+  uint8_t *band = (uint8_t *)(taps + l.pairs);
+  int32_t *tag = (int32_t *)(void *)(band + (size_t)l.span * (size_t)l.row_bytes);
+  memset(taps + n, 0, (size_t)(l.pairs - n) * sizeof(dw1c_tap));
   for (int32_t b = 0; b < d->batches; b++) {
     const int8_t *in_b = input + (size_t)b * (size_t)d->in_h * (size_t)d->in_w;
     for (int32_t i = 0; i < l.span; i++) tag[i] = -1 - d->pad_h; /* no row */
     for (int32_t oy = 0; oy < d->out_h; oy++) {
       const int32_t y0 = oy * d->stride_h - d->pad_h;
-      for (int32_t ky = 0, t = 0; ky < f_h; ky++) {
+      dw1c_tap *t = taps;
+      for (int32_t ky = 0; ky < f_h; ky++) {
         const int32_t y = y0 + ky * d->dilation_h, slot = (y + d->pad_h) % l.span;
         uint8_t *row = band + (size_t)slot * (size_t)l.row_bytes;
         if (tag[slot] != y) {
@@ -1061,20 +1059,28 @@ static void dw_one_channel_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s
                     q->input_offset * scale, scale);
           tag[slot] = y;
         }
-        for (int32_t kx = 0, base = (int32_t)(row - band); kx < f_w; kx++, t++) taps[t].off = base + col[kx];
+        for (int32_t i = 0, off = (int32_t)(row - band); i < w2; i++, t++, off += 4) t->off_p = off, t->off_q = off + step;
       }
-      taps[l.taps - 1].off |= 1;
+      taps[l.pairs - 1].off_p |= 1;
       int8_t *out_row = output + (((size_t)b * (size_t)d->out_h + (size_t)oy) * (size_t)out_w) * (size_t)out_c;
       for (int32_t g = 0; g < out_c; g += 4) {
         if ((oy == 0 && b == 0) || out_c > 4) {
           const int8_t *f = filter + g;
-          for (int32_t t = 0; t < n; t++, f += out_c) {
+          t = taps;
+          for (int32_t ky = 0; ky < f_h; ky++) {
+            for (int32_t kx = 0; kx < f_w; kx += 2, t++, f += 2 * out_c) {
+              const int8_t *f1 = f + out_c;
+              const int last = kx + 1 == f_w;
 #if defined(__ARM_FEATURE_DSP)
-            const int32_t w = xsml_load_s8x4(f);
-            taps[t].fe = __sxtb16(w), taps[t].fo = xsml_sxtb16_odd(w);
+              const int32_t w0 = xsml_load_s8x4(f), w1 = last ? 0 : xsml_load_s8x4(f1);
+              const int32_t e0 = __sxtb16(w0), o0 = xsml_sxtb16_odd(w0), e1 = __sxtb16(w1), o1 = xsml_sxtb16_odd(w1);
+              t->f[0] = pack_s16x2(e0, e1), t->f[2] = (int32_t)(((uint32_t)e0 >> 16) | ((uint32_t)e1 & 0xffff0000u));
+              t->f[1] = pack_s16x2(o0, o1), t->f[3] = (int32_t)(((uint32_t)o0 >> 16) | ((uint32_t)o1 & 0xffff0000u));
 #else
-            taps[t].fe = pack_s16x2(f[0], f[2]), taps[t].fo = pack_s16x2(f[1], f[3]);
+              for (int32_t j = 0; j < 4; j++) t->f[j] = pack_s16x2(f[j], last ? 0 : f1[j]);
 #endif
+            }
+            if (f_w & 1) f -= out_c; /* the pad tap stepped one past the row */
           }
         }
         dw_q qs[4];
@@ -1082,10 +1088,10 @@ static void dw_one_channel_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s
         for (int32_t j = 0; j < 4; j++) qs[j] = dw_q_of(q, &k, g + j), b4[j] = bias ? (uint32_t)bias[g + j] * (uint32_t)scale : 0u;
         int8_t *out = out_row + g;
         if (k.fast) {
-          dw1c_row_fast(taps, band, qs, b4, &k, out_w, out_c, out);
+          dw1c_row_fast(taps, band, step, qs, b4, &k, out_w, out_c, out);
           if (k.clamp) dw_clamp4(out, out_w, out_c, k.act_min, k.act_max);
         } else {
-          dw1c_row_general(taps, band, qs, b4, &k, out_w, out_c, out);
+          dw1c_row_general(taps, band, step, qs, b4, &k, out_w, out_c, out);
         }
       }
     }

@@ -195,16 +195,16 @@ export function depthwiseConv2dCases(rng: Rng): OpCase[] {
       inputs: [randomInput(rng, input)],
     });
   }
-  // One input channel, a multiplier of 4k, any window (the C kernel's pixel-pair path, buffers on the C
-  // stack): odd output widths, padding on every side (rows and columns wholly in it), strides 1 to 3,
-  // dilation, batches, an odd tap count, the activation clamp, the general requantization (large bias,
-  // ratio >= 0.5), and a band too wide for the stack (the general loops).
+  // One input channel, a multiplier of 4k (the C kernel's pixel-pair path, buffers on the C stack):
+  // odd output widths, padding on every side (rows and columns wholly in it), strides 1 to 3, dilation
+  // of rows, batches, odd filter widths, the activation clamp, the general requantization (large bias,
+  // ratio >= 0.5); and the general loops: dilation of columns, a band too wide for the stack.
   const pairs: { inH: number, inW: number, kH: number, kW: number, mult: number, strideH: number, strideW: number, same: boolean,
     dilationH: number, dilationW: number, batches: number, act: number, bias?: 'large', ratio?: number }[] = [
     { inH: 15, inW: 13, kH: 10, kW: 8, mult: 8, strideH: 2, strideW: 2, same: true, dilationH: 1, dilationW: 1, batches: 1, act: 0 },
     { inH: 6, inW: 7, kH: 3, kW: 5, mult: 4, strideH: 1, strideW: 1, same: true, dilationH: 1, dilationW: 1, batches: 2, act: 0 },
     { inH: 11, inW: 12, kH: 2, kW: 3, mult: 12, strideH: 2, strideW: 2, same: false, dilationH: 2, dilationW: 2, batches: 2, act: 0 },
-    { inH: 9, inW: 10, kH: 4, kW: 3, mult: 4, strideH: 3, strideW: 3, same: true, dilationH: 1, dilationW: 2, batches: 1, act: 1 },
+    { inH: 11, inW: 10, kH: 4, kW: 3, mult: 4, strideH: 3, strideW: 3, same: true, dilationH: 3, dilationW: 1, batches: 1, act: 1 },
     { inH: 4, inW: 3, kH: 7, kW: 8, mult: 8, strideH: 1, strideW: 2, same: true, dilationH: 1, dilationW: 1, batches: 1, act: 3 },
     { inH: 8, inW: 9, kH: 5, kW: 4, mult: 8, strideH: 2, strideW: 1, same: true, dilationH: 1, dilationW: 1, batches: 1, act: 0, bias: 'large' },
     { inH: 7, inW: 8, kH: 3, kW: 4, mult: 4, strideH: 1, strideW: 2, same: false, dilationH: 1, dilationW: 1, batches: 1, act: 0, ratio: 1.5 },
