@@ -53,8 +53,9 @@ void xsml_depthwise_conv_2d_f32(const xsml_dwconv_dims *dims, const float *input
  * through the scratch, so every output pixel is computed alike. With depth multiplier 1 the output may
  * then start where the input does, when every output row ends before the first input row not yet read
  * (band4InPlace in src/ops/depthwise-conv-2d.ts); otherwise it overlaps nothing else.
- * One input channel with a depth multiplier that is a multiple of 4 (micro_speech's 10x8 layer) goes
- * through buffers on the C stack of at most 2048 bytes, when the shape's fit (else the general loops).
+ * One input channel with a depth multiplier that is a multiple of 4 and dilation_w 1 (micro_speech's
+ * 10x8 layer) goes through buffers on the C stack of at most 2048 bytes when the shape's fit (else the
+ * general loops).
  */
 void xsml_depthwise_conv_2d_s8(const xsml_dwconv_dims *dims, const xsml_conv_quant_s8 *quant, const int8_t *input,
                                const int8_t *filter, const int32_t *bias, int8_t *output, void *scratch);
