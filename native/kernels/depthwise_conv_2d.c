@@ -1002,6 +1002,32 @@ static void __attribute__((noinline)) dw1c_pair(const dw1c_tap *t, const uint8_t
 #endif
 }
 
+/* Channel j of the taps at f0 and f1 (NULL: zeros), 4 channels each, as an int16 pair into t->f[j]. */
+static inline void dw1c_pack(dw1c_tap *t, const int8_t *f0, const int8_t *f1) {
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+  const int32_t w0 = xsml_load_s8x4(f0), w1 = f1 ? xsml_load_s8x4(f1) : 0;
+  const int32_t e0 = __sxtb16(w0), o0 = xsml_sxtb16_odd(w0), e1 = __sxtb16(w1), o1 = xsml_sxtb16_odd(w1);
+  int32_t p0, p1, p2, p3;
+  __asm__("pkhbt %[p0], %[e0], %[e1], lsl #16\n\t"
+          "pkhbt %[p1], %[o0], %[o1], lsl #16\n\t"
+          "pkhtb %[p2], %[e1], %[e0], asr #16\n\t"
+          "pkhtb %[p3], %[o1], %[o0], asr #16\n\t"
+          : [p0] "=&r"(p0), [p1] "=&r"(p1), [p2] "=&r"(p2), [p3] "=&r"(p3)
+          : [e0] "r"(e0), [e1] "r"(e1), [o0] "r"(o0), [o1] "r"(o1));
+  t->f[0] = p0, t->f[1] = p1, t->f[2] = p2, t->f[3] = p3;
+#else
+  for (int32_t j = 0; j < 4; j++) t->f[j] = pack_s16x2(f0[j], f1 ? f1[j] : 0);
+#endif
+}
+
+/* A group's filter (from `f`, its channel 0) into the taps: per pair, channel j's kx | kx + 1 << 16. */
+static void dw1c_filter(dw1c_tap *t, const int8_t *f, int32_t f_h, int32_t f_w, int32_t out_c) {
+  for (int32_t ky = 0; ky < f_h; ky++) {
+    for (int32_t i = f_w >> 1; i > 0; i--, t++, f += 2 * out_c) dw1c_pack(t, f, f + out_c);
+    if (f_w & 1) dw1c_pack(t++, f, NULL), f += out_c;
+  }
+}
+
 /* One output row of a group: out_w pixels from band pixel 0, pixel p + 1's `step` bytes after p's, requantized (fast: then [-128, 127]). */
 static inline __attribute__((always_inline)) void dw1c_row_body(const dw1c_tap *taps, const uint8_t *band, int32_t step, const dw_q *qs,
                                                                 const uint32_t *b4, const dw_req *k, int32_t out_w, int32_t out_c,
@@ -1064,25 +1090,7 @@ static void dw_one_channel_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s
       taps[l.pairs - 1].off_p |= 1;
       int8_t *out_row = output + (((size_t)b * (size_t)d->out_h + (size_t)oy) * (size_t)out_w) * (size_t)out_c;
       for (int32_t g = 0; g < out_c; g += 4) {
-        if ((oy == 0 && b == 0) || out_c > 4) {
-          const int8_t *f = filter + g;
-          t = taps;
-          for (int32_t ky = 0; ky < f_h; ky++) {
-            for (int32_t kx = 0; kx < f_w; kx += 2, t++, f += 2 * out_c) {
-              const int8_t *f1 = f + out_c;
-              const int last = kx + 1 == f_w;
-#if defined(__ARM_FEATURE_DSP)
-              const int32_t w0 = xsml_load_s8x4(f), w1 = last ? 0 : xsml_load_s8x4(f1);
-              const int32_t e0 = __sxtb16(w0), o0 = xsml_sxtb16_odd(w0), e1 = __sxtb16(w1), o1 = xsml_sxtb16_odd(w1);
-              t->f[0] = pack_s16x2(e0, e1), t->f[2] = (int32_t)(((uint32_t)e0 >> 16) | ((uint32_t)e1 & 0xffff0000u));
-              t->f[1] = pack_s16x2(o0, o1), t->f[3] = (int32_t)(((uint32_t)o0 >> 16) | ((uint32_t)o1 & 0xffff0000u));
-#else
-              for (int32_t j = 0; j < 4; j++) t->f[j] = pack_s16x2(f[j], last ? 0 : f1[j]);
-#endif
-            }
-            if (f_w & 1) f -= out_c; /* the pad tap stepped one past the row */
-          }
-        }
+        if ((oy == 0 && b == 0) || out_c > 4) dw1c_filter(taps, filter + g, f_h, f_w, out_c);
         dw_q qs[4];
         uint32_t b4[4];
         for (int32_t j = 0; j < 4; j++) qs[j] = dw_q_of(q, &k, g + j), b4[j] = bias ? (uint32_t)bias[g + j] * (uint32_t)scale : 0u;
