@@ -920,6 +920,13 @@ typedef struct {
   int32_t f[4];         /* channel j: kx | kx + 1 << 16 */
 } dw1c_tap;
 
+/* After the taps: what the fast requantization of a pair reads (dw1c_pair_fast). */
+typedef struct {
+  dw_q q[4];          /* channels 0..3 of the group */
+  int8_t *out_p, *out_q; /* the outputs of pixels p and p + 1 (the last of an odd row: `drop`) */
+  int32_t drop;
+} dw1c_frame;
+
 typedef struct {
   int32_t cols;      /* int16 values of a band row: stride_w x (2 ceil(out_w / 2) - 1) + filter_w rounded up to even */
   int32_t row_bytes; /* rounded up to a word */
@@ -927,13 +934,13 @@ typedef struct {
   int32_t pairs;     /* filter_h x ceil(filter_w / 2) rounded up to even */
 } dw1c_layout;
 
-/* The layout, and in `bytes` the stack it takes (the taps, the band and a tag per slot). */
+/* The layout, and in `bytes` the stack it takes (the taps, the frame, the band and a tag per slot). */
 static dw1c_layout dw1c_layout_of(const xsml_dwconv_dims *d, uint64_t *bytes) {
   const uint64_t cols = xsml_mul_sat((uint64_t)d->stride_w, 2u * (((uint64_t)d->out_w + 1u) / 2u) - 1u) + (((uint64_t)d->filter_w + 1u) & ~(uint64_t)1);
   const uint64_t row = (cols * 2u + 3u) & ~(uint64_t)3;
   const uint64_t span = (uint64_t)(d->filter_h - 1) * (uint64_t)d->dilation_h + 1u;
   const uint64_t pairs = (xsml_mul_sat((uint64_t)d->filter_h, ((uint64_t)d->filter_w + 1u) / 2u) + 1u) & ~(uint64_t)1;
-  *bytes = xsml_mul_sat(pairs, sizeof(dw1c_tap)) + xsml_mul_sat(span, row + 4u);
+  *bytes = xsml_mul_sat(pairs, sizeof(dw1c_tap)) + sizeof(dw1c_frame) + xsml_mul_sat(span, row + 4u);
   const dw1c_layout l = {(int32_t)(cols > DW1C_STACK ? 0 : cols), (int32_t)(row > DW1C_STACK ? 0 : row),
                          (int32_t)(span > DW1C_STACK ? 0 : span), (int32_t)(pairs > DW1C_STACK ? 0 : pairs)};
   return l;
@@ -956,36 +963,65 @@ static void dw1c_fill(int16_t *row, const int8_t *in, const xsml_dwconv_dims *d,
   for (int16_t *r = row + d->pad_w, *e = row + end; r < e;) *r++ = (int16_t)(*in++ * scale + off_s);
 }
 
-/* acc += the tap pairs from t on (2 at a time, to the one whose off_p has bit 0 set) of pixels p (a*) and p + 1 (b*), p's values at ip. */
-static void __attribute__((noinline)) dw1c_pair(const dw1c_tap *t, const uint8_t *ip, acc8 *acc) {
 #if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
-  uint32_t a0 = acc->a0, a1 = acc->a1, a2 = acc->a2, a3 = acc->a3, b0 = acc->b0, b1 = acc->b1, b2 = acc->b2, b3 = acc->b3;
-  /* ldm loads registers in ascending order. */
-  register int32_t xp __asm__("r0"), xq __asm__("r1"), f0 __asm__("r2"), f1 __asm__("r3");
+/*
+ * The tap pairs from t on, 2 at a time, to the one whose off_p has bit 0 set, into a* (pixel p, at ip)
+ * and b* (pixel p + 1); t ends past them. xp, xq, f0 and f1 are r0..r3 (ldm loads registers in order).
+ */
 #define DW1C_MAC(A, B, F)                          \
   "smlad %[" A "], %[xp], %[" F "], %[" A "]\n\t"   \
   "smlad %[" B "], %[xq], %[" F "], %[" B "]\n\t"
 #define DW1C_PAIR                                                                                      \
   "ldr %[xq], [%[ip], %[xq]]\n\t" DW1C_MAC("a0", "b0", "f0") DW1C_MAC("a1", "b1", "f1")                \
   "ldmia %[t]!, {%[f0], %[f1]}\n\t" DW1C_MAC("a2", "b2", "f0") DW1C_MAC("a3", "b3", "f1")
-  __asm__ volatile(
-      "1:\n\t"
-      "ldmia %[t]!, {%[xp], %[xq], %[f0], %[f1]}\n\t"
-      "ldr %[xp], [%[ip], %[xp]]\n\t"
-      DW1C_PAIR
-      "ldmia %[t]!, {%[xp], %[xq], %[f0], %[f1]}\n\t"
-      "lsrs %[xp], %[xp], #1\n\t"
-      "ldr %[xp], [%[ip], %[xp], lsl #1]\n\t"
-      DW1C_PAIR
-      "bcc 1b\n\t"
-      : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [b0] "+r"(b0), [b1] "+r"(b1), [b2] "+r"(b2), [b3] "+r"(b3),
-        [t] "+r"(t), [xp] "=&r"(xp), [xq] "=&r"(xq), [f0] "=&r"(f0), [f1] "=&r"(f1)
-      : [ip] "r"(ip)
-      : "cc", "memory");
+#define DW1C_LOOP                                       \
+  "1:\n\t"                                              \
+  "ldmia %[t]!, {%[xp], %[xq], %[f0], %[f1]}\n\t"       \
+  "ldr %[xp], [%[ip], %[xp]]\n\t"                       \
+  DW1C_PAIR                                             \
+  "ldmia %[t]!, {%[xp], %[xq], %[f0], %[f1]}\n\t"       \
+  "lsrs %[xp], %[xp], #1\n\t"                           \
+  "ldr %[xp], [%[ip], %[xp], lsl #1]\n\t"               \
+  DW1C_PAIR                                             \
+  "bcc 1b\n\t"
+#define DW1C_OPERANDS                                                                                                        \
+  [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [b0] "+r"(b0), [b1] "+r"(b1), [b2] "+r"(b2), [b3] "+r"(b3), \
+      [t] "+r"(t), [xp] "=&r"(xp), [xq] "=&r"(xq), [f0] "=&r"(f0), [f1] "=&r"(f1)
+/* Channel J's a and b requantized (dw_requant's fast form) from its dw_q at t: m in xp, kc in xq, r in f0. */
+#define DW1C_REQ(A, B)                                                                                                   \
+  "ldmia %[t]!, {%[xp], %[xq], %[f0]}\n\t"                                                                            \
+  "sub %[f1], %[xq], %[" A "], lsr #31\n\t" "smmlar %[" A "], %[" A "], %[xp], %[f1]\n\t" "asr %[" A "], %[" A "], %[f0]\n\t" \
+  "ssat %[" A "], #8, %[" A "]\n\t"                                                                                  \
+  "sub %[f1], %[xq], %[" B "], lsr #31\n\t" "smmlar %[" B "], %[" B "], %[xp], %[f1]\n\t" "asr %[" B "], %[" B "], %[f0]\n\t" \
+  "ssat %[" B "], #8, %[" B "]\n\t"
+#define DW1C_STORE(A, B, J) "strb %[" A "], [%[xp], #" J "]\n\t" "strb %[" B "], [%[xq], #" J "]\n\t"
+
+/* acc += the tap pairs from t on of pixels p (a*) and p + 1 (b*), p's values at ip. */
+static void __attribute__((noinline)) dw1c_pair(const dw1c_tap *t, const uint8_t *ip, acc8 *acc) {
+  uint32_t a0 = acc->a0, a1 = acc->a1, a2 = acc->a2, a3 = acc->a3, b0 = acc->b0, b1 = acc->b1, b2 = acc->b2, b3 = acc->b3;
+  register int32_t xp __asm__("r0"), xq __asm__("r1"), f0 __asm__("r2"), f1 __asm__("r3");
+  __asm__ volatile(DW1C_LOOP : DW1C_OPERANDS : [ip] "r"(ip) : "cc", "memory");
+  acc->a0 = a0, acc->a1 = a1, acc->a2 = a2, acc->a3 = a3, acc->b0 = b0, acc->b1 = b1, acc->b2 = b2, acc->b3 = b3;
+}
+
+/* Pixels p and p + 1 from the biases b4, requantized by the frame after the taps into its out_p and out_q. */
+static void __attribute__((noinline)) dw1c_pair_fast(const dw1c_tap *t, const uint8_t *ip, const uint32_t *b4) {
+  uint32_t a0 = b4[0], a1 = b4[1], a2 = b4[2], a3 = b4[3], b0 = a0, b1 = a1, b2 = a2, b3 = a3;
+  register int32_t xp __asm__("r0"), xq __asm__("r1"), f0 __asm__("r2"), f1 __asm__("r3");
+  __asm__ volatile(DW1C_LOOP DW1C_REQ("a0", "b0") DW1C_REQ("a1", "b1") DW1C_REQ("a2", "b2") DW1C_REQ("a3", "b3")
+                   "ldmia %[t], {%[xp], %[xq]}\n\t"
+                   DW1C_STORE("a0", "b0", "0") DW1C_STORE("a1", "b1", "1") DW1C_STORE("a2", "b2", "2") DW1C_STORE("a3", "b3", "3")
+                   : DW1C_OPERANDS : [ip] "r"(ip) : "cc", "memory");
+}
 #undef DW1C_MAC
 #undef DW1C_PAIR
-  acc->a0 = a0, acc->a1 = a1, acc->a2 = a2, acc->a3 = a3, acc->b0 = b0, acc->b1 = b1, acc->b2 = b2, acc->b3 = b3;
+#undef DW1C_LOOP
+#undef DW1C_OPERANDS
+#undef DW1C_REQ
+#undef DW1C_STORE
 #else
+/* acc += the tap pairs from t on (to the one whose off_p has bit 0 set) of pixels p (a*) and p + 1 (b*), p's values at ip. */
+static void dw1c_pair(const dw1c_tap *t, const uint8_t *ip, acc8 *acc) {
   for (;; t++) {
     int16_t x[2], y[2];
     memcpy(x, ip + (t->off_p & ~1), 4);
@@ -999,8 +1035,8 @@ static void __attribute__((noinline)) dw1c_pair(const dw1c_tap *t, const uint8_t
     acc->a0 = a[0], acc->a1 = a[1], acc->a2 = a[2], acc->a3 = a[3], acc->b0 = b[0], acc->b1 = b[1], acc->b2 = b[2], acc->b3 = b[3];
     if (t->off_p & 1) break;
   }
-#endif
 }
+#endif
 
 /* Channel j of the taps at f0 and f1 (NULL: zeros), 4 channels each, as an int16 pair into t->f[j]. */
 static inline void dw1c_pack(dw1c_tap *t, const int8_t *f0, const int8_t *f1) {
@@ -1044,9 +1080,19 @@ static inline __attribute__((always_inline)) void dw1c_row_body(const dw1c_tap *
   }
 }
 
-static void __attribute__((noinline)) dw1c_row_fast(const dw1c_tap *taps, const uint8_t *band, int32_t step, const dw_q *qs,
+/* fr: the frame after the taps, its q set. */
+static void __attribute__((noinline)) dw1c_row_fast(const dw1c_tap *taps, dw1c_frame *fr, const uint8_t *band, int32_t step, const dw_q *qs,
                                                     const uint32_t *b4, const dw_req *k, int32_t out_w, int32_t out_c, int8_t *out) {
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+  for (int32_t p = 0; p < out_w; p += 2, band += 2 * step, out += 2 * out_c) {
+    fr->out_p = out, fr->out_q = p + 1 < out_w ? out + out_c : (int8_t *)&fr->drop;
+    dw1c_pair_fast(taps, band, b4);
+  }
+  (void)qs, (void)k;
+#else
+  (void)fr;
   dw1c_row_body(taps, band, step, qs, b4, k, out_w, out_c, out, 1);
+#endif
 }
 
 static void __attribute__((noinline)) dw1c_row_general(const dw1c_tap *taps, const uint8_t *band, int32_t step, const dw_q *qs,
@@ -1068,7 +1114,8 @@ static void dw_one_channel_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s
     int64_t align;
   } buf;
   dw1c_tap *taps = (dw1c_tap *)(void *)buf.w;
-  uint8_t *band = (uint8_t *)(taps + l.pairs);
+  dw1c_frame *fr = (dw1c_frame *)(void *)(taps + l.pairs);
+  uint8_t *band = (uint8_t *)(fr + 1);
   int32_t *tag = (int32_t *)(void *)(band + (size_t)l.span * (size_t)l.row_bytes);
   memset(taps + n, 0, (size_t)(l.pairs - n) * sizeof(dw1c_tap));
   for (int32_t b = 0; b < d->batches; b++) {
@@ -1096,7 +1143,8 @@ static void dw_one_channel_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s
         for (int32_t j = 0; j < 4; j++) qs[j] = dw_q_of(q, &k, g + j), b4[j] = bias ? (uint32_t)bias[g + j] * (uint32_t)scale : 0u;
         int8_t *out = out_row + g;
         if (k.fast) {
-          dw1c_row_fast(taps, band, step, qs, b4, &k, out_w, out_c, out);
+          for (int32_t j = 0; j < 4; j++) fr->q[j] = qs[j];
+          dw1c_row_fast(taps, fr, band, step, qs, b4, &k, out_w, out_c, out);
           if (k.clamp) dw_clamp4(out, out_w, out_c, k.act_min, k.act_max);
         } else {
           dw1c_row_general(taps, band, step, qs, b4, &k, out_w, out_c, out);
