@@ -913,7 +913,7 @@ static void dw_band1_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *q, 
  * computed as a pair whose second pixel is dropped. scale is 2 when dw_fast allows (see the banded
  * paths), else 1.
  */
-enum { DW1C_STACK = 2048 };
+enum { DW1C_STACK = 2048, DW1C_FRAME_BYTES = 80 };
 
 typedef struct {
   int32_t off_p, off_q; /* pixel p's word, pixel p + 1's */
@@ -926,6 +926,9 @@ typedef struct {
   int8_t *out_p, *out_q; /* the outputs of pixels p and p + 1 (the last of an odd row: `drop`) */
   int32_t drop;
 } dw1c_frame;
+
+/* The stack the frame takes, the same on every target (so is the choice of this path). */
+typedef char dw1c_frame_fits[sizeof(dw1c_frame) <= DW1C_FRAME_BYTES ? 1 : -1];
 
 typedef struct {
   int32_t cols;      /* int16 values of a band row: stride_w x (2 ceil(out_w / 2) - 1) + filter_w rounded up to even */
@@ -940,7 +943,7 @@ static dw1c_layout dw1c_layout_of(const xsml_dwconv_dims *d, uint64_t *bytes) {
   const uint64_t row = (cols * 2u + 3u) & ~(uint64_t)3;
   const uint64_t span = (uint64_t)(d->filter_h - 1) * (uint64_t)d->dilation_h + 1u;
   const uint64_t pairs = (xsml_mul_sat((uint64_t)d->filter_h, ((uint64_t)d->filter_w + 1u) / 2u) + 1u) & ~(uint64_t)1;
-  *bytes = xsml_mul_sat(pairs, sizeof(dw1c_tap)) + sizeof(dw1c_frame) + xsml_mul_sat(span, row + 4u);
+  *bytes = xsml_mul_sat(pairs, sizeof(dw1c_tap)) + DW1C_FRAME_BYTES + xsml_mul_sat(span, row + 4u);
   const dw1c_layout l = {(int32_t)(cols > DW1C_STACK ? 0 : cols), (int32_t)(row > DW1C_STACK ? 0 : row),
                          (int32_t)(span > DW1C_STACK ? 0 : span), (int32_t)(pairs > DW1C_STACK ? 0 : pairs)};
   return l;
@@ -1080,7 +1083,7 @@ static inline __attribute__((always_inline)) void dw1c_row_body(const dw1c_tap *
   }
 }
 
-/* fr: the frame after the taps, its q set. */
+/* dw1c_row_body with the fast requantization; on ARM through fr, the frame after the taps, its q set. */
 static void __attribute__((noinline)) dw1c_row_fast(const dw1c_tap *taps, dw1c_frame *fr, const uint8_t *band, int32_t step, const dw_q *qs,
                                                     const uint32_t *b4, const dw_req *k, int32_t out_w, int32_t out_c, int8_t *out) {
 #if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
@@ -1115,7 +1118,7 @@ static void dw_one_channel_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s
   } buf;
   dw1c_tap *taps = (dw1c_tap *)(void *)buf.w;
   dw1c_frame *fr = (dw1c_frame *)(void *)(taps + l.pairs);
-  uint8_t *band = (uint8_t *)(fr + 1);
+  uint8_t *band = (uint8_t *)fr + DW1C_FRAME_BYTES;
   int32_t *tag = (int32_t *)(void *)(band + (size_t)l.span * (size_t)l.row_bytes);
   memset(taps + n, 0, (size_t)(l.pairs - n) * sizeof(dw1c_tap));
   for (int32_t b = 0; b < d->batches; b++) {
