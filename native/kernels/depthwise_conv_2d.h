@@ -55,7 +55,8 @@ void xsml_depthwise_conv_2d_f32(const xsml_dwconv_dims *dims, const float *input
  * (band4InPlace in src/ops/depthwise-conv-2d.ts); otherwise it overlaps nothing else.
  * One input channel with a depth multiplier that is a multiple of 4 and dilation_w 1 (micro_speech's
  * 10x8 layer) goes through buffers on the C stack of at most 2048 bytes when the shape's fit (else the
- * general loops).
+ * general loops): it reads every window of an output row before it writes the row, a group of 4
+ * channels at a time, which the overlap above allows as well.
  */
 void xsml_depthwise_conv_2d_s8(const xsml_dwconv_dims *dims, const xsml_conv_quant_s8 *quant, const int8_t *input,
                                const int8_t *filter, const int32_t *bias, int8_t *output, void *scratch);
