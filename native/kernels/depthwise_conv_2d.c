@@ -30,14 +30,11 @@ enum {
   P_OUTPUT_OFFSET = 19,
   P_PER_CHANNEL = 20,
   P_COUNT_F32 = 18,
-  P_COUNT_S8 = 20 /* + out_c multipliers, the shifts (shift_words), then the layout word and its section */
+  P_COUNT_S8 = 20 /* + out_c multipliers, then the shifts (shift_words) */
 };
 
 /* Words of the int8 record's shifts: one byte a channel, 4 to a word (channel 4w + j in byte j, little-endian). */
 static inline int64_t shift_words(int64_t out_c) { return (out_c + 3) / 4; }
-
-/* The layout word after the shifts (src/ops/depthwise-conv-2d.ts): DW_PLAIN, or DW_ONE_CHANNEL and the widened filter. */
-enum { DW_PLAIN = 0, DW_ONE_CHANNEL = 1, DW_ONE_CHANNEL_MAX_TAPS = 256 };
 
 enum { R_INPUT = 0, R_FILTER = 1, R_BIAS = 2, R_OUTPUT = 3, R_SCRATCH = 4, R_COUNT = 4, R_COUNT_S8 = 5 };
 
@@ -182,12 +179,7 @@ static inline void store4_rs(const acc4 *acc, const int32_t *mul, const int8_t *
   out[3] = xsml_conv_output_rs(acc->a3, mul[3], -shift[3] - 2, lo, hi, out_off);
 }
 
-/*
- * One input channel, output channels a multiple of 4 (micro_speech: 10x8 filter, multiplier 8):
- * each output pixel is a matrix product. The window is copied once per pixel into `patch` as int16
- * pairs with the input offset added (0 in the padding), in the order of the filter widened at prepare
- * (`wide`, see the layout in depthwise_conv_2d.h): two taps of one channel per __smlad.
- */
+/* Two int16 lanes: lo in the low half. */
 static inline int32_t pack_s16x2(int32_t lo, int32_t hi) { return (int32_t)(((uint32_t)lo & 0xffffu) | ((uint32_t)hi << 16)); }
 
 #if defined(__ARM_FEATURE_DSP)
@@ -198,112 +190,6 @@ static inline uint32_t dw_smlad(int32_t a, int32_t b, uint32_t acc) {
 }
 #define DW_SMLAD(a, b, acc) dw_smlad((a), (b), (acc))
 #endif
-
-/* acc.a_j += patch . wide channel j, over `groups` groups of 4 taps (8 words of `wide` per group). */
-static void __attribute__((noinline)) dot_wide4(const int16_t *patch, const int32_t *wide, int32_t groups, acc4 *acc) {
-  uint32_t a0 = acc->a0, a1 = acc->a1, a2 = acc->a2, a3 = acc->a3;
-#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
-  const int16_t *pp = patch;
-  const int32_t *fp = wide;
-  int32_t p0, p1, f0, f1;
-  __asm__ volatile(
-      "1:\n\t"
-      "ldrd %[p0], %[p1], [%[pp]], #8\n\t"
-      "ldrd %[f0], %[f1], [%[fp]], #8\n\t"
-      "smlad %[a0], %[p0], %[f0], %[a0]\n\t"
-      "smlad %[a0], %[p1], %[f1], %[a0]\n\t"
-      "ldrd %[f0], %[f1], [%[fp]], #8\n\t"
-      "smlad %[a1], %[p0], %[f0], %[a1]\n\t"
-      "smlad %[a1], %[p1], %[f1], %[a1]\n\t"
-      "ldrd %[f0], %[f1], [%[fp]], #8\n\t"
-      "smlad %[a2], %[p0], %[f0], %[a2]\n\t"
-      "smlad %[a2], %[p1], %[f1], %[a2]\n\t"
-      "ldrd %[f0], %[f1], [%[fp]], #8\n\t"
-      "smlad %[a3], %[p0], %[f0], %[a3]\n\t"
-      "smlad %[a3], %[p1], %[f1], %[a3]\n\t"
-      "subs %[n], %[n], #1\n\t"
-      "bne 1b\n\t"
-      : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [pp] "+r"(pp), [fp] "+r"(fp), [n] "+r"(groups),
-        [p0] "=&r"(p0), [p1] "=&r"(p1), [f0] "=&r"(f0), [f1] "=&r"(f1)
-      :
-      : "cc", "memory");
-#else
-  for (int32_t n = groups; n > 0; n--, patch += 4, wide += 8) {
-    const int32_t p0 = pack_s16x2(patch[0], patch[1]), p1 = pack_s16x2(patch[2], patch[3]);
-    a0 = DW_SMLAD(p0, wide[0], a0), a0 = DW_SMLAD(p1, wide[1], a0);
-    a1 = DW_SMLAD(p0, wide[2], a1), a1 = DW_SMLAD(p1, wide[3], a1);
-    a2 = DW_SMLAD(p0, wide[4], a2), a2 = DW_SMLAD(p1, wide[5], a2);
-    a3 = DW_SMLAD(p0, wide[6], a3), a3 = DW_SMLAD(p1, wide[7], a3);
-  }
-#endif
-  acc->a0 = a0, acc->a1 = a1, acc->a2 = a2, acc->a3 = a3;
-}
-
-/* The int16 slot of tap kx in its row of the patch: taps t0..t3 of a group as t0 t2 t1 t3. */
-static inline int32_t patch_slot(int32_t kx) { return (kx & ~3) | ((kx & 1) << 1) | ((kx >> 1) & 1); }
-
-static void depthwise_one_channel_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *quant, const int8_t *input,
-                                     const int32_t *wide, const int32_t *bias, int8_t *output) {
-  const int32_t in_h = d->in_h, in_w = d->in_w, out_c = d->out_c, f_w = d->filter_w, f_h = d->filter_h, dil_w = d->dilation_w;
-  const int32_t w4 = (f_w + 3) & ~3, groups = (f_h * w4) >> 2;
-  const int32_t in_off = quant->input_offset, out_off = quant->output_offset;
-  const int32_t lo = quant->act.min - out_off, hi = quant->act.max - out_off;
-  const int32_t *mul = quant->multiplier;
-  const int8_t *shift = quant->shift;
-  const int rows_fit_words = f_w == w4 && dil_w == 1;
-#if defined(__ARM_FEATURE_DSP)
-  const int32_t off2 = xsml_lanes_s16x2(in_off);
-#endif
-  /* 8-byte aligned for the word-pair loads. */
-  union {
-    int16_t h[DW_ONE_CHANNEL_MAX_TAPS];
-    int64_t align;
-  } patch;
-  int8_t *out = output;
-  for (int32_t b = 0; b < d->batches; b++) {
-    const int8_t *in_b = input + (size_t)b * (size_t)in_h * (size_t)in_w;
-    for (int32_t oy = 0; oy < d->out_h; oy++) {
-      const int32_t y0 = oy * d->stride_h - d->pad_h;
-      for (int32_t ox = 0; ox < d->out_w; ox++, out += out_c) {
-        const int32_t x0 = ox * d->stride_w - d->pad_w;
-        int32_t kx_lo, kx_hi;
-        xsml_window_taps(x0, dil_w, f_w, in_w, &kx_lo, &kx_hi);
-        const int row_inside = rows_fit_words && kx_lo == 0 && kx_hi == f_w;
-        int16_t *pp = patch.h;
-        for (int32_t ky = 0; ky < f_h; ky++, pp += w4) {
-          const int32_t y = y0 + d->dilation_h * ky;
-          if (y < 0 || y >= in_h) {
-            memset(pp, 0, (size_t)w4 * sizeof(int16_t));
-            continue;
-          }
-          const int8_t *row = in_b + (size_t)y * (size_t)in_w;
-          if (row_inside) {
-            row += x0;
-            for (int32_t i = 0; i < w4; i += 4) {
-#if defined(__ARM_FEATURE_DSP)
-              const int32_t w = xsml_load_s8x4(row + i), e = __sxtab16(off2, w), o = xsml_sxtab16_odd(off2, w);
-              memcpy(pp + i, &e, 4);
-              memcpy(pp + i + 2, &o, 4);
-#else
-              pp[i] = (int16_t)(row[i] + in_off), pp[i + 1] = (int16_t)(row[i + 2] + in_off);
-              pp[i + 2] = (int16_t)(row[i + 1] + in_off), pp[i + 3] = (int16_t)(row[i + 3] + in_off);
-#endif
-            }
-          } else {
-            memset(pp, 0, (size_t)w4 * sizeof(int16_t));
-            for (int32_t kx = kx_lo; kx < kx_hi; kx++) pp[patch_slot(kx)] = (int16_t)(row[x0 + dil_w * kx] + in_off);
-          }
-        }
-        const int32_t *fp = wide;
-        for (int32_t o = 0; o < out_c; o += 4, fp += 8 * groups) {
-          acc4 acc = acc4_from(bias ? bias + o : NULL);
-          dot_wide4(patch.h, fp, groups, &acc);
-          store4(&acc, mul + o, shift + o, lo, hi, out_off, out + o);
-        }
-      }
-    }
-  }
-}
 
 /*
  * The banded paths: a 3x3 filter with dilation 1, and depth multiplier 1 with channels a multiple of 4
@@ -364,17 +250,18 @@ typedef struct {
   int fast, clamp; /* clamp: the activation range is narrower than [-128, 127] */
 } dw_req;
 
-static int dw_fast(const xsml_conv_quant_s8 *q, const int32_t *bias, int32_t n) {
+/* bias_max: the largest |bias| for which |acc| < 2^30 (DW_FAST_BIAS for 9 taps). */
+static int dw_fast(const xsml_conv_quant_s8 *q, const int32_t *bias, int32_t n, int32_t bias_max) {
   for (int32_t o = 0; o < n; o++) {
     if (q->multiplier[o] < 0 || q->shift[o] > -1 || q->shift[o] < -22) return 0;
-    if (bias && (bias[o] > DW_FAST_BIAS || bias[o] < -DW_FAST_BIAS)) return 0;
+    if (bias && (bias[o] > bias_max || bias[o] < -bias_max)) return 0;
   }
   return 1;
 }
 
-static dw_req dw_req_of(const xsml_conv_quant_s8 *q, const int32_t *bias, int32_t n) {
+static dw_req dw_req_of(const xsml_conv_quant_s8 *q, const int32_t *bias, int32_t n, int32_t bias_max) {
   const dw_req k = {q->output_offset, q->act.min - q->output_offset, q->act.max - q->output_offset, q->act.min, q->act.max,
-                    dw_fast(q, bias, n), q->act.min > -128 || q->act.max < 127};
+                    dw_fast(q, bias, n, bias_max), q->act.min > -128 || q->act.max < 127};
   return k;
 }
 
@@ -805,7 +692,7 @@ static void __attribute__((noinline)) dw4_group(const dw_rows *r, dw4_frame *fr,
 static void dw_band4_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *q, const int8_t *input, const int8_t *filter,
                         const int32_t *bias, int8_t *output, uint8_t *band) {
   const int32_t c = d->in_c, cols = (int32_t)band_cols(d);
-  const dw_req k = dw_req_of(q, bias, c);
+  const dw_req k = dw_req_of(q, bias, c, DW_FAST_BIAS);
   const int scale = k.fast ? 2 : 1;
   dw_rows r = dw_rows_of(d, cols, cols * 8, q->input_offset);
   r.whole = band4_whole(d) != 0;
@@ -965,7 +852,7 @@ static void dw_band1_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *q, 
   const int32_t in_c = d->in_c, out_c = d->out_c, mult = d->depth_multiplier, in_h = d->in_h, in_w = d->in_w, out_w = d->out_w;
   const int32_t cols = (int32_t)band_cols(d), row_bytes = (cols + 4) & ~3;
   const int8_t pad = (int8_t)-q->input_offset;
-  const dw_req k = dw_req_of(q, bias, out_c);
+  const dw_req k = dw_req_of(q, bias, out_c, DW_FAST_BIAS);
   const int32_t scale = k.fast ? 2 : 1;
   dw1_frame fr;
   fr.out_c = out_c;
@@ -1013,6 +900,263 @@ static void dw_band1_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *q, 
   }
 }
 
+/*
+ * One input channel, a depth multiplier that is a multiple of 4 and dilation_w 1, any other window
+ * (micro_speech: 10x8, multiplier 8, stride 2): pixels two at a time, output channels four at a time,
+ * taps two at a time (__smlad), from buffers on the C stack (dw1c_layout). The band: a ring of the input
+ * rows the windows span, input row y in slot y + pad_h mod `span`, each as scale x (input +
+ * input_offset) in int16 from input column -pad_w, 0 in the padding: taps kx and kx + 1 of a pixel are
+ * one word. The taps, per row a pair for kx = 0, 2, ... (a last one of zero filter when filter_w is odd),
+ * an even number of pairs (the last ones zeros if needed), for one output row and a group of 4 channels:
+ * the byte offsets of the words of pixels p and p + 1 from pixel 0's (the last pair's first offset with
+ * bit 0 set), and per channel of the group the pair's filter values as int16 pairs. An odd last pixel is
+ * computed as a pair whose second pixel is dropped. scale is 2 when dw_fast allows (see the banded
+ * paths), else 1.
+ */
+enum { DW1C_STACK = 2048, DW1C_FRAME_BYTES = 80 };
+
+typedef struct {
+  int32_t off_p, off_q; /* pixel p's word, pixel p + 1's */
+  int32_t f[4];         /* channel j: kx | kx + 1 << 16 */
+} dw1c_tap;
+
+/* After the taps: what the fast requantization of a pair reads (dw1c_pair_fast). */
+typedef struct {
+  dw_q q[4];          /* channels 0..3 of the group */
+  int8_t *out_p, *out_q; /* the outputs of pixels p and p + 1 (the last of an odd row: `drop`) */
+  int32_t drop;
+} dw1c_frame;
+
+/* The stack the frame takes, the same on every target (so is the choice of this path). */
+typedef char dw1c_frame_fits[sizeof(dw1c_frame) <= DW1C_FRAME_BYTES ? 1 : -1];
+
+typedef struct {
+  int32_t cols;      /* int16 values of a band row: stride_w x (2 ceil(out_w / 2) - 1) + filter_w rounded up to even */
+  int32_t row_bytes; /* rounded up to a word */
+  int32_t span;      /* rows of the ring: (filter_h - 1) x dilation_h + 1 */
+  int32_t pairs;     /* filter_h x ceil(filter_w / 2) rounded up to even */
+} dw1c_layout;
+
+/* The layout, and in `bytes` the stack it takes (the taps, the frame, the band and a tag per slot). */
+static dw1c_layout dw1c_layout_of(const xsml_dwconv_dims *d, uint64_t *bytes) {
+  const uint64_t cols = xsml_mul_sat((uint64_t)d->stride_w, 2u * (((uint64_t)d->out_w + 1u) / 2u) - 1u) + (((uint64_t)d->filter_w + 1u) & ~(uint64_t)1);
+  const uint64_t row = (cols * 2u + 3u) & ~(uint64_t)3;
+  const uint64_t span = (uint64_t)(d->filter_h - 1) * (uint64_t)d->dilation_h + 1u;
+  const uint64_t pairs = (xsml_mul_sat((uint64_t)d->filter_h, ((uint64_t)d->filter_w + 1u) / 2u) + 1u) & ~(uint64_t)1;
+  *bytes = xsml_mul_sat(pairs, sizeof(dw1c_tap)) + DW1C_FRAME_BYTES + xsml_mul_sat(span, row + 4u);
+  const dw1c_layout l = {(int32_t)(cols > DW1C_STACK ? 0 : cols), (int32_t)(row > DW1C_STACK ? 0 : row),
+                         (int32_t)(span > DW1C_STACK ? 0 : span), (int32_t)(pairs > DW1C_STACK ? 0 : pairs)};
+  return l;
+}
+
+/* Whether the shape takes this path: one input channel, a multiplier of 4k, dilation_w 1 and buffers within DW1C_STACK bytes. */
+static int dw_one_channel(const xsml_dwconv_dims *d) {
+  if (d->in_c != 1 || d->depth_multiplier % 4 != 0 || d->dilation_w != 1) return 0;
+  uint64_t bytes;
+  dw1c_layout_of(d, &bytes);
+  return bytes <= DW1C_STACK;
+}
+
+/* Input row `in` (NULL: padding) into band row `row`: scale x value + off_s (= scale x input_offset). */
+static void dw1c_fill(int16_t *row, const int8_t *in, const xsml_dwconv_dims *d, const dw1c_layout *l, int32_t off_s, int32_t scale) {
+  memset(row, 0, (size_t)l->row_bytes);
+  if (!in || d->pad_w >= l->cols) return;
+  /* Band column c is input column c - pad_w: inside for c in [pad_w, pad_w + in_w), columns from cols on never read. */
+  const int32_t end = d->in_w < l->cols - d->pad_w ? d->pad_w + d->in_w : l->cols;
+  for (int16_t *r = row + d->pad_w, *e = row + end; r < e;) *r++ = (int16_t)(*in++ * scale + off_s);
+}
+
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+/*
+ * The tap pairs from t on, 2 at a time, to the one whose off_p has bit 0 set, into a* (pixel p, at ip)
+ * and b* (pixel p + 1); t ends past them. xp, xq, f0 and f1 are r0..r3 (ldm loads registers in order).
+ */
+#define DW1C_MAC(A, B, F)                          \
+  "smlad %[" A "], %[xp], %[" F "], %[" A "]\n\t"   \
+  "smlad %[" B "], %[xq], %[" F "], %[" B "]\n\t"
+#define DW1C_PAIR                                                                                      \
+  "ldr %[xq], [%[ip], %[xq]]\n\t" DW1C_MAC("a0", "b0", "f0") DW1C_MAC("a1", "b1", "f1")                \
+  "ldmia %[t]!, {%[f0], %[f1]}\n\t" DW1C_MAC("a2", "b2", "f0") DW1C_MAC("a3", "b3", "f1")
+#define DW1C_LOOP                                       \
+  "1:\n\t"                                              \
+  "ldmia %[t]!, {%[xp], %[xq], %[f0], %[f1]}\n\t"       \
+  "ldr %[xp], [%[ip], %[xp]]\n\t"                       \
+  DW1C_PAIR                                             \
+  "ldmia %[t]!, {%[xp], %[xq], %[f0], %[f1]}\n\t"       \
+  "lsrs %[xp], %[xp], #1\n\t"                           \
+  "ldr %[xp], [%[ip], %[xp], lsl #1]\n\t"               \
+  DW1C_PAIR                                             \
+  "bcc 1b\n\t"
+#define DW1C_OPERANDS                                                                                                        \
+  [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [b0] "+r"(b0), [b1] "+r"(b1), [b2] "+r"(b2), [b3] "+r"(b3), \
+      [t] "+r"(t), [xp] "=&r"(xp), [xq] "=&r"(xq), [f0] "=&r"(f0), [f1] "=&r"(f1)
+/* Channel J's a and b requantized (dw_requant's fast form) from its dw_q at t: m in xp, kc in xq, r in f0. */
+#define DW1C_REQ(A, B)                                                                                                   \
+  "ldmia %[t]!, {%[xp], %[xq], %[f0]}\n\t"                                                                            \
+  "sub %[f1], %[xq], %[" A "], lsr #31\n\t" "smmlar %[" A "], %[" A "], %[xp], %[f1]\n\t" "asr %[" A "], %[" A "], %[f0]\n\t" \
+  "ssat %[" A "], #8, %[" A "]\n\t"                                                                                  \
+  "sub %[f1], %[xq], %[" B "], lsr #31\n\t" "smmlar %[" B "], %[" B "], %[xp], %[f1]\n\t" "asr %[" B "], %[" B "], %[f0]\n\t" \
+  "ssat %[" B "], #8, %[" B "]\n\t"
+#define DW1C_STORE(A, B, J) "strb %[" A "], [%[xp], #" J "]\n\t" "strb %[" B "], [%[xq], #" J "]\n\t"
+
+/* acc += the tap pairs from t on of pixels p (a*) and p + 1 (b*), p's values at ip. */
+static void __attribute__((noinline)) dw1c_pair(const dw1c_tap *t, const uint8_t *ip, acc8 *acc) {
+  uint32_t a0 = acc->a0, a1 = acc->a1, a2 = acc->a2, a3 = acc->a3, b0 = acc->b0, b1 = acc->b1, b2 = acc->b2, b3 = acc->b3;
+  register int32_t xp __asm__("r0"), xq __asm__("r1"), f0 __asm__("r2"), f1 __asm__("r3");
+  __asm__ volatile(DW1C_LOOP : DW1C_OPERANDS : [ip] "r"(ip) : "cc", "memory");
+  acc->a0 = a0, acc->a1 = a1, acc->a2 = a2, acc->a3 = a3, acc->b0 = b0, acc->b1 = b1, acc->b2 = b2, acc->b3 = b3;
+}
+
+/* Pixels p and p + 1 from the biases b4, requantized by the frame after the taps into its out_p and out_q. */
+static void __attribute__((noinline)) dw1c_pair_fast(const dw1c_tap *t, const uint8_t *ip, const uint32_t *b4) {
+  uint32_t a0 = b4[0], a1 = b4[1], a2 = b4[2], a3 = b4[3], b0 = a0, b1 = a1, b2 = a2, b3 = a3;
+  register int32_t xp __asm__("r0"), xq __asm__("r1"), f0 __asm__("r2"), f1 __asm__("r3");
+  __asm__ volatile(DW1C_LOOP DW1C_REQ("a0", "b0") DW1C_REQ("a1", "b1") DW1C_REQ("a2", "b2") DW1C_REQ("a3", "b3")
+                   "ldmia %[t], {%[xp], %[xq]}\n\t"
+                   DW1C_STORE("a0", "b0", "0") DW1C_STORE("a1", "b1", "1") DW1C_STORE("a2", "b2", "2") DW1C_STORE("a3", "b3", "3")
+                   : DW1C_OPERANDS : [ip] "r"(ip) : "cc", "memory");
+}
+#undef DW1C_MAC
+#undef DW1C_PAIR
+#undef DW1C_LOOP
+#undef DW1C_OPERANDS
+#undef DW1C_REQ
+#undef DW1C_STORE
+#else
+/* acc += the tap pairs from t on (to the one whose off_p has bit 0 set) of pixels p (a*) and p + 1 (b*), p's values at ip. */
+static void dw1c_pair(const dw1c_tap *t, const uint8_t *ip, acc8 *acc) {
+  for (;; t++) {
+    int16_t x[2], y[2];
+    memcpy(x, ip + (t->off_p & ~1), 4);
+    memcpy(y, ip + t->off_q, 4);
+    uint32_t a[4] = {acc->a0, acc->a1, acc->a2, acc->a3}, b[4] = {acc->b0, acc->b1, acc->b2, acc->b3};
+    for (int32_t j = 0; j < 4; j++) {
+      const int32_t lo = (int16_t)t->f[j], hi = t->f[j] >> 16;
+      a[j] += (uint32_t)(lo * x[0]) + (uint32_t)(hi * x[1]);
+      b[j] += (uint32_t)(lo * y[0]) + (uint32_t)(hi * y[1]);
+    }
+    acc->a0 = a[0], acc->a1 = a[1], acc->a2 = a[2], acc->a3 = a[3], acc->b0 = b[0], acc->b1 = b[1], acc->b2 = b[2], acc->b3 = b[3];
+    if (t->off_p & 1) break;
+  }
+}
+#endif
+
+/* Channel j of the taps at f0 and f1 (NULL: zeros), 4 channels each, as an int16 pair into t->f[j]. */
+static inline void dw1c_pack(dw1c_tap *t, const int8_t *f0, const int8_t *f1) {
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+  const int32_t w0 = xsml_load_s8x4(f0), w1 = f1 ? xsml_load_s8x4(f1) : 0;
+  const int32_t e0 = __sxtb16(w0), o0 = xsml_sxtb16_odd(w0), e1 = __sxtb16(w1), o1 = xsml_sxtb16_odd(w1);
+  int32_t p0, p1, p2, p3;
+  __asm__("pkhbt %[p0], %[e0], %[e1], lsl #16\n\t"
+          "pkhbt %[p1], %[o0], %[o1], lsl #16\n\t"
+          "pkhtb %[p2], %[e1], %[e0], asr #16\n\t"
+          "pkhtb %[p3], %[o1], %[o0], asr #16\n\t"
+          : [p0] "=&r"(p0), [p1] "=&r"(p1), [p2] "=&r"(p2), [p3] "=&r"(p3)
+          : [e0] "r"(e0), [e1] "r"(e1), [o0] "r"(o0), [o1] "r"(o1));
+  t->f[0] = p0, t->f[1] = p1, t->f[2] = p2, t->f[3] = p3;
+#else
+  for (int32_t j = 0; j < 4; j++) t->f[j] = pack_s16x2(f0[j], f1 ? f1[j] : 0);
+#endif
+}
+
+/* A group's filter (from `f`, its channel 0) into the taps: per pair, channel j's kx | kx + 1 << 16. */
+static void dw1c_filter(dw1c_tap *t, const int8_t *f, int32_t f_h, int32_t f_w, int32_t out_c) {
+  for (int32_t ky = 0; ky < f_h; ky++) {
+    for (int32_t i = f_w >> 1; i > 0; i--, t++, f += 2 * out_c) dw1c_pack(t, f, f + out_c);
+    if (f_w & 1) dw1c_pack(t++, f, NULL), f += out_c;
+  }
+}
+
+/* One output row of a group: out_w pixels from band pixel 0, pixel p + 1's `step` bytes after p's, requantized (fast: then [-128, 127]). */
+static inline __attribute__((always_inline)) void dw1c_row_body(const dw1c_tap *taps, const uint8_t *band, int32_t step, const dw_q *qs,
+                                                                const uint32_t *b4, const dw_req *k, int32_t out_w, int32_t out_c,
+                                                                int8_t *out, const int fast) {
+  for (int32_t p = 0; p < out_w; p += 2, band += 2 * step, out += 2 * out_c) {
+    acc8 acc = {b4[0], b4[1], b4[2], b4[3], b4[0], b4[1], b4[2], b4[3]};
+    dw1c_pair(taps, band, &acc);
+    out[0] = dw_requant(acc.a0, &qs[0], k, fast), out[1] = dw_requant(acc.a1, &qs[1], k, fast);
+    out[2] = dw_requant(acc.a2, &qs[2], k, fast), out[3] = dw_requant(acc.a3, &qs[3], k, fast);
+    if (p + 1 < out_w) {
+      out[out_c] = dw_requant(acc.b0, &qs[0], k, fast), out[out_c + 1] = dw_requant(acc.b1, &qs[1], k, fast);
+      out[out_c + 2] = dw_requant(acc.b2, &qs[2], k, fast), out[out_c + 3] = dw_requant(acc.b3, &qs[3], k, fast);
+    }
+  }
+}
+
+/* dw1c_row_body with the fast requantization; on ARM through fr, the frame after the taps, its q set. */
+static void __attribute__((noinline)) dw1c_row_fast(const dw1c_tap *taps, dw1c_frame *fr, const uint8_t *band, int32_t step, const dw_q *qs,
+                                                    const uint32_t *b4, const dw_req *k, int32_t out_w, int32_t out_c, int8_t *out) {
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+  for (int32_t p = 0; p < out_w; p += 2, band += 2 * step, out += 2 * out_c) {
+    fr->out_p = out, fr->out_q = p + 1 < out_w ? out + out_c : (int8_t *)&fr->drop;
+    dw1c_pair_fast(taps, band, b4);
+  }
+  (void)qs, (void)k;
+#else
+  (void)fr;
+  dw1c_row_body(taps, band, step, qs, b4, k, out_w, out_c, out, 1);
+#endif
+}
+
+static void __attribute__((noinline)) dw1c_row_general(const dw1c_tap *taps, const uint8_t *band, int32_t step, const dw_q *qs,
+                                                       const uint32_t *b4, const dw_req *k, int32_t out_w, int32_t out_c, int8_t *out) {
+  dw1c_row_body(taps, band, step, qs, b4, k, out_w, out_c, out, 0);
+}
+
+static void dw_one_channel_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *q, const int8_t *input, const int8_t *filter,
+                              const int32_t *bias, int8_t *output) {
+  const int32_t f_h = d->filter_h, f_w = d->filter_w, out_c = d->out_c, out_w = d->out_w, w2 = (f_w + 1) / 2, n = f_h * w2;
+  const int32_t step = 2 * d->stride_w;
+  uint64_t bytes;
+  const dw1c_layout l = dw1c_layout_of(d, &bytes);
+  /* |acc| < 2^30 with f_h x f_w taps of |filter| <= 128 times |input + offset| <= 383 (< 2^16) */
+  const dw_req k = dw_req_of(q, bias, out_c, (1 << 30) - f_h * f_w * (1 << 16));
+  const int32_t scale = k.fast ? 2 : 1;
+  union {
+    int32_t w[DW1C_STACK / 4];
+    int64_t align;
+  } buf;
+  dw1c_tap *taps = (dw1c_tap *)(void *)buf.w;
+  dw1c_frame *fr = (dw1c_frame *)(void *)(taps + l.pairs);
+  uint8_t *band = (uint8_t *)fr + DW1C_FRAME_BYTES;
+  int32_t *tag = (int32_t *)(void *)(band + (size_t)l.span * (size_t)l.row_bytes);
+  memset(taps + n, 0, (size_t)(l.pairs - n) * sizeof(dw1c_tap));
+  for (int32_t b = 0; b < d->batches; b++) {
+    const int8_t *in_b = input + (size_t)b * (size_t)d->in_h * (size_t)d->in_w;
+    for (int32_t i = 0; i < l.span; i++) tag[i] = -1 - d->pad_h; /* no row */
+    for (int32_t oy = 0; oy < d->out_h; oy++) {
+      const int32_t y0 = oy * d->stride_h - d->pad_h;
+      dw1c_tap *t = taps;
+      for (int32_t ky = 0; ky < f_h; ky++) {
+        const int32_t y = y0 + ky * d->dilation_h, slot = (y + d->pad_h) % l.span;
+        uint8_t *row = band + (size_t)slot * (size_t)l.row_bytes;
+        if (tag[slot] != y) {
+          dw1c_fill((int16_t *)(void *)row, y >= 0 && y < d->in_h ? in_b + (size_t)y * (size_t)d->in_w : NULL, d, &l,
+                    q->input_offset * scale, scale);
+          tag[slot] = y;
+        }
+        for (int32_t i = 0, off = (int32_t)(row - band); i < w2; i++, t++, off += 4) t->off_p = off, t->off_q = off + step;
+      }
+      taps[l.pairs - 1].off_p |= 1;
+      int8_t *out_row = output + (((size_t)b * (size_t)d->out_h + (size_t)oy) * (size_t)out_w) * (size_t)out_c;
+      for (int32_t g = 0; g < out_c; g += 4) {
+        if ((oy == 0 && b == 0) || out_c > 4) dw1c_filter(taps, filter + g, f_h, f_w, out_c);
+        dw_q qs[4];
+        uint32_t b4[4];
+        for (int32_t j = 0; j < 4; j++) qs[j] = dw_q_of(q, &k, g + j), b4[j] = bias ? (uint32_t)bias[g + j] * (uint32_t)scale : 0u;
+        int8_t *out = out_row + g;
+        if (k.fast) {
+          for (int32_t j = 0; j < 4; j++) fr->q[j] = qs[j];
+          dw1c_row_fast(taps, fr, band, step, qs, b4, &k, out_w, out_c, out);
+          if (k.clamp) dw_clamp4(out, out_w, out_c, k.act_min, k.act_max);
+        } else {
+          dw1c_row_general(taps, band, step, qs, b4, &k, out_w, out_c, out);
+        }
+      }
+    }
+  }
+}
+
 void xsml_depthwise_conv_2d_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_s8 *quant, const int8_t *input,
                                const int8_t *filter, const int32_t *bias, int8_t *output, void *scratch) {
   if (dw_band4(d)) {
@@ -1021,6 +1165,10 @@ void xsml_depthwise_conv_2d_s8(const xsml_dwconv_dims *d, const xsml_conv_quant_
   }
   if (dw_band1(d) && dw_band1_padding(quant)) {
     dw_band1_s8(d, quant, input, filter, bias, output, (uint8_t *)scratch);
+    return;
+  }
+  if (dw_one_channel(d)) {
+    dw_one_channel_s8(d, quant, input, filter, bias, output);
     return;
   }
   const int32_t in_h = d->in_h, in_w = d->in_w, in_c = d->in_c, out_c = d->out_c, f_w = d->filter_w, mult = d->depth_multiplier;
@@ -1102,12 +1250,6 @@ static void eval_s8(const int32_t *rec, const xsml_memory *mem) {
   const xsml_conv_quant_s8 quant = {
       p[P_INPUT_OFFSET], p[P_OUTPUT_OFFSET], {p[P_ACT_MIN], p[P_ACT_MAX]}, p + P_PER_CHANNEL, (const int8_t *)(p + P_PER_CHANNEL + d.out_c),
   };
-  const int32_t *layout = p + P_PER_CHANNEL + d.out_c + shift_words(d.out_c);
-  if (layout[0] == DW_ONE_CHANNEL) {
-    depthwise_one_channel_s8(&d, &quant, (const int8_t *)xsml_tensor(rec, R_INPUT, mem), layout + 1,
-                             (const int32_t *)xsml_tensor(rec, R_BIAS, mem), (int8_t *)xsml_tensor(rec, R_OUTPUT, mem));
-    return;
-  }
   xsml_depthwise_conv_2d_s8(&d, &quant, (const int8_t *)xsml_tensor(rec, R_INPUT, mem), (const int8_t *)xsml_tensor(rec, R_FILTER, mem),
                             (const int32_t *)xsml_tensor(rec, R_BIAS, mem), (int8_t *)xsml_tensor(rec, R_OUTPUT, mem),
                             xsml_tensor(rec, R_SCRATCH, mem));
@@ -1156,17 +1298,7 @@ static const char *check_s8(const int32_t *rec, const int32_t *ref_bytes) {
   const int32_t *p = xsml_params(rec);
   const int32_t out_c = p[P_OUT_C];
   const int64_t per_channel = (int64_t)out_c + shift_words(out_c); /* multipliers and shifts */
-  if (xsml_param_words(rec) < P_COUNT_S8 + per_channel + 1) return "record too short for the per-channel multipliers and shifts and the layout word";
-  const int32_t layout = p[P_PER_CHANNEL + per_channel];
-  if (layout == DW_ONE_CHANNEL) {
-    const int64_t taps = (int64_t)p[P_FILTER_H] * (((int64_t)p[P_FILTER_W] + 3) & ~(int64_t)3);
-    if (p[P_IN_C] != 1 || out_c % 4 != 0 || taps > DW_ONE_CHANNEL_MAX_TAPS) {
-      return "one-channel layout needs one input channel, output channels a multiple of 4 and at most 256 taps";
-    }
-    if (xsml_param_words(rec) < P_COUNT_S8 + per_channel + 1 + (int64_t)out_c * taps / 2) return "record too short for the widened filter";
-  } else if (layout != DW_PLAIN) {
-    return "unknown layout word";
-  }
+  if (xsml_param_words(rec) < P_COUNT_S8 + per_channel) return "record too short for the per-channel multipliers and shifts";
   if (p[P_ACT_MIN] < -128 || p[P_ACT_MIN] > p[P_ACT_MAX] || p[P_ACT_MAX] > 127) return "activation range not within [-128, 127]";
   if (p[P_INPUT_OFFSET] < -255 || p[P_INPUT_OFFSET] > 255) return "input offset outside [-255, 255]";
   if (p[P_OUTPUT_OFFSET] < -128 || p[P_OUTPUT_OFFSET] > 127) return "output offset outside [-128, 127]";

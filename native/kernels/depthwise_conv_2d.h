@@ -7,11 +7,7 @@
  *   (xsml_depthwise_conv_2d_s8_scratch_bytes)
  *   params 0..15: the geometry below, in xsml_dwconv_dims order; 16, 17: act_min, act_max
  *   (float32 bits for F32, int32 for S8); S8: 18 input_offset, 19 output_offset,
- *   20.. out_c multipliers, then the shifts, one int8 per channel, 4 to a word (channel 4w + j in byte j),
- *   then a layout word: 0, or 1 when the input has one
- *   channel, out_c is a multiple of 4 and filter_h x round4(filter_w) <= 256 taps, followed by the
- *   filter widened to int16 pairs (out_c x taps / 2 words; the order is in the TypeScript), which the
- *   int8 record decoder then runs instead of the filter tensor.
+ *   20.. out_c multipliers, then the shifts, one int8 per channel, 4 to a word (channel 4w + j in byte j).
  */
 #ifndef XSML_DEPTHWISE_CONV_2D_H
 #define XSML_DEPTHWISE_CONV_2D_H
@@ -57,6 +53,10 @@ void xsml_depthwise_conv_2d_f32(const xsml_dwconv_dims *dims, const float *input
  * through the scratch, so every output pixel is computed alike. With depth multiplier 1 the output may
  * then start where the input does, when every output row ends before the first input row not yet read
  * (band4InPlace in src/ops/depthwise-conv-2d.ts); otherwise it overlaps nothing else.
+ * One input channel with a depth multiplier that is a multiple of 4 and dilation_w 1 (micro_speech's
+ * 10x8 layer) goes through buffers on the C stack of at most 2048 bytes when the shape's fit (else the
+ * general loops): it reads every window of an output row before it writes the row, a group of 4
+ * channels at a time, which the overlap above allows as well.
  */
 void xsml_depthwise_conv_2d_s8(const xsml_dwconv_dims *dims, const xsml_conv_quant_s8 *quant, const int8_t *input,
                                const int8_t *filter, const int32_t *bias, int8_t *output, void *scratch);

@@ -33,18 +33,6 @@ const P_ACT_MAX = 17;
 const P_INPUT_OFFSET = 18; // -input zero point
 const P_OUTPUT_OFFSET = 19; // output zero point
 const P_PER_CHANNEL = 20; // out_c multipliers from here, then the shifts: one int8 per channel, 4 to a word (packShifts)
-// S8, after the shifts: a layout word, then what it announces (the TypeScript kernel reads neither).
-//   DW_PLAIN: nothing.
-//   DW_ONE_CHANNEL: one input channel, output channels a multiple of 4, filter constant, filter_h x
-//   round4(filter_w) taps at most DW_ONE_CHANNEL_MAX_TAPS, and a filter width that is a multiple of 4
-//   (any width runs, but narrow ones, 3x3, run faster in the C kernel's plain loops: measured). The filter widened to int16 pairs for the
-//   C kernel's dual multiply-accumulates: per group of 4 output channels, per group of 4 taps
-//   t0..t3 (tap k = ky * round4(filter_w) + kx, 0 where kx >= filter_w), per channel of the group,
-//   two words: t0 | t2 << 16 and t1 | t3 << 16 (low halves as int16).
-export const DW_PLAIN = 0;
-export const DW_ONE_CHANNEL = 1;
-export const DW_ONE_CHANNEL_MAX_TAPS = 256;
-
 /**
  * The int8 kernels' banded shapes (native/kernels/depthwise_conv_2d.c): a 3x3 filter, dilation 1, and
  * depth multiplier 1 with channels a multiple of 4 (band4), or a multiplier that is a multiple of 4 (band1).
@@ -109,25 +97,6 @@ function packShifts(params: number[], n: number): number[] {
 /** Channel o's shift in a record whose shifts start at plan[at]. */
 const shiftOf = (plan: Int32Array, at: number, o: number) => (plan[at + (o >> 2)] << (24 - 8 * (o & 3))) >> 24;
 
-/** The DW_ONE_CHANNEL section of an int8 record, or [DW_PLAIN]. */
-function s8Layout(inC: number, outC: number, filterH: number, filterW: number, filter: Uint8Array | null): number[] {
-  const w4 = (filterW + 3) & ~3;
-  if (inC !== 1 || outC % 4 !== 0 || filterW % 4 !== 0 || !filter || filterH * w4 > DW_ONE_CHANNEL_MAX_TAPS) return [DW_PLAIN];
-  const f = new Int8Array(filter.buffer, filter.byteOffset, filter.length);
-  const tap = (k: number, o: number) => {
-    const ky = (k / w4) | 0, kx = k % w4;
-    return kx < filterW ? f[(ky * filterW + kx) * outC + o] : 0;
-  };
-  const pair = (a: number, b: number) => (a & 0xffff) | (b << 16);
-  const words = [DW_ONE_CHANNEL];
-  for (let g = 0; g < outC; g += 4) {
-    for (let k = 0; k < filterH * w4; k += 4) {
-      for (let o = g; o < g + 4; o++) words.push(pair(tap(k, o), tap(k + 2, o)), pair(tap(k + 1, o), tap(k + 3, o)));
-    }
-  }
-  return words;
-}
-
 export const depthwiseConv2d: OpDefinition = {
   code: 4,
   name: 'DEPTHWISE_CONV_2D',
@@ -166,9 +135,9 @@ export const depthwiseConv2d: OpDefinition = {
       win.strideH, win.strideW, win.dilationH, win.dilationW, win.padH, win.padW];
     const tensors = [input, filter, bias, output];
     // The kernels other than the banded ones write output pixels in ascending order, each after
-    // reading its window (the one-channel C kernel copies it to a patch first); with a depth multiplier
-    // of 1 each output channel reads only its own input channel, in ascending channel order (the C
-    // kernels four or eight channels at a time): windowLag.
+    // reading its window (the one-channel C kernel copies a row's windows to the C stack first); with
+    // a depth multiplier of 1 each output channel reads only its own input channel, in ascending
+    // channel order (the C kernels four or eight channels at a time): windowLag.
     const esize = float ? 4 : 1;
     const lag = windowLag(win, batches, inH, inW, filterH, filterW, inC * esize, outC * esize, outC === inC);
     if (float) return { kernel: KernelId.DEPTHWISE_CONV_2D_F32, tensors, params: [...geometry, ...floatRange(ctx, activation)], shares: [3, 0, lag] };
@@ -181,8 +150,7 @@ export const depthwiseConv2d: OpDefinition = {
     return {
       kernel: KernelId.DEPTHWISE_CONV_2D_S8,
       tensors,
-      params: [...geometry, ...packShifts(quantizedConvParams(ctx, input, filter, bias, output, activation, outC, 3), outC),
-        ...s8Layout(inC, outC, filterH, filterW, filter.data)],
+      params: [...geometry, ...packShifts(quantizedConvParams(ctx, input, filter, bias, output, activation, outC, 3), outC)],
       scratchBytes: s8ScratchBytes(outC / inC, inC, filterH, filterW, win),
       ...(shares ? { shares } : {}),
     };

@@ -94,8 +94,8 @@ export function depthwiseConv2dCases(rng: Rng): OpCase[] {
       inputs: [randomInput(rng, input)],
     });
   }
-  // One input channel and a multiplier of 4 or 8 (micro_speech's layer): the C kernel's widened-filter path,
-  // (filter widths a multiple of 4), with padding, strides, dilation and batches.
+  // One input channel and a multiplier of 4 or 8 (micro_speech's layer): the C kernel's pixel-pair path,
+  // with padding, strides, dilation and batches.
   const oneChannel = [
     { inH: 13, inW: 12, kH: 4, kW: 8, mult: 8, strideH: 2, strideW: 2, same: true, dilationH: 1, dilationW: 1, batches: 1 },
     { inH: 9, inW: 10, kH: 3, kW: 8, mult: 4, strideH: 1, strideW: 1, same: true, dilationH: 1, dilationW: 1, batches: 2 },
@@ -190,6 +190,49 @@ export function depthwiseConv2dCases(rng: Rng): OpCase[] {
           code: 4, version: 3, inputs: [0, 1, 2], outputs: [3], optionsType: 2,
           options: [[0, 'i8', s.same ? 0 : 1], [1, 'i32', s.strideW], [2, 'i32', s.strideH], [3, 'i32', c.mult],
             [4, 'i8', s.act], [5, 'i32', 1], [6, 'i32', 1]],
+        }],
+      },
+      inputs: [randomInput(rng, input)],
+    });
+  }
+  // One input channel, a multiplier of 4k (the C kernel's pixel-pair path, buffers on the C stack):
+  // odd output widths, padding on every side (rows and columns wholly in it), strides 1 to 3, dilation
+  // of rows, batches, odd filter widths, the activation clamp, the general requantization (large bias,
+  // ratio >= 0.5); and the general loops: dilation of columns, a band too wide for the stack.
+  const pairs: { inH: number, inW: number, kH: number, kW: number, mult: number, strideH: number, strideW: number, same: boolean,
+    dilationH: number, dilationW: number, batches: number, act: number, bias?: 'large', ratio?: number }[] = [
+    { inH: 15, inW: 13, kH: 10, kW: 8, mult: 8, strideH: 2, strideW: 2, same: true, dilationH: 1, dilationW: 1, batches: 1, act: 0 },
+    { inH: 6, inW: 7, kH: 3, kW: 5, mult: 4, strideH: 1, strideW: 1, same: true, dilationH: 1, dilationW: 1, batches: 2, act: 0 },
+    { inH: 11, inW: 12, kH: 2, kW: 3, mult: 12, strideH: 2, strideW: 2, same: false, dilationH: 2, dilationW: 2, batches: 2, act: 0 },
+    { inH: 11, inW: 10, kH: 4, kW: 3, mult: 4, strideH: 3, strideW: 3, same: true, dilationH: 3, dilationW: 1, batches: 1, act: 1 },
+    { inH: 4, inW: 3, kH: 7, kW: 8, mult: 8, strideH: 1, strideW: 2, same: true, dilationH: 1, dilationW: 1, batches: 1, act: 3 },
+    { inH: 8, inW: 9, kH: 5, kW: 4, mult: 8, strideH: 2, strideW: 1, same: true, dilationH: 1, dilationW: 1, batches: 1, act: 0, bias: 'large' },
+    { inH: 7, inW: 8, kH: 3, kW: 4, mult: 4, strideH: 1, strideW: 2, same: false, dilationH: 1, dilationW: 1, batches: 1, act: 0, ratio: 1.5 },
+    { inH: 12, inW: 200, kH: 10, kW: 8, mult: 4, strideH: 2, strideW: 2, same: true, dilationH: 1, dilationW: 1, batches: 1, act: 0 },
+  ];
+  for (const c of pairs) {
+    const s = { ...randomShape(rng, false, 'random'), ...c };
+    const outC = c.mult;
+    const inShape = [s.batches, s.inH, s.inW, 1];
+    const fShape = [1, s.kH, s.kW, outC];
+    const outShape = [s.batches, outSize(s.same, s.inH, s.kH, s.strideH, s.dilationH), outSize(s.same, s.inW, s.kW, s.strideW, s.dilationW), outC];
+    const q = quantizedTensors(rng, s, outC, s.kH * s.kW);
+    const outQ = c.ratio ? { ...q.outQ, scale: [Math.fround(q.inQ.scale[0] * q.fScales[0] / c.ratio)] } : q.outQ;
+    const biasValues = c.bias === 'large' ? Array.from({ length: outC }, (_, o) => (o % 2 ? -1 : 1) * rng.int(1_070_000_000, 2_146_000_000)) : rng.ints(outC, -2000, 2000);
+    const input = activation(I8, inShape, q.inQ);
+    const filter = constant(I8, fShape, rng.ints(s.kH * s.kW * outC, -127, 127), { scale: q.fScales, zeroPoint: q.fScales.map(() => 0), axis: 3 });
+    const bias = constant(I32, [outC], biasValues, q.biasQ);
+    const output = activation(I8, outShape, outQ);
+    cases.push({
+      name: `s8 in[${inShape}] filter[${fShape}] multiplier${c.mult} bias${c.bias ? ' large' : ''}${c.ratio ? ` ratio ${c.ratio}` : ''} pixel pairs ${shapeName(s)}`,
+      spec: {
+        tensors: [input, filter, bias, output],
+        inputs: [0],
+        outputs: [3],
+        ops: [{
+          code: 4, version: 3, inputs: [0, 1, 2], outputs: [3], optionsType: 2,
+          options: [[0, 'i8', s.same ? 0 : 1], [1, 'i32', s.strideW], [2, 'i32', s.strideH], [3, 'i32', c.mult],
+            [4, 'i8', s.act], [5, 'i32', s.dilationW], [6, 'i32', s.dilationH]],
         }],
       },
       inputs: [randomInput(rng, input)],
