@@ -193,10 +193,11 @@ for (const m of models) {
   md.push(`| ${m.name} | ${m.ops} | ${cells.join(' | ')} |`);
 }
 md.push('', '## RAM per model against TFLM', '');
-md.push(`xsml on ${m4}, every byte the model adds, measured from right before loadModel to right after new Interpreter:`);
+md.push(`xsml on ${m4}, every byte the model adds, measured from right before loadModel to right after new Interpreter and a first read of its inputs' and outputs' data:`);
 md.push('the arena; the plan, C memory the native executor holds (its plan pool\'s growth: the checked records, the words the');
 md.push('interpreter keeps with them and a header); the XS heap\'s growth, after a full collection at both ends (the model\'s');
-md.push('Uint8Array, the Model, the Interpreter, its executor and invoke). The runtime and the engine\'s own floor are not counted. TFLM: arena_used_bytes');
+md.push('Uint8Array, the Model, the Interpreter, its executor and invoke, and the typed arrays of the inputs\' and outputs\' data, which an application keeps).');
+md.push('The runtime and the engine\'s own floor are not counted. TFLM: arena_used_bytes');
 md.push('with CMSIS-NN. Bytes.', '');
 md.push('| model | arena | plan | XS heap, model | xsml total | TFLM | ratio |', '|---|---:|---:|---:|---:|---:|---:|');
 for (const m of models) {
