@@ -1,6 +1,7 @@
 import type { Rng } from '../support/rng.js';
 import { F32, I32, I8, activation, constant, randomInput, type OpCase } from './common.js';
-import { SCENARIOS, outSize, quantizedTensors, randomShape, shapeName, type Scenario } from './conv-2d.js';
+import type { TensorSpec } from '../support/builder.js';
+import { SCENARIOS, outSize, quantizedTensors, randomShape, shapeName, type ConvShape, type Scenario } from './conv-2d.js';
 
 export function depthwiseConv2dCases(rng: Rng): OpCase[] {
   const cases: OpCase[] = [];
@@ -123,20 +124,8 @@ export function depthwiseConv2dCases(rng: Rng): OpCase[] {
     const filter = constant(I8, fShape, rng.ints(fCount, -127, 127), { scale: q.fScales, zeroPoint: q.fScales.map(() => 0), axis: 3 });
     const bias = constant(I32, [outC], rng.ints(outC, -2000, 2000), q.biasQ);
     const output = activation(I8, outShape, q.outQ);
-    cases.push({
-      name: `s8 in[${inShape}] filter[${fShape}] multiplier${c.mult} bias${c.inC === 1 ? ' one channel' : ''} ${shapeName(s)}`,
-      spec: {
-        tensors: [input, filter, bias, output],
-        inputs: [0],
-        outputs: [3],
-        ops: [{
-          code: 4, version: 3, inputs: [0, 1, 2], outputs: [3], optionsType: 2,
-          options: [[0, 'i8', s.same ? 0 : 1], [1, 'i32', s.strideW], [2, 'i32', s.strideH], [3, 'i32', c.mult],
-            [4, 'i8', s.act], [5, 'i32', s.dilationW], [6, 'i32', s.dilationH]],
-        }],
-      },
-      inputs: [randomInput(rng, input)],
-    });
+    cases.push(s8Case(rng, `s8 in[${inShape}] filter[${fShape}] multiplier${c.mult} bias${c.inC === 1 ? ' one channel' : ''} ${shapeName(s)}`,
+      [input, filter, bias, output], s, c.mult));
   }
   // The C kernel's banded 3x3 paths (multiplier 1 with channels a multiple of 4; a multiplier that is a
   // multiple of 4): pairs of pixels at strides 1 and 2 with an odd one left, single pixels at stride 3,
@@ -223,20 +212,26 @@ export function depthwiseConv2dCases(rng: Rng): OpCase[] {
     const filter = constant(I8, fShape, rng.ints(s.kH * s.kW * outC, -127, 127), { scale: q.fScales, zeroPoint: q.fScales.map(() => 0), axis: 3 });
     const bias = constant(I32, [outC], biasValues, q.biasQ);
     const output = activation(I8, outShape, outQ);
-    cases.push({
-      name: `s8 in[${inShape}] filter[${fShape}] multiplier${c.mult} bias${c.bias ? ' large' : ''}${c.ratio ? ` ratio ${c.ratio}` : ''} pixel pairs ${shapeName(s)}`,
-      spec: {
-        tensors: [input, filter, bias, output],
-        inputs: [0],
-        outputs: [3],
-        ops: [{
-          code: 4, version: 3, inputs: [0, 1, 2], outputs: [3], optionsType: 2,
-          options: [[0, 'i8', s.same ? 0 : 1], [1, 'i32', s.strideW], [2, 'i32', s.strideH], [3, 'i32', c.mult],
-            [4, 'i8', s.act], [5, 'i32', s.dilationW], [6, 'i32', s.dilationH]],
-        }],
-      },
-      inputs: [randomInput(rng, input)],
-    });
+    cases.push(s8Case(rng, `s8 in[${inShape}] filter[${fShape}] multiplier${c.mult} bias${c.bias ? ' large' : ''}${c.ratio ? ` ratio ${c.ratio}` : ''} pixel pairs ${shapeName(s)}`,
+      [input, filter, bias, output], s, c.mult));
   }
   return cases;
+}
+
+/** An int8 DEPTHWISE_CONV_2D case of input, filter, bias and output, with a random input. */
+function s8Case(rng: Rng, name: string, tensors: TensorSpec[], s: ConvShape, mult: number): OpCase {
+  return {
+    name,
+    spec: {
+      tensors,
+      inputs: [0],
+      outputs: [3],
+      ops: [{
+        code: 4, version: 3, inputs: [0, 1, 2], outputs: [3], optionsType: 2,
+        options: [[0, 'i8', s.same ? 0 : 1], [1, 'i32', s.strideW], [2, 'i32', s.strideH], [3, 'i32', mult],
+          [4, 'i8', s.act], [5, 'i32', s.dilationW], [6, 'i32', s.dilationH]],
+      }],
+    },
+    inputs: [randomInput(rng, tensors[0])],
+  };
 }
