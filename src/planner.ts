@@ -169,17 +169,11 @@ export function planModel(model: Model, options: PlanOptions = {}): Plan {
   // Outputs over the inputs they consume (PreparedOp.shares), placed as groups: a lag that makes a
   // group span more may cost more than it saves, so when some is refused the plan is also made with
   // every one taken, and the smaller arena kept.
-  let arenaBytes: number;
-  if (groupShares(prepared, bufferOf, buffers, false)) {
-    arenaBytes = placeGreedy(buffers);
-    const offsets = Int32Array.from(buffers, (b) => b.offset);
+  const everyLag = () => {
     groupShares(prepared, bufferOf, buffers, true);
-    const other = placeGreedy(buffers);
-    if (other < arenaBytes) arenaBytes = other;
-    else buffers.forEach((b, i) => { b.offset = offsets[i]; });
-  } else {
-    arenaBytes = placeGreedy(buffers);
-  }
+    return placeGreedy(buffers);
+  };
+  let arenaBytes = groupShares(prepared, bufferOf, buffers, false) ? smaller(buffers, () => placeGreedy(buffers), everyLag) : placeGreedy(buffers);
   // The persistent part, after everything placed above: each op's state, never reused.
   const persistentStart = arenaBytes;
   const persistent = prepared.map((p) => {
@@ -315,10 +309,16 @@ function placeGreedy(buffers: Buffer[]): number {
       size[i] = Math.max(size[i], b.rel + b.bytes);
     }
   });
-  const arenaBytes = place(buffers, order.sort((a, b) => size[b] - size[a] || first[a] - first[b] || a - b));
+  return smaller(buffers, () => place(buffers, order.sort((a, b) => size[b] - size[a] || first[a] - first[b] || a - b)),
+    () => place(buffers, order.sort((a, b) => first[a] - first[b] || size[b] - size[a] || a - b)));
+}
+
+/** Places the buffers by `one`, then by `other`, and keeps the placement of the smaller arena; returns its size. */
+function smaller(buffers: Buffer[], one: () => number, other: () => number): number {
+  const arenaBytes = one();
   const offsets = Int32Array.from(buffers, (b) => b.offset);
-  const other = place(buffers, order.sort((a, b) => first[a] - first[b] || size[b] - size[a] || a - b));
-  if (other < arenaBytes) return other;
+  const otherBytes = other();
+  if (otherBytes < arenaBytes) return otherBytes;
   buffers.forEach((b, i) => { b.offset = offsets[i]; });
   return arenaBytes;
 }
